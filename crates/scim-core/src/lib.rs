@@ -1,0 +1,24 @@
+//! The SCIM 2.0 protocol (RFC 7643 / RFC 7644) as Humbol speaks it, and nothing else: no I/O, no database,
+//! no HTTP framework. scim-api, admin-api and the store all stand on this crate.
+//!
+//! - [`schema`]: attribute definitions of Humbol's User (core + enterprise extension) and Group, the one
+//!   source from which discovery documents, validation, filtering and PATCH take their rules.
+//! - [`path`] and [`filter`]: the typed AST of attribute paths and filters, `FromStr` + `Display`.
+//! - [`eval`]: the in-memory filter evaluator (and the oracle for the store's SQL translation).
+//! - [`resource`]: Humbol's typed User and Group, read tolerantly from what Entra sends, written canonically.
+//! - [`patch`]: PATCH (RFC 7644 §3.5.2) with Entra's legacy and compliant dialects, atomic.
+//! - [`projection`], [`list`], [`discovery`]: `attributes`/`excludedAttributes`, ListResponse, discovery docs.
+//! - [`error`]: the RFC 7644 §3.12 error with its HTTP status and `scimType`.
+
+pub mod discovery;
+pub mod error;
+pub mod eval;
+pub mod filter;
+pub mod list;
+pub mod patch;
+pub mod path;
+pub mod projection;
+pub mod resource;
+pub mod schema;
+
+pub use error::{ScimError, ScimType};
