@@ -9,6 +9,7 @@
 //! - [`patch`]: PATCH (RFC 7644 §3.5.2) with Entra's legacy and compliant dialects, atomic.
 //! - [`projection`], [`list`], [`discovery`]: `attributes`/`excludedAttributes`, ListResponse, discovery docs.
 //! - [`error`]: the RFC 7644 §3.12 error with its HTTP status and `scimType`.
+//! - [`token`]: Humbol SCIM bearer tokens: format with prefix and checksum, SHA-256 hashing.
 
 pub mod discovery;
 pub mod error;
@@ -20,5 +21,6 @@ pub mod path;
 pub mod projection;
 pub mod resource;
 pub mod schema;
+pub mod token;
 
 pub use error::{ScimError, ScimType};
