@@ -1,1 +1,94 @@
-//! (being written)
+//! Humbol's SCIM 2.0 service provider (RFC 7643 / RFC 7644), one tenant URL per organisation:
+//! `{HUMBOL_SCIM_PUBLIC_URL}/scim/v2/orgs/{org}`, which Microsoft Entra ID's provisioning service calls.
+//!
+//! - [`config`]: typed configuration from environment variables;
+//! - [`build_server`]: the actix-web server on a given listener (the binary and the tests both use it);
+//! - [`routes`]: the endpoints (Users, Groups, discovery, health), thin handlers over `scim_core` and
+//!   `humbol_store`;
+//! - [`auth`]: bearer-token authentication, token use recorded in memory ([`state::TokenUses`]) and flushed
+//!   every [`config::Config::token_use_flush`];
+//! - [`content`], [`error`]: `application/scim+json` in and out, SCIM error bodies for every refusal;
+//! - [`logging`]: the access log; [`openapi`]: the OpenAPI document at `/openapi.json`.
+
+pub mod auth;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod logging;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, NormalizePath};
+use actix_web::{web, App, HttpServer};
+use humbol_store::{PoolOptions, Store, StoreError};
+
+pub use config::Config;
+use state::AppState;
+
+/// Opens (and migrates) the database named by the configuration.
+pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let options = PoolOptions {
+        max_size: config.db_pool_size.unwrap_or(0),
+        ..PoolOptions::default()
+    };
+    Store::open(&config.database_url, &options)
+}
+
+/// The SCIM server on `listener` (bind to port 0 for tests). Call it inside a Tokio runtime (as
+/// `#[actix_web::main]` or `#[tokio::test]` provide): it starts the task that flushes the tokens' last-use
+/// times. The returned [`Server`] runs when awaited or spawned.
+pub fn build_server(
+    config: Config,
+    store: Store,
+    listener: TcpListener,
+) -> std::io::Result<Server> {
+    let state = web::Data::new(AppState::new(config, store));
+    spawn_token_use_flusher(state.clone().into_inner());
+    let max_body = state.config.max_body_bytes;
+    let workers = state.config.workers;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(content::payload_config(max_body))
+            .app_data(content::json_config(max_body))
+            .app_data(content::query_config())
+            .app_data(content::path_config())
+            .configure(routes::configure)
+            .default_service(web::to(content::not_found))
+            .wrap(from_fn(content::scim_error_bodies))
+            .wrap(NormalizePath::trim())
+            .wrap(from_fn(logging::access_log))
+    });
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.listen(listener)?.run())
+}
+
+/// Writes the tokens' last-use times to the database every `token_use_flush`.
+fn spawn_token_use_flusher(state: Arc<AppState>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        log::warn!("no Tokio runtime: token last-use times will not be recorded");
+        return;
+    };
+    let period = state.config.token_use_flush;
+    runtime.spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticker.tick().await; // the first tick is immediate
+        loop {
+            ticker.tick().await;
+            let state = Arc::clone(&state);
+            let flushed =
+                tokio::task::spawn_blocking(move || state.token_uses.flush(&state.store)).await;
+            if let Err(e) = flushed {
+                log::warn!("token use flush failed: {e}");
+            }
+        }
+    });
+}

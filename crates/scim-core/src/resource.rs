@@ -1,7 +1,30 @@
 //! Humbol's typed resources. What the store persists and the API returns; read tolerantly from every shape
 //! Entra sends (see `User::from_json`), written canonically (see `User::to_json`).
+//!
+//! Reading (`from_json`) accepts, as `entra.md` asks:
+//! - attribute and sub-attribute names in any ASCII case (`UserName`, `Emails[].Value`);
+//! - extension attributes under their schema URN (`{"urn:...:enterprise:2.0:User": {"department": ..}}`) or
+//!   as URN-qualified top-level keys (`"urn:...:enterprise:2.0:User:department"`), or unqualified;
+//! - explicit `null` as "absent", empty arrays, and booleans as the strings `"true"` / `"False"` / ...;
+//! - `manager` as a bare id, as `{"value": id}` or as a legacy one-element array; an empty manager is none;
+//! - role values that are a JSON object encoded in a string (Entra's legacy role shape).
+//!
+//! It ignores `id`, `meta`, `schemas`, unknown attributes and unknown schema URNs. Strings are kept exactly
+//! as sent, so that what is returned reads back the same (Entra re-PATCHes every cycle otherwise). Type
+//! errors are `400 invalidValue` naming the attribute.
+//!
+//! Writing (`to_json`) is canonical: canonical attribute names (those of [`crate::schema`]), no nulls, no
+//! empty arrays, `active` always present, the one role as `[{"value": r, "primary": true}]`, the manager as
+//! `{"value": id}` under the enterprise extension object. `from_json(&x.to_json()) == Ok(x)`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Map, Value};
+
+use crate::error::ScimError;
+use crate::schema::{
+    ResourceTypeDef, COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA,
+    USER_RESOURCE, USER_SCHEMA,
+};
 
 /// A User: exactly the attributes Humbol stores (DESIGN.md, "Humbol's user attributes").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -87,4 +110,1285 @@ pub struct Stored<T> {
     pub id: String,
     pub meta: Meta,
     pub resource: T,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------------------
+
+static NULL: Value = Value::Null;
+
+/// The top-level attributes of a request body, each under its canonical name (from [`crate::schema`]).
+/// Explicit nulls are left out; a later non-null value of the same attribute wins over an earlier one.
+struct Attributes<'a> {
+    found: Vec<(&'static str, &'a Value)>,
+}
+
+impl<'a> Attributes<'a> {
+    /// Sorts the keys of `body` by attribute of `rt`: plain names, names qualified with a schema URN, and
+    /// objects keyed by a schema URN. Whatever is not an attribute of `rt` (`schemas`, unknown URNs,
+    /// unknown attributes) is ignored.
+    fn collect(body: &'a Value, rt: &ResourceTypeDef) -> Result<Self, ScimError> {
+        let Some(obj) = body.as_object() else {
+            return Err(ScimError::invalid_syntax(format!(
+                "a {} must be a JSON object",
+                rt.name
+            )));
+        };
+        let mut found = Vec::new();
+        for (key, value) in obj {
+            if value.is_null() {
+                continue;
+            }
+            // `"urn:...:User": { ... }`: the attributes of that schema.
+            if let Some(schema) = rt.schemas().find(|s| s.id.eq_ignore_ascii_case(key)) {
+                let Some(inner) = value.as_object() else {
+                    return Err(ScimError::invalid_value(format!(
+                        "\"{}\" must be an object of {} attributes, got {}",
+                        schema.id,
+                        schema.name,
+                        kind(value)
+                    )));
+                };
+                for (name, v) in inner {
+                    if let Some(attr) = schema.attribute(name) {
+                        if !v.is_null() {
+                            found.push((attr.name, v));
+                        }
+                    }
+                }
+                continue;
+            }
+            // `"urn:...:User:department": ...`
+            if let Some((schema, rest)) = rt.schemas().find_map(|s| {
+                strip_prefix_ci(key, s.id)
+                    .and_then(|r| r.strip_prefix(':'))
+                    .map(|r| (s, r))
+            }) {
+                if let Some(attr) = schema.attribute(rest) {
+                    found.push((attr.name, value));
+                }
+                continue;
+            }
+            // `externalId` (the common attributes `id` and `meta` are read-only: ignored on input).
+            if let Some(common) = COMMON_ATTRIBUTES
+                .iter()
+                .find(|a| a.name.eq_ignore_ascii_case(key))
+            {
+                found.push((common.name, value));
+                continue;
+            }
+            if let Some((_, attr)) = rt.resolve(None, key) {
+                found.push((attr.name, value));
+            }
+        }
+        Ok(Attributes { found })
+    }
+
+    /// The value of the attribute with canonical name `name`, `Null` when absent.
+    fn get(&self, name: &str) -> &'a Value {
+        self.found
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map_or(&NULL, |(_, v)| *v)
+    }
+}
+
+/// `s` without the prefix `prefix` (compared ignoring ASCII case).
+fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    let head = s.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        s.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+/// The member `name` of a JSON object, its key compared ignoring ASCII case; `Null` when absent.
+fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> &'a Value {
+    obj.iter()
+        .filter(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null())
+        .map(|(_, v)| v)
+        .next_back()
+        .unwrap_or(&NULL)
+}
+
+/// What kind of JSON value `v` is, for error messages.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn type_error(attr: &str, expected: &str, got: &Value) -> ScimError {
+    ScimError::invalid_value(format!(
+        "attribute \"{attr}\" must be {expected}, got {}",
+        kind(got)
+    ))
+}
+
+/// A string attribute: `null` is absent; anything but a string is refused.
+fn string_attr(v: &Value, attr: &str) -> Result<Option<String>, ScimError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.clone())),
+        other => Err(type_error(attr, "a string", other)),
+    }
+}
+
+/// A boolean attribute: `true`/`false`, or the strings `"true"`/`"false"` in any case (Entra's legacy
+/// shape); `null` is absent.
+fn bool_attr(v: &Value, attr: &str) -> Result<Option<bool>, ScimError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        other => Err(type_error(attr, "a boolean", other)),
+    }
+}
+
+/// A multi-valued attribute: an array; `null` is empty.
+fn array_attr<'a>(v: &'a Value, attr: &str) -> Result<&'a [Value], ScimError> {
+    match v {
+        Value::Null => Ok(&[]),
+        Value::Array(items) => Ok(items),
+        other => Err(type_error(attr, "an array", other)),
+    }
+}
+
+/// A complex attribute: an object; `null` is absent.
+fn object_attr<'a>(v: &'a Value, attr: &str) -> Result<Option<&'a Map<String, Value>>, ScimError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(o) => Ok(Some(o)),
+        other => Err(type_error(attr, "an object", other)),
+    }
+}
+
+/// A required string attribute that must not be empty or blank.
+fn required_string(v: &Value, attr: &str) -> Result<String, ScimError> {
+    match string_attr(v, attr)? {
+        Some(s) if !s.trim().is_empty() => Ok(s),
+        _ => Err(ScimError::invalid_value(format!(
+            "attribute \"{attr}\" is required and must not be empty"
+        ))),
+    }
+}
+
+fn read_name(v: &Value) -> Result<Name, ScimError> {
+    let Some(o) = object_attr(v, "name")? else {
+        return Ok(Name::default());
+    };
+    Ok(Name {
+        formatted: string_attr(member(o, "formatted"), "name.formatted")?,
+        family_name: string_attr(member(o, "familyName"), "name.familyName")?,
+        given_name: string_attr(member(o, "givenName"), "name.givenName")?,
+    })
+}
+
+/// `emails`: elements without a `value` (or with `"value": null`) carry nothing and are dropped.
+fn read_emails(v: &Value) -> Result<Vec<Email>, ScimError> {
+    let mut emails = Vec::new();
+    for (i, item) in array_attr(v, "emails")?.iter().enumerate() {
+        let Some(o) = object_attr(item, &format!("emails[{i}]"))? else {
+            continue;
+        };
+        let Some(value) = string_attr(member(o, "value"), &format!("emails[{i}].value"))? else {
+            continue;
+        };
+        emails.push(Email {
+            value,
+            kind: string_attr(member(o, "type"), &format!("emails[{i}].type"))?,
+            primary: bool_attr(member(o, "primary"), &format!("emails[{i}].primary"))?
+                .unwrap_or(false),
+        });
+    }
+    Ok(emails)
+}
+
+/// `addresses`: the sub-attributes Humbol stores; others (`streetAddress`, `postalCode`, ...) are ignored.
+fn read_addresses(v: &Value) -> Result<Vec<Address>, ScimError> {
+    let mut addresses = Vec::new();
+    for (i, item) in array_attr(v, "addresses")?.iter().enumerate() {
+        let Some(o) = object_attr(item, &format!("addresses[{i}]"))? else {
+            continue;
+        };
+        let sub = |name: &str| string_attr(member(o, name), &format!("addresses[{i}].{name}"));
+        addresses.push(Address {
+            kind: sub("type")?,
+            locality: sub("locality")?,
+            region: sub("region")?,
+            country: sub("country")?,
+            primary: bool_attr(member(o, "primary"), &format!("addresses[{i}].primary"))?
+                .unwrap_or(false),
+        });
+    }
+    Ok(addresses)
+}
+
+/// A role value as Entra sends it: plain (`"Admin"`), or a JSON object encoded in a string
+/// (`"{\"id\":\"06b0..\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"`), whose `value` (or failing that
+/// `displayName`) is the role.
+fn decode_role(raw: &str) -> String {
+    let mut role = raw.to_string();
+    // Decode until what is left is no encoded object, so that a decoded role reads back as itself. Each
+    // step yields a strictly shorter string, so this ends.
+    while let Some(inner) = decode_role_once(&role) {
+        role = inner;
+    }
+    role
+}
+
+/// One step of [`decode_role`]: `Some(inner)` when `raw` is an encoded object with a role in it.
+fn decode_role_once(raw: &str) -> Option<String> {
+    if !raw.trim_start().starts_with('{') {
+        return None;
+    }
+    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(raw) else {
+        return None;
+    };
+    ["value", "displayName"]
+        .into_iter()
+        .find_map(|key| member(&o, key).as_str())
+        .filter(|inner| inner.len() < raw.len())
+        .map(str::to_string)
+}
+
+/// `roles`: at most one distinct value (compared ignoring ASCII case). Empty values are ignored.
+fn read_role(v: &Value) -> Result<Option<String>, ScimError> {
+    let mut roles: Vec<String> = Vec::new();
+    for (i, item) in array_attr(v, "roles")?.iter().enumerate() {
+        let raw = match item {
+            Value::Null => None,
+            // A bare string element: the role itself.
+            Value::String(s) => Some(s.clone()),
+            Value::Object(o) => string_attr(member(o, "value"), &format!("roles[{i}].value"))?,
+            other => return Err(type_error(&format!("roles[{i}]"), "an object", other)),
+        };
+        let Some(role) = raw.map(|r| decode_role(&r)).filter(|r| !r.is_empty()) else {
+            continue;
+        };
+        if !roles.iter().any(|r| r.eq_ignore_ascii_case(&role)) {
+            roles.push(role);
+        }
+    }
+    if roles.len() > 1 {
+        return Err(ScimError::invalid_value(format!(
+            "a Humbol user has exactly one role; got {}: {}",
+            roles.len(),
+            roles.join(", ")
+        )));
+    }
+    Ok(roles.pop())
+}
+
+/// `manager`: a bare id, `{"value": id}`, or legacy `[{"$ref": .., "value": id}]`. Empty = none.
+fn read_manager(v: &Value) -> Result<Option<String>, ScimError> {
+    let id = match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => string_attr(member(o, "value"), "manager.value")?,
+        Value::Array(items) => {
+            let mut id = None;
+            for (i, item) in items.iter().enumerate() {
+                let one = match item {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    Value::Object(o) => {
+                        string_attr(member(o, "value"), &format!("manager[{i}].value"))?
+                    }
+                    other => return Err(type_error("manager", "an object", other)),
+                };
+                if let Some(one) = one.filter(|s| !s.is_empty()) {
+                    if id.as_ref().is_some_and(|prev| prev != &one) {
+                        return Err(ScimError::invalid_value(
+                            "attribute \"manager\" has more than one value",
+                        ));
+                    }
+                    id = Some(one);
+                }
+            }
+            id
+        }
+        other => return Err(type_error("manager", "an object", other)),
+    };
+    Ok(id.filter(|s| !s.is_empty()))
+}
+
+impl User {
+    /// Reads a User from a request body (POST / PUT), tolerantly: see the module documentation.
+    ///
+    /// Errors: `400 invalidSyntax` when the body is not an object; `400 invalidValue` when `userName` is
+    /// missing or empty, an attribute has the wrong JSON type, or more than one role is given.
+    /// `role: None` means "the organisation's default": pass the result through [`check_role`].
+    pub fn from_json(v: &Value) -> Result<User, ScimError> {
+        let a = Attributes::collect(v, &USER_RESOURCE)?;
+        Ok(User {
+            user_name: required_string(a.get("userName"), "userName")?,
+            external_id: string_attr(a.get("externalId"), "externalId")?,
+            display_name: string_attr(a.get("displayName"), "displayName")?,
+            active: bool_attr(a.get("active"), "active")?.unwrap_or(true),
+            title: string_attr(a.get("title"), "title")?,
+            preferred_language: string_attr(a.get("preferredLanguage"), "preferredLanguage")?,
+            name: read_name(a.get("name"))?,
+            emails: read_emails(a.get("emails"))?,
+            addresses: read_addresses(a.get("addresses"))?,
+            role: read_role(a.get("roles"))?,
+            department: string_attr(a.get("department"), "department")?,
+            manager: read_manager(a.get("manager"))?,
+        })
+    }
+
+    /// The canonical JSON of the user's attributes, without `id` and `meta` (see [`Stored::to_json`]).
+    pub fn to_json(&self) -> Value {
+        let mut o = Map::new();
+        let mut schemas = vec![Value::from(USER_SCHEMA)];
+        o.insert("userName".into(), Value::from(self.user_name.as_str()));
+        put(&mut o, "externalId", &self.external_id);
+        let mut name = Map::new();
+        put(&mut name, "formatted", &self.name.formatted);
+        put(&mut name, "familyName", &self.name.family_name);
+        put(&mut name, "givenName", &self.name.given_name);
+        if !name.is_empty() {
+            o.insert("name".into(), Value::Object(name));
+        }
+        put(&mut o, "displayName", &self.display_name);
+        put(&mut o, "title", &self.title);
+        put(&mut o, "preferredLanguage", &self.preferred_language);
+        o.insert("active".into(), Value::Bool(self.active));
+        if !self.emails.is_empty() {
+            let emails = self.emails.iter().map(|e| {
+                let mut m = Map::new();
+                m.insert("value".into(), Value::from(e.value.as_str()));
+                put(&mut m, "type", &e.kind);
+                m.insert("primary".into(), Value::Bool(e.primary));
+                Value::Object(m)
+            });
+            o.insert("emails".into(), emails.collect());
+        }
+        if !self.addresses.is_empty() {
+            let addresses = self.addresses.iter().map(|a| {
+                let mut m = Map::new();
+                put(&mut m, "type", &a.kind);
+                put(&mut m, "locality", &a.locality);
+                put(&mut m, "region", &a.region);
+                put(&mut m, "country", &a.country);
+                m.insert("primary".into(), Value::Bool(a.primary));
+                Value::Object(m)
+            });
+            o.insert("addresses".into(), addresses.collect());
+        }
+        if let Some(role) = self.role.as_deref().filter(|r| !r.is_empty()) {
+            o.insert("roles".into(), json!([{"value": role, "primary": true}]));
+        }
+        let mut enterprise = Map::new();
+        put(&mut enterprise, "department", &self.department);
+        if let Some(manager) = self.manager.as_deref().filter(|m| !m.is_empty()) {
+            enterprise.insert("manager".into(), json!({ "value": manager }));
+        }
+        if !enterprise.is_empty() {
+            schemas.push(Value::from(ENTERPRISE_USER_SCHEMA));
+            o.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(enterprise));
+        }
+        o.insert("schemas".into(), Value::Array(schemas));
+        Value::Object(o)
+    }
+}
+
+/// Inserts `key: value` when `value` is set (absent values are omitted, never `null`).
+fn put(o: &mut Map<String, Value>, key: &str, value: &Option<String>) {
+    if let Some(v) = value {
+        o.insert(key.into(), Value::from(v.as_str()));
+    }
+}
+
+/// RFC 3339, UTC, with as many fractional digits as the timestamp has.
+fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+impl<T> Stored<T> {
+    /// Adds `id` and `meta` (resourceType, created, lastModified, version = ETag, location) to `attrs`.
+    fn with_id_and_meta(&self, mut attrs: Value, resource_type: &str, location: &str) -> Value {
+        if let Some(o) = attrs.as_object_mut() {
+            o.insert("id".into(), Value::from(self.id.as_str()));
+            o.insert(
+                "meta".into(),
+                json!({
+                    "resourceType": resource_type,
+                    "created": rfc3339(&self.meta.created),
+                    "lastModified": rfc3339(&self.meta.last_modified),
+                    "version": self.meta.etag(),
+                    "location": location,
+                }),
+            );
+        }
+        attrs
+    }
+}
+
+impl Stored<User> {
+    /// The whole resource as returned by the API: [`User::to_json`] plus `id` and `meta`; `location` is the
+    /// absolute URL of the resource (`{scim base}/Users/{id}`).
+    pub fn to_json(&self, location: &str) -> Value {
+        self.with_id_and_meta(self.resource.to_json(), "User", location)
+    }
+}
+
+/// `members`: objects with a non-empty `value` (a bare id string is accepted too); `display` is read (it is
+/// returned, so it must read back) but is the store's to fill; `$ref` and `type` are ignored. Duplicate
+/// ids are merged.
+fn read_members(v: &Value) -> Result<Vec<Member>, ScimError> {
+    let mut members: Vec<Member> = Vec::new();
+    for (i, item) in array_attr(v, "members")?.iter().enumerate() {
+        let (value, display) = match item {
+            Value::Null => continue,
+            Value::String(s) => (Some(s.clone()), None),
+            Value::Object(o) => (
+                string_attr(member(o, "value"), &format!("members[{i}].value"))?,
+                string_attr(member(o, "display"), &format!("members[{i}].display"))?,
+            ),
+            other => return Err(type_error(&format!("members[{i}]"), "an object", other)),
+        };
+        let Some(value) = value.filter(|s| !s.is_empty()) else {
+            return Err(ScimError::invalid_value(format!(
+                "attribute \"members[{i}].value\" is required and must not be empty"
+            )));
+        };
+        if !members.iter().any(|m| m.value == value) {
+            members.push(Member { value, display });
+        }
+    }
+    Ok(members)
+}
+
+impl Group {
+    /// Reads a Group from a request body (POST / PUT), tolerantly (names in any case, nulls as absent,
+    /// unknown attributes and schema URIs such as Microsoft's `ADSCIM/2.0/Group` ignored).
+    ///
+    /// Errors: `400 invalidSyntax` when the body is not an object; `400 invalidValue` when `displayName` is
+    /// missing or empty, a member has no `value`, or an attribute has the wrong JSON type.
+    pub fn from_json(v: &Value) -> Result<Group, ScimError> {
+        let a = Attributes::collect(v, &GROUP_RESOURCE)?;
+        Ok(Group {
+            display_name: required_string(a.get("displayName"), "displayName")?,
+            external_id: string_attr(a.get("externalId"), "externalId")?,
+            members: read_members(a.get("members"))?,
+        })
+    }
+
+    /// The canonical JSON of the group's attributes, without `id` and `meta`. Members are
+    /// `{"value": id, "display"?: .., "type": "User"}`; no `members` when there are none.
+    pub fn to_json(&self) -> Value {
+        self.to_json_with_refs(None)
+    }
+
+    fn to_json_with_refs(&self, base_url: Option<&str>) -> Value {
+        let mut o = Map::new();
+        o.insert("schemas".into(), json!([GROUP_SCHEMA]));
+        o.insert(
+            "displayName".into(),
+            Value::from(self.display_name.as_str()),
+        );
+        put(&mut o, "externalId", &self.external_id);
+        if !self.members.is_empty() {
+            let members = self.members.iter().map(|m| {
+                let mut e = Map::new();
+                e.insert("value".into(), Value::from(m.value.as_str()));
+                put(&mut e, "display", &m.display);
+                if let Some(base) = base_url {
+                    let base = base.trim_end_matches('/');
+                    e.insert(
+                        "$ref".into(),
+                        Value::from(format!("{base}/Users/{}", m.value)),
+                    );
+                }
+                e.insert("type".into(), Value::from("User"));
+                Value::Object(e)
+            });
+            o.insert("members".into(), members.collect());
+        }
+        Value::Object(o)
+    }
+}
+
+impl Stored<Group> {
+    /// The whole resource as returned by the API: [`Group::to_json`] plus `id` and `meta`; `location` is the
+    /// absolute URL of the group. With `base_url` (the organisation's SCIM base,
+    /// e.g. `https://humbol.example/scim/v2/orgs/acme`), each member also gets `"$ref": "{base_url}/Users/{id}"`.
+    pub fn to_json(&self, location: &str, base_url: Option<&str>) -> Value {
+        self.with_id_and_meta(self.resource.to_json_with_refs(base_url), "Group", location)
+    }
+}
+
+/// Applies an organisation's role rules to `user.role` (DESIGN.md, "Roles"):
+/// - no role: the organisation's `default_role`;
+/// - a role in `allowed`, compared ignoring ASCII case: stored in the spelling of `allowed`;
+/// - any other role: `400 invalidValue` listing the allowed roles.
+pub fn check_role(
+    user: &mut User,
+    allowed: &[String],
+    default_role: &str,
+) -> Result<(), ScimError> {
+    let Some(role) = user.role.as_deref() else {
+        user.role = Some(default_role.to_string());
+        return Ok(());
+    };
+    match allowed.iter().find(|a| a.eq_ignore_ascii_case(role)) {
+        Some(canonical) => {
+            user.role = Some(canonical.clone());
+            Ok(())
+        }
+        None => Err(ScimError::invalid_value(format!(
+            "role \"{role}\" is not one of this organisation's roles: {}",
+            allowed.join(", ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    const ENT: &str = ENTERPRISE_USER_SCHEMA;
+
+    fn user(v: Value) -> User {
+        User::from_json(&v).unwrap()
+    }
+
+    fn user_err(v: Value) -> ScimError {
+        User::from_json(&v).unwrap_err()
+    }
+
+    /// entra.md's create payload.
+    #[test]
+    fn reads_entra_create_payload() {
+        let u = user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User",
+                        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+            "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
+            "userName": "Test_User_ab64@contoso.com",
+            "active": true,
+            "emails": [{"primary": true, "type": "work", "value": "Test_User_fd0e@contoso.com"}],
+            "meta": {"resourceType": "User"},
+            "name": {"formatted": "givenName familyName", "familyName": "familyName",
+                     "givenName": "givenName"},
+            "roles": []
+        }));
+        assert_eq!(
+            u,
+            User {
+                user_name: "Test_User_ab64@contoso.com".into(),
+                external_id: Some("0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef".into()),
+                active: true,
+                emails: vec![Email {
+                    value: "Test_User_fd0e@contoso.com".into(),
+                    kind: Some("work".into()),
+                    primary: true,
+                }],
+                name: Name {
+                    formatted: Some("givenName familyName".into()),
+                    family_name: Some("familyName".into()),
+                    given_name: Some("givenName".into()),
+                },
+                ..User::default()
+            }
+        );
+    }
+
+    #[test]
+    fn names_are_case_insensitive() {
+        let u = user(json!({
+            "UserName": "a@x", "EXTERNALID": "e1", "Active": false,
+            "Emails": [{"Value": "a@x", "TYPE": "work", "Primary": "True"}],
+            "NAME": {"GivenName": "A", "familyname": "B"},
+            "Addresses": [{"Type": "work", "Locality": "Paris", "REGION": "IdF", "Country": "FR"}],
+            "Roles": [{"VALUE": "Admin"}],
+            "PreferredLanguage": "fr-FR", "Title": "CTO", "DisplayName": "A B"
+        }));
+        assert_eq!(u.user_name, "a@x");
+        assert_eq!(u.external_id.as_deref(), Some("e1"));
+        assert!(!u.active);
+        assert_eq!(
+            u.emails,
+            vec![Email {
+                value: "a@x".into(),
+                kind: Some("work".into()),
+                primary: true
+            }]
+        );
+        assert_eq!(u.name.given_name.as_deref(), Some("A"));
+        assert_eq!(u.name.family_name.as_deref(), Some("B"));
+        assert_eq!(
+            u.addresses,
+            vec![Address {
+                kind: Some("work".into()),
+                locality: Some("Paris".into()),
+                region: Some("IdF".into()),
+                country: Some("FR".into()),
+                primary: false
+            }]
+        );
+        assert_eq!(u.role.as_deref(), Some("Admin"));
+        assert_eq!(u.preferred_language.as_deref(), Some("fr-FR"));
+        assert_eq!(u.title.as_deref(), Some("CTO"));
+        assert_eq!(u.display_name.as_deref(), Some("A B"));
+    }
+
+    #[test]
+    fn enterprise_attributes_under_the_urn_object() {
+        let u = user(json!({
+            "userName": "a",
+            ENT: {"department": "Sales", "manager": {"value": "m-1"}}
+        }));
+        assert_eq!(u.department.as_deref(), Some("Sales"));
+        assert_eq!(u.manager.as_deref(), Some("m-1"));
+        // The URN in another case, member names in another case.
+        let u = user(json!({
+            "userName": "a",
+            "urn:ietf:params:scim:schemas:extension:Enterprise:2.0:user": {"Department": "Ops"}
+        }));
+        assert_eq!(u.department.as_deref(), Some("Ops"));
+    }
+
+    #[test]
+    fn enterprise_attributes_as_urn_qualified_keys() {
+        let u = user(json!({
+            "userName": "a",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": "Z",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager": "m-2",
+        }));
+        assert_eq!(u.department.as_deref(), Some("Z"));
+        assert_eq!(u.manager.as_deref(), Some("m-2"));
+        // Core attributes qualified with the core URN.
+        let u = user(json!({"urn:ietf:params:scim:schemas:core:2.0:User:userName": "q"}));
+        assert_eq!(u.user_name, "q");
+    }
+
+    #[test]
+    fn manager_shapes() {
+        for manager in [
+            json!("m-1"),
+            json!({"value": "m-1"}),
+            json!({"Value": "m-1", "displayName": "Boss"}),
+            json!([{"$ref": "../Users/m-1", "value": "m-1"}]),
+            json!([{"$ref": null, "value": "m-1"}]),
+        ] {
+            let u = user(json!({"userName": "a", ENT: {"manager": manager}}));
+            assert_eq!(u.manager.as_deref(), Some("m-1"), "{manager}");
+        }
+        for empty in [
+            json!(""),
+            json!({"value": ""}),
+            json!(null),
+            json!({}),
+            json!([]),
+            json!({"value": null}),
+        ] {
+            let u = user(json!({"userName": "a", ENT: {"manager": empty}}));
+            assert_eq!(u.manager, None, "{empty}");
+        }
+        let e = user_err(json!({"userName": "a", ENT: {"manager": 5}}));
+        assert!(e.detail.contains("manager"), "{e}");
+    }
+
+    #[test]
+    fn meta_id_schemas_unknown_attributes_and_schemas_are_ignored() {
+        let u = user(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:example:unknown:2.0:Thing"],
+            "id": "should-be-ignored",
+            "meta": {"resourceType": "User", "version": "W/\"9\""},
+            "userName": "a",
+            "nickName": "ignored",
+            "urn:example:unknown:2.0:Thing": {"foo": 1},
+            "urn:example:unknown:2.0:Thing:bar": 2,
+            "phoneNumbers": [{"value": "+1"}],
+        }));
+        assert_eq!(
+            u,
+            User {
+                user_name: "a".into(),
+                active: true,
+                ..User::default()
+            }
+        );
+    }
+
+    #[test]
+    fn nulls_are_absent_and_empty_arrays_are_fine() {
+        let u = user(json!({
+            "userName": "a", "externalId": null, "active": null, "title": null,
+            "name": null, "emails": null, "addresses": [], "roles": null,
+            ENT: null,
+        }));
+        assert_eq!(
+            u,
+            User {
+                user_name: "a".into(),
+                active: true,
+                ..User::default()
+            }
+        );
+        let u = user(
+            json!({"userName": "a", "name": {"givenName": null}, "emails": [],
+                            ENT: {"department": null, "manager": null}}),
+        );
+        assert_eq!(
+            u,
+            User {
+                user_name: "a".into(),
+                active: true,
+                ..User::default()
+            }
+        );
+        // An email without a value carries nothing.
+        let u = user(json!({"userName": "a", "emails": [{"type": "work", "value": null}]}));
+        assert!(u.emails.is_empty());
+    }
+
+    #[test]
+    fn booleans_as_strings() {
+        for (raw, want) in [
+            (json!("True"), true),
+            (json!("False"), false),
+            (json!("false"), false),
+            (json!("true"), true),
+            (json!(true), true),
+            (json!(false), false),
+        ] {
+            let u = user(json!({"userName": "a", "active": raw,
+                                "emails": [{"value": "e", "primary": raw}]}));
+            assert_eq!(u.active, want, "{raw}");
+            assert_eq!(u.emails[0].primary, want, "{raw}");
+        }
+        // Absent active means active.
+        assert!(user(json!({"userName": "a"})).active);
+    }
+
+    #[test]
+    fn type_errors_name_the_attribute() {
+        for (body, attr) in [
+            (json!({"userName": "a", "active": 5}), "\"active\""),
+            (json!({"userName": "a", "active": "yes"}), "\"active\""),
+            (json!({"userName": "a", "emails": "x"}), "\"emails\""),
+            (json!({"userName": "a", "emails": ["x"]}), "\"emails[0]\""),
+            (
+                json!({"userName": "a", "emails": [{"value": 1}]}),
+                "\"emails[0].value\"",
+            ),
+            (
+                json!({"userName": "a", "emails": [{"value": "v", "primary": 1}]}),
+                "\"emails[0].primary\"",
+            ),
+            (json!({"userName": "a", "name": "x"}), "\"name\""),
+            (
+                json!({"userName": "a", "name": {"givenName": 3}}),
+                "\"name.givenName\"",
+            ),
+            (json!({"userName": "a", "title": ["x"]}), "\"title\""),
+            (
+                json!({"userName": "a", "roles": {"value": "Admin"}}),
+                "\"roles\"",
+            ),
+            (
+                json!({"userName": "a", "addresses": [{"country": false}]}),
+                "\"addresses[0].country\"",
+            ),
+            (json!({"userName": 7}), "\"userName\""),
+            (json!({"userName": "a", ENT: "Sales"}), ENT),
+        ] {
+            let e = user_err(body.clone());
+            assert_eq!(e.status, 400, "{body}");
+            assert_eq!(e.scim_type, Some(crate::ScimType::InvalidValue), "{body}");
+            assert!(e.detail.contains(attr), "{body}: {}", e.detail);
+        }
+        let e = user_err(json!(["not", "an", "object"]));
+        assert_eq!(
+            (e.status, e.scim_type),
+            (400, Some(crate::ScimType::InvalidSyntax))
+        );
+    }
+
+    #[test]
+    fn user_name_is_required_and_non_empty() {
+        for body in [
+            json!({}),
+            json!({"userName": null}),
+            json!({"userName": ""}),
+            json!({"userName": "  "}),
+        ] {
+            let e = user_err(body.clone());
+            assert_eq!(
+                (e.status, e.scim_type),
+                (400, Some(crate::ScimType::InvalidValue)),
+                "{body}"
+            );
+            assert!(e.detail.contains("userName"), "{}", e.detail);
+        }
+    }
+
+    #[test]
+    fn strings_are_kept_exactly() {
+        let u = user(json!({"userName": "  Alice@Contoso.COM ", "name": {"givenName": " Al "}}));
+        assert_eq!(u.user_name, "  Alice@Contoso.COM ");
+        assert_eq!(u.name.given_name.as_deref(), Some(" Al "));
+        assert_eq!(u.to_json()["userName"], "  Alice@Contoso.COM ");
+    }
+
+    #[test]
+    fn roles_entra_create_shape() {
+        let u = user(json!({"userName": "a", "roles": [
+            {"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}]}));
+        assert_eq!(u.role.as_deref(), Some("Admin"));
+        assert_eq!(user(json!({"userName": "a", "roles": []})).role, None);
+    }
+
+    #[test]
+    fn roles_json_encoded_in_a_string() {
+        let u = user(json!({"userName": "a", "roles": [
+            {"value": "{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}));
+        assert_eq!(u.role.as_deref(), Some("Admin"));
+        // Only displayName in the encoded object.
+        let u =
+            user(json!({"userName": "a", "roles": [{"value": "{\"displayName\":\"Viewer\"}"}]}));
+        assert_eq!(u.role.as_deref(), Some("Viewer"));
+        // Not JSON after all: taken as it is.
+        let u = user(json!({"userName": "a", "roles": [{"value": "{weird"}]}));
+        assert_eq!(u.role.as_deref(), Some("{weird"));
+        // Encoded twice: decoded twice, so that the role reads back as itself.
+        let twice = json!({"value": json!({"value": "Admin"}).to_string()}).to_string();
+        let u = user(json!({"userName": "a", "roles": [{"value": twice}]}));
+        assert_eq!(u.role.as_deref(), Some("Admin"));
+    }
+
+    #[test]
+    fn more_than_one_role_is_refused() {
+        let e = user_err(json!({"userName": "a", "roles": [
+            {"value": "Admin", "primary": true}, {"value": "Member"}]}));
+        assert_eq!(
+            (e.status, e.scim_type),
+            (400, Some(crate::ScimType::InvalidValue))
+        );
+        assert_eq!(
+            e.detail,
+            "a Humbol user has exactly one role; got 2: Admin, Member"
+        );
+        // The same role twice (in any case, in any shape) is one role.
+        let u = user(json!({"userName": "a", "roles": [
+            {"value": "Admin"}, {"value": "admin"}, {"value": "{\"value\":\"Admin\"}"}]}));
+        assert_eq!(u.role.as_deref(), Some("Admin"));
+    }
+
+    #[test]
+    fn check_role_rules() {
+        let allowed: Vec<String> = ["Admin", "Member", "Viewer"].map(String::from).to_vec();
+        let mut u = User {
+            user_name: "a".into(),
+            ..User::default()
+        };
+        check_role(&mut u, &allowed, "Member").unwrap();
+        assert_eq!(u.role.as_deref(), Some("Member"));
+
+        u.role = Some("admin".into());
+        check_role(&mut u, &allowed, "Member").unwrap();
+        assert_eq!(
+            u.role.as_deref(),
+            Some("Admin"),
+            "stored in the organisation's spelling"
+        );
+
+        u.role = Some("Owner".into());
+        let e = check_role(&mut u, &allowed, "Member").unwrap_err();
+        assert_eq!(
+            (e.status, e.scim_type),
+            (400, Some(crate::ScimType::InvalidValue))
+        );
+        assert_eq!(
+            e.detail,
+            "role \"Owner\" is not one of this organisation's roles: Admin, Member, Viewer"
+        );
+    }
+
+    #[test]
+    fn canonical_output() {
+        let u = User {
+            user_name: "a@x".into(),
+            external_id: Some("e".into()),
+            active: false,
+            name: Name {
+                given_name: Some("A".into()),
+                ..Name::default()
+            },
+            emails: vec![Email {
+                value: "a@x".into(),
+                kind: Some("work".into()),
+                primary: true,
+            }],
+            addresses: vec![Address {
+                kind: Some("work".into()),
+                country: Some("FR".into()),
+                ..Address::default()
+            }],
+            role: Some("Admin".into()),
+            department: Some("Sales".into()),
+            manager: Some("m-1".into()),
+            ..User::default()
+        };
+        assert_eq!(
+            u.to_json(),
+            json!({
+                "schemas": [USER_SCHEMA, ENT],
+                "userName": "a@x",
+                "externalId": "e",
+                "name": {"givenName": "A"},
+                "active": false,
+                "emails": [{"value": "a@x", "type": "work", "primary": true}],
+                "addresses": [{"type": "work", "country": "FR", "primary": false}],
+                "roles": [{"value": "Admin", "primary": true}],
+                ENT: {"department": "Sales", "manager": {"value": "m-1"}},
+            })
+        );
+        // Minimal: core schema only, active present, nothing else.
+        let u = User {
+            user_name: "b".into(),
+            active: true,
+            ..User::default()
+        };
+        assert_eq!(
+            u.to_json(),
+            json!({"schemas": [USER_SCHEMA], "userName": "b", "active": true})
+        );
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            created: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
+            last_modified: Utc.with_ymd_and_hms(2026, 2, 3, 4, 5, 6).unwrap()
+                + chrono::Duration::milliseconds(250),
+            version: 3,
+        }
+    }
+
+    #[test]
+    fn stored_user_has_id_and_meta() {
+        let s = Stored {
+            id: "u-1".into(),
+            meta: meta(),
+            resource: User {
+                user_name: "a".into(),
+                active: true,
+                ..User::default()
+            },
+        };
+        let v = s.to_json("https://h/scim/v2/orgs/acme/Users/u-1");
+        assert_eq!(v["id"], "u-1");
+        assert_eq!(
+            v["meta"],
+            json!({"resourceType": "User", "created": "2026-01-02T03:04:05Z",
+                   "lastModified": "2026-02-03T04:05:06.250Z", "version": "W/\"3\"",
+                   "location": "https://h/scim/v2/orgs/acme/Users/u-1"})
+        );
+        assert_eq!(v["userName"], "a");
+        // And it reads back (id and meta ignored).
+        assert_eq!(User::from_json(&v).unwrap(), s.resource);
+    }
+
+    #[test]
+    fn group_reads_entra_shapes() {
+        let g = Group::from_json(&json!({
+            "schemas": [GROUP_SCHEMA, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
+            "displayName": "Sales",
+            "meta": {"resourceType": "Group"},
+            "members": []
+        }))
+        .unwrap();
+        assert_eq!(
+            g,
+            Group {
+                display_name: "Sales".into(),
+                external_id: Some("8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159".into()),
+                members: vec![]
+            }
+        );
+        let g = Group::from_json(&json!({
+            "DisplayName": "Ops",
+            "Members": [{"$ref": null, "value": "u-1"}, {"Value": "u-2", "display": "Bo"}, "u-3",
+                        {"value": "u-1"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            g.members,
+            vec![
+                Member {
+                    value: "u-1".into(),
+                    display: None
+                },
+                Member {
+                    value: "u-2".into(),
+                    display: Some("Bo".into())
+                },
+                Member {
+                    value: "u-3".into(),
+                    display: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn group_errors() {
+        for (body, needle) in [
+            (json!({}), "displayName"),
+            (json!({"displayName": ""}), "displayName"),
+            (json!({"displayName": "G", "members": "u-1"}), "\"members\""),
+            (
+                json!({"displayName": "G", "members": [{"display": "x"}]}),
+                "members[0].value",
+            ),
+            (
+                json!({"displayName": "G", "members": [{"value": ""}]}),
+                "members[0].value",
+            ),
+            (json!({"displayName": "G", "members": [3]}), "members[0]"),
+        ] {
+            let e = Group::from_json(&body).unwrap_err();
+            assert_eq!(
+                (e.status, e.scim_type),
+                (400, Some(crate::ScimType::InvalidValue)),
+                "{body}"
+            );
+            assert!(e.detail.contains(needle), "{body}: {}", e.detail);
+        }
+    }
+
+    #[test]
+    fn group_canonical_output() {
+        let g = Group {
+            display_name: "Sales".into(),
+            external_id: None,
+            members: vec![
+                Member {
+                    value: "u-1".into(),
+                    display: Some("Al".into()),
+                },
+                Member {
+                    value: "u-2".into(),
+                    display: None,
+                },
+            ],
+        };
+        assert_eq!(
+            g.to_json(),
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "Sales", "members": [
+                {"value": "u-1", "display": "Al", "type": "User"}, {"value": "u-2", "type": "User"}]})
+        );
+        let s = Stored {
+            id: "g-1".into(),
+            meta: meta(),
+            resource: g.clone(),
+        };
+        let v = s.to_json("https://h/o/Groups/g-1", Some("https://h/o/"));
+        assert_eq!(
+            v["members"][1],
+            json!({"value": "u-2", "$ref": "https://h/o/Users/u-2", "type": "User"})
+        );
+        assert_eq!(v["meta"]["resourceType"], "Group");
+        assert_eq!(v["meta"]["location"], "https://h/o/Groups/g-1");
+        assert_eq!(Group::from_json(&v).unwrap(), g);
+        let empty = Group {
+            display_name: "E".into(),
+            ..Group::default()
+        };
+        assert_eq!(
+            empty.to_json(),
+            json!({"schemas": [GROUP_SCHEMA], "displayName": "E"})
+        );
+    }
+
+    fn opt_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of(any::<String>())
+    }
+
+    fn arb_user() -> impl Strategy<Value = User> {
+        let email =
+            (any::<String>(), opt_text(), any::<bool>()).prop_map(|(value, kind, primary)| Email {
+                value,
+                kind,
+                primary,
+            });
+        let address = (
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            opt_text(),
+            any::<bool>(),
+        )
+            .prop_map(|(kind, locality, region, country, primary)| Address {
+                kind,
+                locality,
+                region,
+                country,
+                primary,
+            });
+        (
+            (
+                "[^\\s]\\PC{0,20}",
+                opt_text(),
+                opt_text(),
+                any::<bool>(),
+                opt_text(),
+                opt_text(),
+            ),
+            (opt_text(), opt_text(), opt_text()),
+            proptest::collection::vec(email, 0..3),
+            proptest::collection::vec(address, 0..3),
+            (
+                proptest::option::of("[A-Za-z][A-Za-z0-9 _-]{0,12}"),
+                opt_text(),
+                proptest::option::of("\\PC{1,20}"),
+            ),
+        )
+            .prop_map(
+                |(
+                    (user_name, external_id, display_name, active, title, preferred_language),
+                    (formatted, family_name, given_name),
+                    emails,
+                    addresses,
+                    (role, department, manager),
+                )| User {
+                    user_name,
+                    external_id,
+                    display_name,
+                    active,
+                    title,
+                    preferred_language,
+                    name: Name {
+                        formatted,
+                        family_name,
+                        given_name,
+                    },
+                    emails,
+                    addresses,
+                    role,
+                    department,
+                    manager,
+                },
+            )
+    }
+
+    fn arb_group() -> impl Strategy<Value = Group> {
+        let member =
+            ("\\PC{1,20}", opt_text()).prop_map(|(value, display)| Member { value, display });
+        (
+            "[^\\s]\\PC{0,20}",
+            opt_text(),
+            proptest::collection::vec(member, 0..5),
+        )
+            .prop_map(|(display_name, external_id, mut members)| {
+                // Members are a set of ids.
+                let mut seen = std::collections::HashSet::new();
+                members.retain(|m| seen.insert(m.value.clone()));
+                Group {
+                    display_name,
+                    external_id,
+                    members,
+                }
+            })
+    }
+
+    /// Arbitrary JSON whose object keys are mostly attribute names Entra uses, in random case.
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            proptest::sample::select(vec![
+                "userName",
+                "externalId",
+                "active",
+                "name",
+                "givenName",
+                "emails",
+                "value",
+                "type",
+                "primary",
+                "roles",
+                "addresses",
+                "locality",
+                "manager",
+                "department",
+                "members",
+                "displayName",
+                ENT,
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            ])
+            .prop_map(str::to_string),
+            "[a-zA-Z]{1,6}",
+        ]
+        .prop_flat_map(|k| {
+            proptest::collection::vec(any::<bool>(), k.len()).prop_map(move |upper| {
+                k.chars()
+                    .zip(upper)
+                    .map(|(c, u)| {
+                        if u {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect::<String>()
+            })
+        });
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(Value::from),
+            prop_oneof![Just("True".to_string()), Just("".to_string()), "\\PC{0,8}"]
+                .prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn user_json_round_trip(u in arb_user()) {
+            prop_assert_eq!(User::from_json(&u.to_json()), Ok(u.clone()));
+            // Through text too (what actually goes over the wire).
+            let text = serde_json::to_string(&u.to_json()).unwrap();
+            let back: Value = serde_json::from_str(&text).unwrap();
+            prop_assert_eq!(User::from_json(&back), Ok(u));
+        }
+
+        /// Whatever comes in, reading never panics, and what was read is written so that it reads back the
+        /// same.
+        #[test]
+        fn reading_anything_is_total_and_stable(v in arb_json()) {
+            if let Ok(u) = User::from_json(&v) {
+                prop_assert_eq!(User::from_json(&u.to_json()), Ok(u));
+            }
+            if let Ok(g) = Group::from_json(&v) {
+                prop_assert_eq!(Group::from_json(&g.to_json()), Ok(g));
+            }
+        }
+
+        #[test]
+        fn group_json_round_trip(g in arb_group()) {
+            prop_assert_eq!(Group::from_json(&g.to_json()), Ok(g.clone()));
+            let stored = Stored { id: "g".into(), meta: meta(), resource: g.clone() };
+            prop_assert_eq!(Group::from_json(&stored.to_json("l", Some("https://h"))), Ok(g));
+        }
+    }
 }

@@ -1,0 +1,61 @@
+//! Request logging and the JSON error handlers for bodies, paths, queries and unknown routes.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::middleware::Logger;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+
+/// One log line per request: client address, method, path (no query string), status, duration. Never a
+/// header, so never an `Authorization` value.
+pub fn request_logger() -> Logger {
+    Logger::new("%a \"%{method}xi %U\" %s %Dms")
+        .custom_request_replace("method", |req| req.method().to_string())
+}
+
+/// JSON body settings: size limit, `application/json` required, errors as JSON (400 / 413 / 415).
+pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(max_body_bytes)
+        .error_handler(|err, _req: &HttpRequest| json_error(err).into())
+}
+
+fn json_error(err: JsonPayloadError) -> AppError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => {
+            AppError::payload_too_large(format!("the request body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::ContentType => {
+            AppError::unsupported_media_type("the request body must be `application/json`")
+        }
+        JsonPayloadError::Deserialize(e) => {
+            AppError::bad_request(format!("the request body is not valid: {e}"))
+        }
+        JsonPayloadError::Serialize(e) => AppError::internal(e),
+        other => AppError::bad_request(format!("the request body could not be read: {other}")),
+    }
+}
+
+/// Path parameter errors as JSON 404s.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _req| {
+        AppError::not_found(format!("invalid path: {err}")).into()
+    })
+}
+
+/// Query string errors as JSON 400s.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        AppError::bad_request(format!("invalid query string: {err}")).into()
+    })
+}
+
+/// The answer for unknown routes (and known paths with another method).
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::not_found(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}

@@ -1,0 +1,48 @@
+//! `/healthz` (the process is up) and `/readyz` (the database answers).
+
+use actix_web::{get, web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
+
+/// Health status.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
+pub struct Health {
+    /// `ok` or `ready`.
+    pub status: &'static str,
+}
+
+/// Liveness: answers 200 as long as the process serves HTTP.
+#[utoipa::path(
+    tag = "health",
+    responses((status = 200, description = "The process is up", body = Health))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness: 200 when the database answers a trivial query, else 503.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "The database is reachable", body = Health,
+            example = json!({"status": "ready"})),
+        (status = 503, description = "The database is unreachable", body = ErrorBody),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    state
+        .run(|store| {
+            store.ping().map_err(|e| {
+                log::warn!("readiness check failed: {e}");
+                AppError::unavailable("the database is not reachable")
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the admin API through HTTP: the real server on 127.0.0.1:0 over a fresh database,
+//! every test on SQLite and on PostgreSQL.
+
+// A test crate: its helpers (not only its `#[test]` fns) may fail the test by panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod dev_token;
+mod events;
+mod helpers;
+mod misc;
+mod orgs;
+mod tokens;

@@ -1,0 +1,82 @@
+//! Health, readiness, the OpenAPI document and unknown routes.
+
+use humbol_store::Backend;
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::Value;
+
+use crate::helpers::{assert_error, spawn_app};
+
+#[rstest]
+#[tokio::test]
+async fn health_readiness_and_openapi(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let doc: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/orgs/{org}", "put"),
+        ("/api/v1/orgs/{org}", "get"),
+        ("/api/v1/orgs/{org}/scim/tokens", "post"),
+        ("/api/v1/orgs/{org}/scim/tokens", "get"),
+        ("/api/v1/orgs/{org}/scim/tokens/{id}", "delete"),
+        ("/api/v1/orgs/{org}/scim/events", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/openapi.json", "get"),
+    ] {
+        assert!(paths[path][method].is_object(), "{method} {path}");
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer_jwt"]["scheme"],
+        "bearer"
+    );
+    assert!(doc["components"]["schemas"]["CreatedToken"]["example"].is_object());
+}
+
+#[rstest]
+#[tokio::test]
+async fn unknown_routes_are_json_404s(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let res = app.get("/api/v1/nothing", &app.support()).await;
+    assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
+    let res = app
+        .client
+        .patch(app.url("/api/v1/orgs/acme"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+/// The committed `openapi/admin-api.json` is what the code generates
+/// (regenerate: `cargo run -p admin-api -- openapi > openapi/admin-api.json`).
+#[test]
+fn committed_openapi_document_matches_the_code() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/admin-api.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = admin_api::openapi::document_json().unwrap();
+    assert!(
+        committed == generated,
+        "{} is stale: run `cargo run -p admin-api -- openapi > openapi/admin-api.json`",
+        path.display()
+    );
+}

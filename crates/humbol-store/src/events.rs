@@ -1,0 +1,75 @@
+//! The provisioning event log: what each SCIM call (or token change) did, or why it was refused.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::models::{micros, now, EventRow, NewEventRow};
+use crate::pool::{read_txn, write_txn, DbConn, Pools};
+use crate::schema::events;
+use crate::{Event, EventQuery, NewEvent, Outcome, StoreError};
+
+/// Appends an event (inside the caller's transaction).
+pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError> {
+    diesel::insert_into(events::table)
+        .values(NewEventRow {
+            org,
+            at: micros(now()),
+            actor: &e.actor,
+            action: &e.action,
+            resource_type: e.resource_type.as_deref(),
+            resource_id: e.resource_id.as_deref(),
+            outcome: e.outcome.as_str(),
+            detail: &e.detail,
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A successful change of a resource, for [`log`].
+pub fn change(actor: &str, action: &str, resource_type: &str, id: &str, detail: String) -> NewEvent {
+    NewEvent {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        resource_type: Some(resource_type.to_string()),
+        resource_id: Some(id.to_string()),
+        outcome: Outcome::Success,
+        detail,
+    }
+}
+
+/// See [`crate::Store::record_event`].
+pub fn record_event(p: &Pools, org: &str, e: &NewEvent) -> Result<(), StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| log(conn, org, e))
+}
+
+/// See [`crate::Store::events`].
+pub fn events(p: &Pools, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+    let mut conn = p.read()?;
+    read_txn(&mut conn, |conn| {
+        let mut query = events::table
+            .filter(events::org.eq(org))
+            .select(EventRow::as_select())
+            .into_boxed();
+        if let Some(before) = q.before {
+            query = query.filter(events::id.lt(before));
+        }
+        if let Some(outcome) = q.outcome {
+            query = query.filter(events::outcome.eq(outcome.as_str()));
+        }
+        let rows = query
+            .order(events::id.desc())
+            .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))
+            .load(conn)?;
+        Ok(rows.into_iter().map(EventRow::into_event).collect())
+    })
+}
+
+/// See [`crate::Store::prune_events`].
+pub fn prune_events(p: &Pools, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
+    let mut conn = p.write()?;
+    let n = write_txn(&mut conn, |conn| {
+        Ok(diesel::delete(events::table.filter(events::at.lt(micros(older_than)))).execute(conn)?)
+    })?;
+    Ok(n as u64)
+}

@@ -1,0 +1,392 @@
+//! Groups: a `groups` row plus `group_members` rows (user ids of the same organisation). Member changes from
+//! PATCH are applied as row inserts/deletes, never by rewriting the whole member list.
+
+use std::collections::{BTreeSet, HashMap};
+
+use diesel::prelude::*;
+use scim_core::resource::{Group, Member, Meta, Stored};
+use scim_core::ScimError;
+
+use crate::events::{change, log};
+use crate::filter_sql::{group_filter, group_sort, SortKey};
+use crate::models::{new_id, now, with_conflict_value, GroupRow};
+use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::schema::{group_members, groups, users};
+use crate::{MemberChange, Page, Query, StoreError};
+
+/// How often `update_group` retries after losing a race (without `if_match`).
+const RETRIES: usize = 5;
+
+fn conflict(e: StoreError, g: &Group) -> StoreError {
+    with_conflict_value(e, |attribute| match attribute {
+        "displayName" => Some(g.display_name.clone()),
+        "externalId" => g.external_id.clone(),
+        _ => None,
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = group_members)]
+struct MemberRow<'a> {
+    group_id: &'a str,
+    user_id: &'a str,
+}
+
+/// Refuses ids that are not users of `org` (`invalidValue`, naming them).
+fn check_members(conn: &mut DbConn, org: &str, ids: &BTreeSet<&str>) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<&str> = ids.iter().copied().collect();
+    let mut found = BTreeSet::new();
+    for chunk in list.chunks(500) {
+        let known: Vec<String> = users::table
+            .filter(users::org.eq(org))
+            .filter(users::id.eq_any(chunk))
+            .select(users::id)
+            .load(conn)?;
+        found.extend(known);
+    }
+    let unknown: Vec<&str> = list
+        .into_iter()
+        .filter(|id| !found.contains(*id))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(StoreError::Rejected(ScimError::invalid_value(format!(
+        "members must be users of this organisation; unknown: {}",
+        unknown.join(", ")
+    ))))
+}
+
+fn insert_members(conn: &mut DbConn, group_id: &str, ids: &BTreeSet<&str>) -> Result<(), StoreError> {
+    let rows: Vec<MemberRow> = ids
+        .iter()
+        .map(|user_id| MemberRow { group_id, user_id })
+        .collect();
+    for chunk in rows.chunks(500) {
+        on_inner!(conn, |c| diesel::insert_into(group_members::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// See [`crate::Store::create_group`].
+pub fn create_group(
+    p: &Pools,
+    org: &str,
+    g: &Group,
+    actor: &str,
+) -> Result<Stored<Group>, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        crate::orgs::require(conn, org)?;
+        let ids: BTreeSet<&str> = g.members.iter().map(|m| m.value.as_str()).collect();
+        check_members(conn, org, &ids)?;
+        let id = new_id();
+        let t = now();
+        let meta = Meta {
+            created: t,
+            last_modified: t,
+            version: 1,
+        };
+        let row = GroupRow::new(&id, org, g, &meta);
+        diesel::insert_into(groups::table)
+            .values(&row)
+            .execute(conn)
+            .map_err(|e| conflict(e.into(), g))?;
+        insert_members(conn, &id, &ids)?;
+        let detail = format!(
+            "group \"{}\" created with {} member(s)",
+            g.display_name,
+            ids.len()
+        );
+        log(conn, org, &change(actor, "created", "Group", &id, detail))?;
+        let mut stored = row.into_stored();
+        stored.resource.members = load_members(conn, &[id])?.remove(&stored.id).unwrap_or_default();
+        Ok(stored)
+    })
+}
+
+/// The members (with display names) of each group in `ids`, ordered by user id.
+fn load_members(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Vec<Member>>, StoreError> {
+    let mut out: HashMap<String, Vec<Member>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let rows: Vec<(String, String, Option<String>)> = group_members::table
+        .inner_join(users::table)
+        .filter(group_members::group_id.eq_any(ids))
+        .select((group_members::group_id, group_members::user_id, users::display_name))
+        .order((group_members::group_id, group_members::user_id))
+        .load(conn)?;
+    for (group_id, value, display) in rows {
+        out.entry(group_id).or_default().push(Member { value, display });
+    }
+    Ok(out)
+}
+
+fn load_group(
+    conn: &mut DbConn,
+    org: &str,
+    id: &str,
+    with_members: bool,
+) -> Result<Option<Stored<Group>>, StoreError> {
+    let row = groups::table
+        .filter(groups::id.eq(id))
+        .filter(groups::org.eq(org))
+        .select(GroupRow::as_select())
+        .get_result(conn)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let mut stored = row.into_stored();
+    if with_members {
+        stored.resource.members = load_members(conn, &[stored.id.clone()])?
+            .remove(&stored.id)
+            .unwrap_or_default();
+    }
+    Ok(Some(stored))
+}
+
+/// See [`crate::Store::group`].
+pub fn group(
+    p: &Pools,
+    org: &str,
+    id: &str,
+    with_members: bool,
+) -> Result<Option<Stored<Group>>, StoreError> {
+    let mut conn = p.read()?;
+    read_txn(&mut conn, |conn| load_group(conn, org, id, with_members))
+}
+
+fn filtered(
+    org: &str,
+    q: &Query,
+) -> Result<groups::BoxedQuery<'static, MultiBackend>, StoreError> {
+    let mut query = groups::table
+        .filter(groups::org.eq(org.to_string()))
+        .into_boxed();
+    if let Some(f) = &q.filter {
+        query = query.filter(group_filter(f)?);
+    }
+    Ok(query)
+}
+
+/// See [`crate::Store::list_groups`].
+pub fn list_groups(
+    p: &Pools,
+    org: &str,
+    q: &Query,
+    with_members: bool,
+) -> Result<Page<Group>, StoreError> {
+    let mut conn = p.read()?;
+    read_txn(&mut conn, |conn| {
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+        let mut items = Vec::new();
+        if limit > 0 {
+            let mut query = filtered(org, q)?;
+            if let Some(path) = &q.sort_by {
+                query = match (group_sort(path)?, group_sort(path)?) {
+                    (SortKey::Text(a), SortKey::Text(b)) => {
+                        let query = query.order(a.is_null().asc());
+                        if q.descending {
+                            query.then_order_by(b.desc())
+                        } else {
+                            query.then_order_by(b.asc())
+                        }
+                    }
+                    (SortKey::Time(a), _) if q.descending => query.order(a.desc()),
+                    (SortKey::Time(a), _) => query.order(a.asc()),
+                    (SortKey::Bool(a), _) if q.descending => query.order(a.desc()),
+                    (SortKey::Bool(a), _) => query.order(a.asc()),
+                    _ => query,
+                };
+            }
+            let rows = query
+                .then_order_by(groups::created.asc())
+                .then_order_by(groups::id.asc())
+                .offset(offset)
+                .limit(limit)
+                .select(GroupRow::as_select())
+                .load(conn)?;
+            items = rows.into_iter().map(GroupRow::into_stored).collect();
+            if with_members {
+                let ids: Vec<String> = items.iter().map(|g: &Stored<Group>| g.id.clone()).collect();
+                let mut members = load_members(conn, &ids)?;
+                for g in &mut items {
+                    g.resource.members = members.remove(&g.id).unwrap_or_default();
+                }
+            }
+        }
+        let total = if offset == 0 && (items.len() as i64) < limit {
+            items.len() as u64
+        } else {
+            let n: i64 = filtered(org, q)?
+                .select(diesel::dsl::count_star())
+                .get_result(conn)?;
+            n as u64
+        };
+        Ok(Page { total, items })
+    })
+}
+
+/// Applies member set operations to group `id`; returns (added, removed).
+fn apply_members(
+    conn: &mut DbConn,
+    org: &str,
+    id: &str,
+    changes: &[MemberChange],
+) -> Result<(usize, usize), StoreError> {
+    let (mut added, mut removed) = (0, 0);
+    for c in changes {
+        match c {
+            MemberChange::RemoveAll => {
+                removed += diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
+                    .execute(conn)?;
+            }
+            MemberChange::Remove(ids) => {
+                for chunk in ids.chunks(500) {
+                    removed += diesel::delete(
+                        group_members::table
+                            .filter(group_members::group_id.eq(id))
+                            .filter(group_members::user_id.eq_any(chunk)),
+                    )
+                    .execute(conn)?;
+                }
+            }
+            MemberChange::Add(ids) | MemberChange::Replace(ids) => {
+                let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+                check_members(conn, org, &wanted)?;
+                let present: BTreeSet<String> = group_members::table
+                    .filter(group_members::group_id.eq(id))
+                    .select(group_members::user_id)
+                    .load::<String>(conn)?
+                    .into_iter()
+                    .collect();
+                if matches!(c, MemberChange::Replace(_)) {
+                    let gone: Vec<&String> =
+                        present.iter().filter(|u| !wanted.contains(u.as_str())).collect();
+                    for chunk in gone.chunks(500) {
+                        removed += diesel::delete(
+                            group_members::table
+                                .filter(group_members::group_id.eq(id))
+                                .filter(group_members::user_id.eq_any(chunk)),
+                        )
+                        .execute(conn)?;
+                    }
+                }
+                let new: BTreeSet<&str> = wanted
+                    .into_iter()
+                    .filter(|u| !present.contains(*u))
+                    .collect();
+                insert_members(conn, id, &new)?;
+                added += new.len();
+            }
+        }
+    }
+    Ok((added, removed))
+}
+
+/// See [`crate::Store::update_group`].
+pub fn update_group(
+    p: &Pools,
+    org: &str,
+    id: &str,
+    if_match: Option<i64>,
+    actor: &str,
+    members: &[MemberChange],
+    f: &mut dyn FnMut(&Stored<Group>) -> Result<Group, ScimError>,
+) -> Result<Stored<Group>, StoreError> {
+    let mut attempt = 0;
+    loop {
+        let mut conn = p.write()?;
+        let result = write_txn(&mut conn, |conn| {
+            if let DbConn::Postgres(pg) = conn {
+                groups::table
+                    .filter(groups::id.eq(id))
+                    .filter(groups::org.eq(org))
+                    .select(groups::version)
+                    .for_update()
+                    .get_result::<i64>(pg)
+                    .optional()?;
+            }
+            let current = load_group(conn, org, id, false)?.ok_or(StoreError::NotFound)?;
+            if if_match.is_some_and(|v| v != current.meta.version) {
+                return Err(StoreError::VersionMismatch);
+            }
+            let new = f(&current).map_err(StoreError::Rejected)?;
+            let mut what = Vec::new();
+            if new.display_name != current.resource.display_name {
+                what.push("displayName".to_string());
+            }
+            if new.external_id != current.resource.external_id {
+                what.push("externalId".to_string());
+            }
+            let (added, removed) = apply_members(conn, org, id, members)?;
+            if added > 0 {
+                what.push(format!("{added} member(s) added"));
+            }
+            if removed > 0 {
+                what.push(format!("{removed} member(s) removed"));
+            }
+            if what.is_empty() {
+                return Ok(load_group(conn, org, id, true)?.unwrap_or(current));
+            }
+            let meta = Meta {
+                created: current.meta.created,
+                last_modified: now(),
+                version: current.meta.version + 1,
+            };
+            let row = GroupRow::new(id, org, &new, &meta);
+            let n = diesel::update(
+                groups::table
+                    .filter(groups::id.eq(id))
+                    .filter(groups::org.eq(org))
+                    .filter(groups::version.eq(current.meta.version)),
+            )
+            .set(&row)
+            .execute(conn)
+            .map_err(|e| conflict(e.into(), &new))?;
+            if n == 0 {
+                return Err(StoreError::VersionMismatch);
+            }
+            let detail = format!("group \"{}\" updated: {}", new.display_name, what.join(", "));
+            log(conn, org, &change(actor, "updated", "Group", id, detail))?;
+            load_group(conn, org, id, true)?.ok_or(StoreError::NotFound)
+        });
+        match result {
+            Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// See [`crate::Store::delete_group`].
+pub fn delete_group(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        let name = groups::table
+            .filter(groups::id.eq(id))
+            .filter(groups::org.eq(org))
+            .select(groups::display_name)
+            .get_result::<String>(conn)
+            .optional()?;
+        let Some(name) = name else {
+            return Ok(false);
+        };
+        let members =
+            diesel::delete(group_members::table.filter(group_members::group_id.eq(id))).execute(conn)?;
+        diesel::delete(groups::table.filter(groups::id.eq(id)).filter(groups::org.eq(org)))
+            .execute(conn)?;
+        let detail = format!("group \"{name}\" deleted ({members} member(s))");
+        log(conn, org, &change(actor, "deleted", "Group", id, detail))?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,431 @@
+//! Row structs and their conversions to and from scim-core's resources, times, and the mapping of diesel
+//! errors to [`StoreError`].
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use scim_core::resource::{Address, Email, Group, Meta, Name, Stored, User};
+
+use crate::schema::{events, groups, orgs, scim_tokens, user_addresses, user_emails, users};
+use crate::{Event, Org, Outcome, StoreError, TokenInfo};
+
+// ---- times and normalisation ----
+
+/// Microseconds since the epoch: how every time is stored.
+pub fn micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+/// The inverse of [`micros`].
+pub fn from_micros(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(v).unwrap_or_default()
+}
+
+/// The current time at the stored precision (so what a call returns equals what a later read returns).
+pub fn now() -> DateTime<Utc> {
+    from_micros(micros(Utc::now()))
+}
+
+/// The normalised form of a case-insensitive value: what `*_norm` columns hold and filters compare with.
+pub fn norm(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn norm_opt(s: &Option<String>) -> Option<String> {
+    s.as_deref().map(norm)
+}
+
+/// A fresh resource id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+// ---- errors ----
+
+impl From<DieselError> for StoreError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                // PostgreSQL names the index; SQLite lists the columns ("users.org, users.user_name_norm").
+                let what = format!("{} {}", info.constraint_name().unwrap_or(""), info.message());
+                let attribute = if what.contains("user_name") {
+                    "userName"
+                } else if what.contains("external_id") {
+                    "externalId"
+                } else if what.contains("display_name") {
+                    "displayName"
+                } else if what.contains("hash") {
+                    "token"
+                } else {
+                    "id"
+                };
+                StoreError::Conflict {
+                    attribute: attribute.into(),
+                    value: String::new(),
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
+                StoreError::Unavailable(info.message().to_string())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_string())
+            }
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+/// Fills in the conflicting value of a [`StoreError::Conflict`] from the attributes that were written.
+pub fn with_conflict_value(e: StoreError, value_of: impl Fn(&str) -> Option<String>) -> StoreError {
+    match e {
+        StoreError::Conflict { attribute, .. } => {
+            let value = value_of(&attribute).unwrap_or_default();
+            StoreError::Conflict { attribute, value }
+        }
+        other => other,
+    }
+}
+
+// ---- organisations ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = orgs)]
+pub struct OrgRow {
+    pub slug: String,
+    pub name: String,
+    pub scim_enabled: bool,
+    pub roles: String,
+    pub default_role: String,
+    pub created: i64,
+    pub updated: i64,
+}
+
+impl OrgRow {
+    pub fn into_org(self) -> Org {
+        Org {
+            roles: serde_json::from_str(&self.roles).unwrap_or_default(),
+            slug: self.slug,
+            name: self.name,
+            scim_enabled: self.scim_enabled,
+            default_role: self.default_role,
+            created: from_micros(self.created),
+            updated: from_micros(self.updated),
+        }
+    }
+}
+
+// ---- tokens ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = scim_tokens)]
+pub struct TokenRow {
+    pub id: String,
+    pub org: String,
+    pub name: String,
+    pub hash: Vec<u8>,
+    pub hint: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl TokenRow {
+    pub fn into_info(self) -> TokenInfo {
+        TokenInfo {
+            id: self.id,
+            name: self.name,
+            hint: self.hint,
+            created_at: from_micros(self.created_at),
+            last_used_at: self.last_used_at.map(from_micros),
+            expires_at: self.expires_at.map(from_micros),
+            revoked_at: self.revoked_at.map(from_micros),
+        }
+    }
+}
+
+// ---- users ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserRow {
+    pub id: String,
+    pub org: String,
+    pub user_name: String,
+    pub user_name_norm: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub display_name_norm: Option<String>,
+    pub active: bool,
+    pub title: Option<String>,
+    pub title_norm: Option<String>,
+    pub preferred_language: Option<String>,
+    pub preferred_language_norm: Option<String>,
+    pub name_formatted: Option<String>,
+    pub name_formatted_norm: Option<String>,
+    pub given_name: Option<String>,
+    pub given_name_norm: Option<String>,
+    pub family_name: Option<String>,
+    pub family_name_norm: Option<String>,
+    pub role: Option<String>,
+    pub department: Option<String>,
+    pub department_norm: Option<String>,
+    pub manager_id: Option<String>,
+    pub created: i64,
+    pub last_modified: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_emails)]
+pub struct EmailRow {
+    pub user_id: String,
+    pub position: i32,
+    pub value: String,
+    pub value_norm: String,
+    pub kind: Option<String>,
+    pub kind_norm: Option<String>,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_addresses)]
+pub struct AddressRow {
+    pub user_id: String,
+    pub position: i32,
+    pub kind: Option<String>,
+    pub kind_norm: Option<String>,
+    pub locality: Option<String>,
+    pub locality_norm: Option<String>,
+    pub region: Option<String>,
+    pub region_norm: Option<String>,
+    pub country: Option<String>,
+    pub country_norm: Option<String>,
+    pub is_primary: bool,
+}
+
+/// The rows of one user.
+pub struct UserRows {
+    pub user: UserRow,
+    pub emails: Vec<EmailRow>,
+    pub addresses: Vec<AddressRow>,
+}
+
+impl UserRows {
+    /// The rows that store `u` as user `id` of `org` with metadata `meta`.
+    pub fn new(id: &str, org: &str, u: &User, meta: &Meta) -> UserRows {
+        let user = UserRow {
+            id: id.to_string(),
+            org: org.to_string(),
+            user_name: u.user_name.clone(),
+            user_name_norm: norm(&u.user_name),
+            external_id: u.external_id.clone(),
+            display_name: u.display_name.clone(),
+            display_name_norm: norm_opt(&u.display_name),
+            active: u.active,
+            title: u.title.clone(),
+            title_norm: norm_opt(&u.title),
+            preferred_language: u.preferred_language.clone(),
+            preferred_language_norm: norm_opt(&u.preferred_language),
+            name_formatted: u.name.formatted.clone(),
+            name_formatted_norm: norm_opt(&u.name.formatted),
+            given_name: u.name.given_name.clone(),
+            given_name_norm: norm_opt(&u.name.given_name),
+            family_name: u.name.family_name.clone(),
+            family_name_norm: norm_opt(&u.name.family_name),
+            role: u.role.clone(),
+            department: u.department.clone(),
+            department_norm: norm_opt(&u.department),
+            manager_id: u.manager.clone(),
+            created: micros(meta.created),
+            last_modified: micros(meta.last_modified),
+            version: meta.version,
+        };
+        let emails = u
+            .emails
+            .iter()
+            .enumerate()
+            .map(|(i, e)| EmailRow {
+                user_id: id.to_string(),
+                position: i as i32,
+                value: e.value.clone(),
+                value_norm: norm(&e.value),
+                kind: e.kind.clone(),
+                kind_norm: norm_opt(&e.kind),
+                is_primary: e.primary,
+            })
+            .collect();
+        let addresses = u
+            .addresses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| AddressRow {
+                user_id: id.to_string(),
+                position: i as i32,
+                kind: a.kind.clone(),
+                kind_norm: norm_opt(&a.kind),
+                locality: a.locality.clone(),
+                locality_norm: norm_opt(&a.locality),
+                region: a.region.clone(),
+                region_norm: norm_opt(&a.region),
+                country: a.country.clone(),
+                country_norm: norm_opt(&a.country),
+                is_primary: a.primary,
+            })
+            .collect();
+        UserRows {
+            user,
+            emails,
+            addresses,
+        }
+    }
+
+    /// The stored user these rows hold (child rows sorted by position).
+    pub fn into_stored(self) -> Stored<User> {
+        let UserRows {
+            user: r,
+            mut emails,
+            mut addresses,
+        } = self;
+        emails.sort_by_key(|e| e.position);
+        addresses.sort_by_key(|a| a.position);
+        Stored {
+            id: r.id,
+            meta: Meta {
+                created: from_micros(r.created),
+                last_modified: from_micros(r.last_modified),
+                version: r.version,
+            },
+            resource: User {
+                user_name: r.user_name,
+                external_id: r.external_id,
+                display_name: r.display_name,
+                active: r.active,
+                title: r.title,
+                preferred_language: r.preferred_language,
+                name: Name {
+                    formatted: r.name_formatted,
+                    family_name: r.family_name,
+                    given_name: r.given_name,
+                },
+                emails: emails
+                    .into_iter()
+                    .map(|e| Email {
+                        value: e.value,
+                        kind: e.kind,
+                        primary: e.is_primary,
+                    })
+                    .collect(),
+                addresses: addresses
+                    .into_iter()
+                    .map(|a| Address {
+                        kind: a.kind,
+                        locality: a.locality,
+                        region: a.region,
+                        country: a.country,
+                        primary: a.is_primary,
+                    })
+                    .collect(),
+                role: r.role,
+                department: r.department,
+                manager: r.manager_id,
+            },
+        }
+    }
+}
+
+// ---- groups ----
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = groups, treat_none_as_null = true)]
+pub struct GroupRow {
+    pub id: String,
+    pub org: String,
+    pub display_name: String,
+    pub display_name_norm: String,
+    pub external_id: Option<String>,
+    pub created: i64,
+    pub last_modified: i64,
+    pub version: i64,
+}
+
+impl GroupRow {
+    /// The row that stores `g` (members apart) as group `id` of `org`.
+    pub fn new(id: &str, org: &str, g: &Group, meta: &Meta) -> GroupRow {
+        GroupRow {
+            id: id.to_string(),
+            org: org.to_string(),
+            display_name: g.display_name.clone(),
+            display_name_norm: norm(&g.display_name),
+            external_id: g.external_id.clone(),
+            created: micros(meta.created),
+            last_modified: micros(meta.last_modified),
+            version: meta.version,
+        }
+    }
+
+    /// The stored group, without members.
+    pub fn into_stored(self) -> Stored<Group> {
+        Stored {
+            id: self.id,
+            meta: Meta {
+                created: from_micros(self.created),
+                last_modified: from_micros(self.last_modified),
+                version: self.version,
+            },
+            resource: Group {
+                display_name: self.display_name,
+                external_id: self.external_id,
+                members: Vec::new(),
+            },
+        }
+    }
+}
+
+// ---- events ----
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = events)]
+pub struct NewEventRow<'a> {
+    pub org: &'a str,
+    pub at: i64,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub resource_type: Option<&'a str>,
+    pub resource_id: Option<&'a str>,
+    pub outcome: &'a str,
+    pub detail: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub outcome: String,
+    pub detail: String,
+}
+
+impl EventRow {
+    pub fn into_event(self) -> Event {
+        Event {
+            id: self.id,
+            at: from_micros(self.at),
+            actor: self.actor,
+            action: self.action,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            outcome: if self.outcome == Outcome::Refused.as_str() {
+                Outcome::Refused
+            } else {
+                Outcome::Success
+            },
+            detail: self.detail,
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Connections, pools, migrations and transactions.
+//!
+//! - [`DbConn`]: diesel's `MultiConnection` over PostgreSQL and SQLite; all queries are written once against it.
+//! - [`Manager`]: the r2d2 manager that builds the variant named by the URL scheme (and sets SQLite's pragmas).
+//! - [`Pools`]: SQLite gets one dedicated writer connection (SQLite allows one writer at a time: a single writer
+//!   beats a pool of writers in busy back-off) and a read pool; PostgreSQL gets one pool for both. r2d2 does not
+//!   ping connections on check-out (that costs a third of the lookup throughput).
+//! - [`write_txn`] / [`read_txn`]: the transactions every module uses.
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::{Backend, PoolOptions, StoreError};
+
+/// One database connection of either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// The migrations of each backend, compiled into the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+/// See [`SQLITE_MIGRATIONS`].
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Key of the PostgreSQL advisory lock held while migrating (advisory locks are per database).
+const MIGRATION_LOCK_KEY: i64 = 0x4855_4d42_4f4c; // "HUMBOL"
+
+/// What a `DATABASE_URL` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A SQLite database file.
+    SqliteFile(String),
+    /// A private in-memory SQLite database (one connection).
+    SqliteMemory,
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl Target {
+    /// Parses a `DATABASE_URL`; anything but `sqlite://PATH`, `sqlite::memory:` and `postgres(ql)://...` is a
+    /// configuration error.
+    pub fn parse(url: &str) -> Result<Target, StoreError> {
+        let url = url.trim();
+        if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+            return Ok(Target::SqliteMemory);
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::Config(
+                    "DATABASE_URL `sqlite://` names no file: use sqlite://PATH, e.g. sqlite://humbol.db".into(),
+                ));
+            }
+            return Ok(Target::SqliteFile(path.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target::Postgres(url.to_string()));
+        }
+        Err(StoreError::Config(format!(
+            "unsupported DATABASE_URL `{}`: expected sqlite://PATH (e.g. sqlite://humbol.db) or postgres://USER@HOST/DB",
+            redact(url)
+        )))
+    }
+
+    /// The backend of this target.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Target::SqliteFile(_) | Target::SqliteMemory => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// A URL with any password removed, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+            } else {
+                url.to_string()
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// r2d2 manager: connects to the [`Target`] and prepares the connection.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    target: Target,
+    busy_timeout: Duration,
+}
+
+impl Manager {
+    /// A manager for `target`.
+    pub fn new(target: Target, busy_timeout: Duration) -> Manager {
+        Manager {
+            target,
+            busy_timeout,
+        }
+    }
+
+    fn sqlite(&self, path: &str) -> Result<DbConn, diesel::r2d2::Error> {
+        let mut conn = diesel::SqliteConnection::establish(path)
+            .map_err(diesel::r2d2::Error::ConnectionError)?;
+        // busy_timeout first: switching to WAL may have to wait for another process.
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON;",
+            self.busy_timeout.as_millis()
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        Ok(DbConn::Sqlite(conn))
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.target {
+            Target::SqliteFile(path) => self.sqlite(path),
+            Target::SqliteMemory => self.sqlite(":memory:"),
+            Target::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// A pooled connection.
+pub type Conn = PooledConnection<Manager>;
+
+/// The pools of one [`crate::Store`].
+pub struct Pools {
+    pub backend: Backend,
+    read: Pool<Manager>,
+    /// SQLite: a pool of exactly one connection; PostgreSQL: the same pool as `read`.
+    write: Pool<Manager>,
+}
+
+impl Pools {
+    /// Connects, migrates, and builds the pools (see [`crate::Store::open`]).
+    pub fn open(url: &str, opts: &PoolOptions) -> Result<Pools, StoreError> {
+        let target = Target::parse(url)?;
+        let backend = target.backend();
+        let manager = Manager::new(target.clone(), opts.sqlite_busy_timeout);
+        let auto = std::thread::available_parallelism().map_or(2, |n| n.get() as u32 * 2);
+        let size = if opts.max_size == 0 {
+            auto.max(2)
+        } else {
+            opts.max_size
+        };
+        let builder = || {
+            Pool::builder()
+                .test_on_check_out(false)
+                .connection_timeout(opts.connection_timeout)
+        };
+        if target == Target::SqliteMemory {
+            // One connection is the whole database: never let r2d2 close it.
+            let pool = builder()
+                .max_size(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .build(manager)
+                .map_err(|e| StoreError::Config(format!("cannot open in-memory SQLite: {e}")))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| StoreError::Config(format!("cannot open in-memory SQLite: {e}")))?;
+            migrate(&mut conn)?;
+            drop(conn);
+            return Ok(Pools {
+                backend,
+                read: pool.clone(),
+                write: pool,
+            });
+        }
+        // A first connection tells a wrong or unreachable database at once, with the driver's reason.
+        let mut first = manager.connect().map_err(|e| {
+            StoreError::Config(format!(
+                "cannot connect to {} database `{}`: {e}",
+                backend,
+                redact(url)
+            ))
+        })?;
+        migrate(&mut first)?;
+        drop(first);
+        let (read, write) = match backend {
+            Backend::Postgres => {
+                let pool = builder().max_size(size).build_unchecked(manager);
+                (pool.clone(), pool)
+            }
+            Backend::Sqlite => (
+                builder().max_size(size).build_unchecked(manager.clone()),
+                builder().max_size(1).build_unchecked(manager),
+            ),
+        };
+        Ok(Pools {
+            backend,
+            read,
+            write,
+        })
+    }
+
+    /// A connection for reads.
+    pub fn read(&self) -> Result<Conn, StoreError> {
+        self.read
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// The connection for writes (SQLite: the one writer).
+    pub fn write(&self) -> Result<Conn, StoreError> {
+        self.write
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// `SELECT 1` through the read pool.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.read()?;
+        conn.ping().map_err(StoreError::from)
+    }
+}
+
+/// Runs pending migrations, serialised against other processes doing the same: one transaction (SQLite:
+/// `BEGIN IMMEDIATE`, waiting up to the busy timeout; PostgreSQL: holding an advisory transaction lock), inside
+/// which diesel runs each migration in a savepoint.
+pub fn migrate(conn: &mut DbConn) -> Result<(), StoreError> {
+    let fail = |e: Box<dyn std::error::Error + Send + Sync>| {
+        StoreError::Config(format!("database migrations failed: {e}"))
+    };
+    write_txn(conn, |conn| {
+        match conn {
+            DbConn::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(fail)?;
+            }
+            DbConn::Postgres(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+                    .execute(c)?;
+                c.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(fail)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Reverts every migration (tests only: see `testing`).
+#[cfg(feature = "testing")]
+pub fn revert_all(conn: &mut DbConn) -> Result<usize, StoreError> {
+    let fail =
+        |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Database(format!("revert: {e}"));
+    match conn {
+        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(fail)
+}
+
+/// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back otherwise. On SQLite it is
+/// `BEGIN IMMEDIATE`, so the write lock is taken up front (a read that later upgrades could fail with
+/// `SQLITE_BUSY` without waiting).
+pub fn write_txn<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+    }
+    match f(conn) {
+        Ok(v) => {
+            match conn {
+                DbConn::Sqlite(c) => AnsiTransactionManager::commit_transaction(c)?,
+                DbConn::Postgres(c) => AnsiTransactionManager::commit_transaction(c)?,
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            let rolled_back = match conn {
+                DbConn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+                DbConn::Postgres(c) => AnsiTransactionManager::rollback_transaction(c),
+            };
+            if let Err(r) = rolled_back {
+                log::warn!("rollback failed: {r}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Runs the reads of `f` on one snapshot where that is free: SQLite, a deferred transaction (local, cheap).
+/// PostgreSQL runs them as they are: under READ COMMITTED a transaction would not give one snapshot anyway, and
+/// BEGIN/COMMIT would add two round trips to every look-up.
+pub fn read_txn<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match conn {
+        DbConn::Sqlite(_) => conn.transaction(|c| f(c)),
+        DbConn::Postgres(_) => f(conn),
+    }
+}
+
+/// Runs `$body` with `$c` bound to the inner connection of either backend: for the few statements that the
+/// MultiBackend cannot express (multi-row inserts, row locks), still one piece of code, compiled per backend.
+macro_rules! on_inner {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::pool::DbConn::Sqlite($c) => $body,
+            $crate::pool::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_inner;

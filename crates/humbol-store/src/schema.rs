@@ -1,0 +1,146 @@
+//! diesel `table!` definitions, mirroring `migrations/<backend>/`. Times are BIGINT microseconds since the
+//! epoch; ids are UUID v4 text; `*_norm` columns hold the lowercased value of a case-insensitive attribute and
+//! are what filters, sorting and unique indexes use.
+
+diesel::table! {
+    /// Organisations (tenants). `roles` is a JSON array of role names.
+    orgs (slug) {
+        slug -> Text,
+        name -> Text,
+        scim_enabled -> Bool,
+        roles -> Text,
+        default_role -> Text,
+        created -> BigInt,
+        updated -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// SCIM bearer tokens: only the SHA-256 `hash` (unique index) of the secret is stored.
+    scim_tokens (id) {
+        id -> Text,
+        org -> Text,
+        name -> Text,
+        hash -> Binary,
+        hint -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Users: one column per single-valued Humbol attribute (the one role included).
+    users (id) {
+        id -> Text,
+        org -> Text,
+        user_name -> Text,
+        user_name_norm -> Text,
+        external_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        display_name_norm -> Nullable<Text>,
+        active -> Bool,
+        title -> Nullable<Text>,
+        title_norm -> Nullable<Text>,
+        preferred_language -> Nullable<Text>,
+        preferred_language_norm -> Nullable<Text>,
+        name_formatted -> Nullable<Text>,
+        name_formatted_norm -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        given_name_norm -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        family_name_norm -> Nullable<Text>,
+        role -> Nullable<Text>,
+        department -> Nullable<Text>,
+        department_norm -> Nullable<Text>,
+        manager_id -> Nullable<Text>,
+        created -> BigInt,
+        last_modified -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// `emails`, in the order sent (`position`).
+    user_emails (user_id, position) {
+        user_id -> Text,
+        position -> Integer,
+        value -> Text,
+        value_norm -> Text,
+        kind -> Nullable<Text>,
+        kind_norm -> Nullable<Text>,
+        is_primary -> Bool,
+    }
+}
+
+diesel::table! {
+    /// `addresses`, in the order sent (`position`).
+    user_addresses (user_id, position) {
+        user_id -> Text,
+        position -> Integer,
+        kind -> Nullable<Text>,
+        kind_norm -> Nullable<Text>,
+        locality -> Nullable<Text>,
+        locality_norm -> Nullable<Text>,
+        region -> Nullable<Text>,
+        region_norm -> Nullable<Text>,
+        country -> Nullable<Text>,
+        country_norm -> Nullable<Text>,
+        is_primary -> Bool,
+    }
+}
+
+diesel::table! {
+    /// Groups.
+    groups (id) {
+        id -> Text,
+        org -> Text,
+        display_name -> Text,
+        display_name_norm -> Text,
+        external_id -> Nullable<Text>,
+        created -> BigInt,
+        last_modified -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Memberships: user `user_id` is a member of group `group_id` (both of the same organisation).
+    group_members (group_id, user_id) {
+        group_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
+    /// The provisioning event log; `id` (autoincrement) is the pagination cursor.
+    events (id) {
+        id -> BigInt,
+        org -> Text,
+        at -> BigInt,
+        actor -> Text,
+        action -> Text,
+        resource_type -> Nullable<Text>,
+        resource_id -> Nullable<Text>,
+        outcome -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(scim_tokens -> orgs (org));
+diesel::joinable!(group_members -> users (user_id));
+diesel::joinable!(group_members -> groups (group_id));
+diesel::joinable!(user_emails -> users (user_id));
+diesel::joinable!(user_addresses -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    scim_tokens,
+    users,
+    user_emails,
+    user_addresses,
+    groups,
+    group_members,
+    events,
+);

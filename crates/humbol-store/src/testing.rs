@@ -1,0 +1,144 @@
+//! Throw-away databases for tests (crate feature `testing`; the API crates use it as a dev-dependency).
+//!
+//! ```ignore
+//! let db = TestDb::new(Backend::Postgres);
+//! let store = db.store();
+//! ```
+//! SQLite: a fresh file in a temporary directory. PostgreSQL: a fresh database `humbol_test_<uuid>` created
+//! through the admin URL in `HUMBOL_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`),
+//! dropped `WITH (FORCE)` when the `TestDb` is dropped.
+
+// Test support: a database that cannot be set up must fail the test at once, with the reason.
+#![allow(clippy::panic, clippy::expect_used)]
+
+use diesel::prelude::*;
+use diesel::r2d2::ManageConnection;
+
+use crate::pool::{Manager, Target};
+use crate::{Backend, PoolOptions, Store, StoreError};
+
+/// The admin URL of the test PostgreSQL server.
+pub fn postgres_admin_url() -> String {
+    std::env::var("HUMBOL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh, empty (not yet migrated) database; deleted on drop.
+pub struct TestDb {
+    backend: Backend,
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    /// PostgreSQL: (admin URL, database name) to drop.
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh database on `backend`. Panics (failing the test) if it cannot be created.
+    pub fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("humbol.db").display());
+                TestDb {
+                    backend,
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let name = format!("humbol_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!(
+                        "PostgreSQL for tests at {} is not reachable ({e}); run scripts/ensure-postgres \
+                         or set HUMBOL_TEST_POSTGRES_URL",
+                        crate::pool::redact(&admin)
+                    )
+                });
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+                let base = admin.split('?').next().unwrap_or(&admin);
+                let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+                TestDb {
+                    backend,
+                    url: format!("{prefix}/{name}"),
+                    _dir: None,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    /// The database's `DATABASE_URL`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Its backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A [`Store`] on it (default pool options, migrations run). Panics on failure.
+    pub fn store(&self) -> Store {
+        Store::open(&self.url, &PoolOptions::default())
+            .unwrap_or_else(|e| panic!("Store::open({}): {e}", self.url))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg {
+            match diesel::PgConnection::establish(admin) {
+                Ok(mut conn) => {
+                    if let Err(e) = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut conn)
+                    {
+                        eprintln!("warning: could not drop test database {name}: {e}");
+                    }
+                }
+                Err(e) => eprintln!("warning: could not drop test database {name}: {e}"),
+            }
+        }
+    }
+}
+
+fn connect(url: &str) -> Result<crate::pool::DbConn, StoreError> {
+    Manager::new(Target::parse(url)?, std::time::Duration::from_secs(10))
+        .connect()
+        .map_err(|e| StoreError::Config(e.to_string()))
+}
+
+/// Reverts every applied migration of the database at `url`; returns how many were reverted.
+pub fn revert_all_migrations(url: &str) -> Result<usize, StoreError> {
+    crate::pool::revert_all(&mut connect(url)?)
+}
+
+/// Runs the pending migrations of the database at `url` (as `Store::open` does).
+pub fn run_pending_migrations(url: &str) -> Result<(), StoreError> {
+    crate::pool::migrate(&mut connect(url)?)
+}
+
+/// The names of the tables in the database at `url` (user tables only), sorted.
+pub fn table_names(url: &str) -> Result<Vec<String>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let mut conn = connect(url)?;
+    let sql = match conn {
+        crate::pool::DbConn::Sqlite(_) => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        crate::pool::DbConn::Postgres(_) => {
+            "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        }
+    };
+    let names: Vec<Name> = diesel::sql_query(sql).load(&mut conn)?;
+    Ok(names.into_iter().map(|n| n.name).collect())
+}

@@ -1,0 +1,139 @@
+//! SCIM bearer tokens: only SHA-256 hashes are stored; `authenticate` is the per-request hot path.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::events::log;
+use crate::models::{micros, new_id, now, OrgRow, TokenRow};
+use crate::pool::{read_txn, write_txn, Pools};
+use crate::schema::{orgs, scim_tokens};
+use crate::{NewEvent, NewToken, Outcome, StoreError, TokenAuth, TokenInfo};
+
+fn token_event(actor: &str, action: &str, id: &str, detail: String) -> NewEvent {
+    NewEvent {
+        actor: actor.to_string(),
+        action: action.to_string(),
+        resource_type: Some("Token".into()),
+        resource_id: Some(id.to_string()),
+        outcome: Outcome::Success,
+        detail,
+    }
+}
+
+/// See [`crate::Store::create_token`].
+pub fn create_token(
+    p: &Pools,
+    org: &str,
+    t: &NewToken,
+    actor: &str,
+) -> Result<TokenInfo, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        crate::orgs::require(conn, org)?;
+        let row = TokenRow {
+            id: new_id(),
+            org: org.to_string(),
+            name: t.name.clone(),
+            hash: t.hash.to_vec(),
+            hint: t.hint.clone(),
+            created_at: micros(now()),
+            last_used_at: None,
+            expires_at: t.expires_at.map(micros),
+            revoked_at: None,
+        };
+        diesel::insert_into(scim_tokens::table)
+            .values(&row)
+            .execute(conn)?;
+        let detail = match t.expires_at {
+            Some(at) => format!("SCIM token \"{}\" ({}) created, expires {}", t.name, t.hint, at.to_rfc3339()),
+            None => format!("SCIM token \"{}\" ({}) created, never expires", t.name, t.hint),
+        };
+        log(conn, org, &token_event(actor, "token_created", &row.id, detail))?;
+        Ok(row.into_info())
+    })
+}
+
+/// See [`crate::Store::tokens`].
+pub fn tokens(p: &Pools, org: &str) -> Result<Vec<TokenInfo>, StoreError> {
+    let mut conn = p.read()?;
+    read_txn(&mut conn, |conn| {
+        let rows = scim_tokens::table
+            .filter(scim_tokens::org.eq(org))
+            .order((scim_tokens::created_at.desc(), scim_tokens::id.desc()))
+            .select(TokenRow::as_select())
+            .load(conn)?;
+        Ok(rows.into_iter().map(TokenRow::into_info).collect())
+    })
+}
+
+/// See [`crate::Store::revoke_token`].
+pub fn revoke_token(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        let token = scim_tokens::table
+            .filter(scim_tokens::id.eq(id))
+            .filter(scim_tokens::org.eq(org))
+            .select(TokenRow::as_select())
+            .get_result(conn)
+            .optional()?;
+        let Some(token) = token else {
+            return Ok(false);
+        };
+        if token.revoked_at.is_none() {
+            diesel::update(scim_tokens::table.find(id))
+                .set(scim_tokens::revoked_at.eq(micros(now())))
+                .execute(conn)?;
+            let detail = format!("SCIM token \"{}\" ({}) revoked", token.name, token.hint);
+            log(conn, org, &token_event(actor, "token_revoked", id, detail))?;
+        }
+        Ok(true)
+    })
+}
+
+/// See [`crate::Store::authenticate`].
+pub fn authenticate(
+    p: &Pools,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+) -> Result<Option<TokenAuth>, StoreError> {
+    let mut conn = p.read()?;
+    let found = scim_tokens::table
+        .inner_join(orgs::table)
+        .filter(scim_tokens::hash.eq(&token_hash[..]))
+        .filter(scim_tokens::revoked_at.is_null())
+        .filter(
+            scim_tokens::expires_at
+                .is_null()
+                .or(scim_tokens::expires_at.gt(micros(now))),
+        )
+        .select((scim_tokens::id, OrgRow::as_select()))
+        .get_result::<(String, OrgRow)>(&mut conn)
+        .optional()?;
+    Ok(found.map(|(token_id, org)| TokenAuth {
+        token_id,
+        org: org.into_org(),
+    }))
+}
+
+/// See [`crate::Store::record_token_uses`].
+pub fn record_token_uses(p: &Pools, uses: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        for (id, at) in uses {
+            let at = micros(*at);
+            diesel::update(
+                scim_tokens::table.filter(scim_tokens::id.eq(id)).filter(
+                    scim_tokens::last_used_at
+                        .is_null()
+                        .or(scim_tokens::last_used_at.lt(at)),
+                ),
+            )
+            .set(scim_tokens::last_used_at.eq(at))
+            .execute(conn)?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,351 @@
+//! Users: a `users` row (every single-valued attribute and the one role) plus `user_emails` and
+//! `user_addresses` rows. Every query is scoped by organisation.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use scim_core::resource::{Meta, Stored, User};
+use scim_core::ScimError;
+
+use crate::events::{change, log};
+use crate::filter_sql::{in_subquery, user_filter, user_sort, SortKey};
+use crate::models::{micros, new_id, now, with_conflict_value, AddressRow, EmailRow, UserRow, UserRows};
+use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::schema::{group_members, groups, user_addresses, user_emails, users};
+use crate::{Page, Query, StoreError};
+
+/// How often `update_user` retries after losing a race (without `if_match`).
+const RETRIES: usize = 5;
+
+/// Fills in the value of a Conflict from the user that was written.
+fn conflict(e: StoreError, u: &User) -> StoreError {
+    with_conflict_value(e, |attribute| match attribute {
+        "userName" => Some(u.user_name.clone()),
+        "externalId" => u.external_id.clone(),
+        _ => None,
+    })
+}
+
+/// See [`crate::Store::create_user`].
+pub fn create_user(
+    p: &Pools,
+    org: &str,
+    user: &User,
+    actor: &str,
+) -> Result<Stored<User>, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        crate::orgs::require(conn, org)?;
+        let id = new_id();
+        let t = now();
+        let meta = Meta {
+            created: t,
+            last_modified: t,
+            version: 1,
+        };
+        let rows = UserRows::new(&id, org, user, &meta);
+        diesel::insert_into(users::table)
+            .values(&rows.user)
+            .execute(conn)
+            .map_err(|e| conflict(e.into(), user))?;
+        insert_children(conn, &rows)?;
+        let detail = format!("user \"{}\" created", user.user_name);
+        log(conn, org, &change(actor, "created", "User", &id, detail))?;
+        Ok(rows.into_stored())
+    })
+}
+
+fn insert_children(conn: &mut DbConn, rows: &UserRows) -> Result<(), StoreError> {
+    if !rows.emails.is_empty() {
+        on_inner!(conn, |c| diesel::insert_into(user_emails::table)
+            .values(&rows.emails)
+            .execute(c))?;
+    }
+    if !rows.addresses.is_empty() {
+        on_inner!(conn, |c| diesel::insert_into(user_addresses::table)
+            .values(&rows.addresses)
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// See [`crate::Store::user`].
+pub fn user(p: &Pools, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
+    let mut conn = p.read()?;
+    read_txn(&mut conn, |conn| load_user(conn, org, id))
+}
+
+/// User `id` of `org` with its emails and addresses.
+fn load_user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
+    let row = users::table
+        .filter(users::id.eq(id))
+        .filter(users::org.eq(org))
+        .select(UserRow::as_select())
+        .get_result(conn)
+        .optional()?;
+    match row {
+        Some(row) => Ok(with_children(conn, vec![row])?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// Loads the emails and addresses of `rows` (two queries for the whole page), keeping the rows' order.
+fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<User>>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut emails: HashMap<String, Vec<EmailRow>> = HashMap::new();
+    for e in user_emails::table
+        .filter(user_emails::user_id.eq_any(&ids))
+        .select(EmailRow::as_select())
+        .load(conn)?
+    {
+        emails.entry(e.user_id.clone()).or_default().push(e);
+    }
+    let mut addresses: HashMap<String, Vec<AddressRow>> = HashMap::new();
+    for a in user_addresses::table
+        .filter(user_addresses::user_id.eq_any(&ids))
+        .select(AddressRow::as_select())
+        .load(conn)?
+    {
+        addresses.entry(a.user_id.clone()).or_default().push(a);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|user| UserRows {
+            emails: emails.remove(&user.id).unwrap_or_default(),
+            addresses: addresses.remove(&user.id).unwrap_or_default(),
+            user,
+        })
+        .map(UserRows::into_stored)
+        .collect())
+}
+
+/// The `org`-scoped, filtered query on users (no order, no page).
+fn filtered(
+    org: &str,
+    q: &Query,
+) -> Result<users::BoxedQuery<'static, MultiBackend>, StoreError> {
+    let mut query = users::table
+        .filter(users::org.eq(org.to_string()))
+        .into_boxed();
+    if let Some(f) = &q.filter {
+        query = query.filter(user_filter(f)?);
+    }
+    Ok(query)
+}
+
+/// See [`crate::Store::list_users`].
+pub fn list_users(p: &Pools, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
+    let mut conn = p.read()?;
+    read_txn(&mut conn, |conn| {
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+        let items = if limit > 0 {
+            let mut query = filtered(org, q)?;
+            if let Some(path) = &q.sort_by {
+                // Nulls last in either direction, then the default order as a tie-breaker.
+                query = match (user_sort(path)?, user_sort(path)?) {
+                    (SortKey::Text(a), SortKey::Text(b)) => {
+                        let query = query.order(a.is_null().asc());
+                        if q.descending {
+                            query.then_order_by(b.desc())
+                        } else {
+                            query.then_order_by(b.asc())
+                        }
+                    }
+                    (SortKey::Time(a), _) if q.descending => query.order(a.desc()),
+                    (SortKey::Time(a), _) => query.order(a.asc()),
+                    (SortKey::Bool(a), _) if q.descending => query.order(a.desc()),
+                    (SortKey::Bool(a), _) => query.order(a.asc()),
+                    _ => query,
+                };
+            }
+            let rows = query
+                .then_order_by(users::created.asc())
+                .then_order_by(users::id.asc())
+                .offset(offset)
+                .limit(limit)
+                .select(UserRow::as_select())
+                .load(conn)?;
+            with_children(conn, rows)?
+        } else {
+            Vec::new()
+        };
+        // A first page that is not full holds every match: no COUNT needed (the common look-up case).
+        let total = if offset == 0 && (items.len() as i64) < limit {
+            items.len() as u64
+        } else {
+            let n: i64 = filtered(org, q)?
+                .select(diesel::dsl::count_star())
+                .get_result(conn)?;
+            n as u64
+        };
+        Ok(Page { total, items })
+    })
+}
+
+/// The names of the attributes that differ between `a` and `b`.
+fn changed(a: &User, b: &User) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut check = |differs: bool, name| {
+        if differs {
+            out.push(name);
+        }
+    };
+    check(a.user_name != b.user_name, "userName");
+    check(a.external_id != b.external_id, "externalId");
+    check(a.display_name != b.display_name, "displayName");
+    check(a.active != b.active, "active");
+    check(a.title != b.title, "title");
+    check(a.preferred_language != b.preferred_language, "preferredLanguage");
+    check(a.name != b.name, "name");
+    check(a.emails != b.emails, "emails");
+    check(a.addresses != b.addresses, "addresses");
+    check(a.role != b.role, "roles");
+    check(a.department != b.department, "department");
+    check(a.manager != b.manager, "manager");
+    out
+}
+
+/// On PostgreSQL, locks the user's row for this transaction, so that concurrent read-modify-writes of one user
+/// queue up instead of failing their version check. (SQLite's `BEGIN IMMEDIATE` already serialises writers.)
+fn lock_row(conn: &mut DbConn, org: &str, id: &str) -> Result<(), StoreError> {
+    if let DbConn::Postgres(pg) = conn {
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::org.eq(org))
+            .select(users::version)
+            .for_update()
+            .get_result::<i64>(pg)
+            .optional()?;
+    }
+    Ok(())
+}
+
+/// See [`crate::Store::update_user`] (and `replace_user`, which passes a constant `f`).
+pub fn update_user(
+    p: &Pools,
+    org: &str,
+    id: &str,
+    if_match: Option<i64>,
+    actor: &str,
+    f: &mut dyn FnMut(&Stored<User>) -> Result<User, ScimError>,
+) -> Result<Stored<User>, StoreError> {
+    let mut attempt = 0;
+    loop {
+        let mut conn = p.write()?;
+        let result = write_txn(&mut conn, |conn| {
+            lock_row(conn, org, id)?;
+            let current = load_user(conn, org, id)?.ok_or(StoreError::NotFound)?;
+            if if_match.is_some_and(|v| v != current.meta.version) {
+                return Err(StoreError::VersionMismatch);
+            }
+            let new = f(&current).map_err(StoreError::Rejected)?;
+            let what = changed(&current.resource, &new);
+            if what.is_empty() {
+                return Ok(current);
+            }
+            let meta = Meta {
+                created: current.meta.created,
+                last_modified: now(),
+                version: current.meta.version + 1,
+            };
+            let rows = UserRows::new(id, org, &new, &meta);
+            let n = diesel::update(
+                users::table
+                    .filter(users::id.eq(id))
+                    .filter(users::org.eq(org))
+                    .filter(users::version.eq(current.meta.version)),
+            )
+            .set(&rows.user)
+            .execute(conn)
+            .map_err(|e| conflict(e.into(), &new))?;
+            if n == 0 {
+                return Err(StoreError::VersionMismatch);
+            }
+            if what.contains(&"emails") || what.contains(&"addresses") {
+                diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id)))
+                    .execute(conn)?;
+                diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
+                    .execute(conn)?;
+                insert_children(conn, &rows)?;
+            }
+            let action = match (current.resource.active, new.active) {
+                (true, false) => "disabled",
+                (false, true) => "enabled",
+                _ => "updated",
+            };
+            let detail = format!(
+                "user \"{}\" {action}: {}",
+                new.user_name,
+                what.join(", ")
+            );
+            log(conn, org, &change(actor, action, "User", id, detail))?;
+            Ok(rows.into_stored())
+        });
+        match result {
+            Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// See [`crate::Store::delete_user`].
+pub fn delete_user(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        let user_name = users::table
+            .filter(users::id.eq(id))
+            .filter(users::org.eq(org))
+            .select(users::user_name)
+            .get_result::<String>(conn)
+            .optional()?;
+        let Some(user_name) = user_name else {
+            return Ok(false);
+        };
+        let t = micros(now());
+        // The groups it leaves change: new version.
+        let groups_changed = diesel::update(groups::table)
+            .filter(groups::org.eq(org))
+            .filter(in_subquery(
+                groups::id,
+                group_members::table
+                    .filter(group_members::user_id.eq(id.to_string()))
+                    .select(group_members::group_id)
+                    .into_boxed::<MultiBackend>(),
+            ))
+            .set((
+                groups::version.eq(groups::version + 1),
+                groups::last_modified.eq(t),
+            ))
+            .execute(conn)?;
+        diesel::delete(group_members::table.filter(group_members::user_id.eq(id))).execute(conn)?;
+        let reports = diesel::update(users::table)
+            .filter(users::org.eq(org))
+            .filter(users::manager_id.eq(id))
+            .set((
+                users::manager_id.eq(None::<String>),
+                users::version.eq(users::version + 1),
+                users::last_modified.eq(t),
+            ))
+            .execute(conn)?;
+        diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id))).execute(conn)?;
+        diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
+            .execute(conn)?;
+        diesel::delete(users::table.filter(users::id.eq(id)).filter(users::org.eq(org)))
+            .execute(conn)?;
+        let mut detail = format!("user \"{user_name}\" deleted");
+        if groups_changed > 0 {
+            detail.push_str(&format!("; removed from {groups_changed} group(s)"));
+        }
+        if reports > 0 {
+            detail.push_str(&format!("; cleared as manager of {reports} user(s)"));
+        }
+        log(conn, org, &change(actor, "deleted", "User", id, detail))?;
+        Ok(true)
+    })
+}

@@ -1,0 +1,181 @@
+//! Opening, organisations, tokens, events.
+
+use chrono::{Duration, Utc};
+use humbol_store::testing::TestDb;
+use humbol_store::{Backend, EventQuery, NewEvent, NewToken, Outcome, PoolOptions, Store, StoreError};
+use rstest::rstest;
+
+use crate::{fx, settings, user, ACTOR};
+
+#[test]
+fn open_refuses_bad_urls_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_dir = format!("sqlite://{}/no/such/dir/x.db", dir.path().display());
+    let cases = [
+        "mysql://root@localhost/humbol",
+        "humbol.db",
+        "sqlite:/humbol.db",
+        "sqlite://",
+        "postgres://postgres:secret@127.0.0.1:1/humbol",
+        missing_dir.as_str(),
+    ];
+    for url in cases {
+        match Store::open(url, &PoolOptions::default()) {
+            Err(StoreError::Config(msg)) => {
+                assert!(!msg.contains("secret"), "password leaked: {msg}");
+                assert!(!msg.is_empty());
+            }
+            other => panic!("{url}: expected Config error, got {other:?}"),
+        }
+    }
+    // No file was created for the typo'd schemes.
+    assert!(!std::path::Path::new("humbol.db").exists());
+}
+
+#[test]
+fn in_memory_sqlite_works() {
+    let store = Store::open("sqlite::memory:", &PoolOptions::default()).unwrap();
+    assert_eq!(store.backend(), Backend::Sqlite);
+    store.put_org("acme", &settings("acme")).unwrap();
+    let u = store.create_user("acme", &user("a@x"), ACTOR).unwrap();
+    assert_eq!(store.user("acme", &u.id).unwrap().unwrap(), u);
+}
+
+#[rstest]
+fn ping_and_backend(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.store();
+    assert_eq!(store.backend(), backend);
+    store.ping().unwrap();
+}
+
+#[rstest]
+fn orgs_are_created_then_updated(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let db = TestDb::new(backend);
+    let store = db.store();
+    assert_eq!(store.org("acme").unwrap(), None);
+    let (org, created) = store.put_org("acme", &settings("acme")).unwrap();
+    assert!(created);
+    assert_eq!(org.roles, vec!["Admin", "Member"]);
+    let mut s = settings("acme");
+    s.name = "Acme Corp".into();
+    s.scim_enabled = false;
+    let (org2, created) = store.put_org("acme", &s).unwrap();
+    assert!(!created);
+    assert_eq!(org2.created, org.created);
+    assert_eq!(store.org("acme").unwrap(), Some(org2.clone()));
+    assert_eq!(org2.name, "Acme Corp");
+    assert!(!org2.scim_enabled);
+}
+
+fn token(name: &str, byte: u8, expires_in: Option<Duration>) -> NewToken {
+    NewToken {
+        name: name.into(),
+        hash: [byte; 32],
+        hint: format!("hbl_…{byte:02x}"),
+        expires_at: expires_in.map(|d| Utc::now() + d),
+    }
+}
+
+#[rstest]
+fn tokens_lifecycle(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let fx = fx(backend);
+    let s = &fx.store;
+    let t1 = s.create_token("acme", &token("entra", 1, None), "admin:alice").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let t2 = s
+        .create_token("acme", &token("soon", 2, Some(Duration::hours(1))), "admin:alice")
+        .unwrap();
+    let expired = s
+        .create_token("acme", &token("old", 3, Some(Duration::hours(-1))), "admin:alice")
+        .unwrap();
+    assert!(matches!(
+        s.create_token("nope", &token("x", 4, None), ACTOR),
+        Err(StoreError::NotFound)
+    ));
+    // Same hash twice: refused by the unique index.
+    assert!(matches!(
+        s.create_token("globex", &token("dup", 1, None), ACTOR),
+        Err(StoreError::Conflict { .. })
+    ));
+
+    let list = s.tokens("acme").unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[0].id, expired.id, "newest first");
+    assert_eq!(list[2].id, t1.id);
+    assert!(s.tokens("globex").unwrap().is_empty());
+
+    let now = Utc::now();
+    let auth = s.authenticate(&[1; 32], now).unwrap().unwrap();
+    assert_eq!(auth.token_id, t1.id);
+    assert_eq!(auth.org.slug, "acme");
+    assert_eq!(s.authenticate(&[2; 32], now).unwrap().unwrap().token_id, t2.id);
+    assert_eq!(s.authenticate(&[3; 32], now).unwrap(), None, "expired");
+    assert_eq!(s.authenticate(&[9; 32], now).unwrap(), None, "unknown");
+
+    s.record_token_uses(&[(t1.id.clone(), now)]).unwrap();
+    s.record_token_uses(&[(t1.id.clone(), now - Duration::hours(1))]).unwrap();
+    let used = s.tokens("acme").unwrap().into_iter().find(|t| t.id == t1.id).unwrap();
+    assert_eq!(
+        used.last_used_at.map(|t| t.timestamp_micros()),
+        Some(now.timestamp_micros()),
+        "never moves backwards"
+    );
+
+    assert!(!s.revoke_token("globex", &t1.id, ACTOR).unwrap(), "other org");
+    assert!(!s.revoke_token("acme", "no-such-id", ACTOR).unwrap());
+    assert!(s.revoke_token("acme", &t1.id, "admin:alice").unwrap());
+    assert!(s.revoke_token("acme", &t1.id, "admin:alice").unwrap());
+    assert_eq!(s.authenticate(&[1; 32], Utc::now()).unwrap(), None, "revoked");
+
+    let events = s.events("acme", &EventQuery::default()).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["token_revoked", "token_created", "token_created", "token_created"]
+    );
+    assert!(events[0].detail.contains("entra"));
+    assert_eq!(events[0].resource_id.as_deref(), Some(t1.id.as_str()));
+}
+
+#[rstest]
+fn events_page_filter_and_prune(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let fx = fx(backend);
+    let s = &fx.store;
+    for i in 0..5 {
+        s.create_user("acme", &user(&format!("u{i}@x")), ACTOR).unwrap();
+    }
+    s.record_event(
+        "acme",
+        &NewEvent {
+            actor: ACTOR.into(),
+            action: "refused".into(),
+            resource_type: Some("User".into()),
+            resource_id: None,
+            outcome: Outcome::Refused,
+            detail: "role \"Boss\" is not one of Admin, Member".into(),
+        },
+    )
+    .unwrap();
+    let all = s.events("acme", &EventQuery::default()).unwrap();
+    assert_eq!(all.len(), 6);
+    assert_eq!(all[0].outcome, Outcome::Refused);
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+    let page1 = s.events("acme", &EventQuery { limit: 2, ..Default::default() }).unwrap();
+    let page2 = s
+        .events(
+            "acme",
+            &EventQuery { before: Some(page1[1].id), limit: 10, ..Default::default() },
+        )
+        .unwrap();
+    assert_eq!(page1.len() + page2.len(), 6);
+    assert_eq!(page2[0].id, all[2].id);
+    let refused = s
+        .events("acme", &EventQuery { outcome: Some(Outcome::Refused), ..Default::default() })
+        .unwrap();
+    assert_eq!(refused.len(), 1);
+    assert!(s.events("globex", &EventQuery::default()).unwrap().is_empty());
+    assert_eq!(s.prune_events(Utc::now() - Duration::hours(1)).unwrap(), 0);
+    assert_eq!(s.prune_events(Utc::now() + Duration::seconds(1)).unwrap(), 6);
+    assert!(s.events("acme", &EventQuery::default()).unwrap().is_empty());
+}

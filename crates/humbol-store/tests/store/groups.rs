@@ -1,0 +1,142 @@
+//! Groups: members as set operations, filters, excludedAttributes=members.
+
+use humbol_store::{Backend, EventQuery, MemberChange, Query, StoreError};
+use rstest::rstest;
+use scim_core::resource::{Group, Member};
+use scim_core::{ScimError, ScimType};
+
+use crate::{fx, q, user, ACTOR};
+
+fn ids(g: &Group) -> Vec<&str> {
+    g.members.iter().map(|m| m.value.as_str()).collect()
+}
+
+#[rstest]
+fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let fx = fx(backend);
+    let s = &fx.store;
+    let mut u = Vec::new();
+    for i in 0..4 {
+        let mut x = user(&format!("u{i}@x"));
+        x.display_name = Some(format!("User {i}"));
+        u.push(s.create_user("acme", &x, ACTOR).unwrap().id);
+    }
+    let mut sorted = u.clone();
+    sorted.sort();
+    let g = s
+        .create_group(
+            "acme",
+            &Group { display_name: "Sales".into(), external_id: Some("e1".into()), members: vec![] },
+            ACTOR,
+        )
+        .unwrap();
+    assert!(g.resource.members.is_empty());
+    let keep = |c: &scim_core::resource::Stored<Group>| Ok(c.resource.clone());
+
+    let g1 = s
+        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::Add(vec![u[0].clone(), u[1].clone(), u[0].clone()])], &mut |c| {
+            assert!(c.resource.members.is_empty(), "f sees no members");
+            Ok(c.resource.clone())
+        })
+        .unwrap();
+    assert_eq!(g1.meta.version, 2);
+    assert_eq!(g1.resource.members.len(), 2);
+    assert!(g1.resource.members.iter().all(|m| m.display.is_some()));
+
+    // Add + Remove in one call: one version bump.
+    let g2 = s
+        .update_group(
+            "acme",
+            &g.id,
+            Some(2),
+            ACTOR,
+            &[MemberChange::Add(vec![u[2].clone()]), MemberChange::Remove(vec![u[0].clone(), "absent".into()])],
+            &mut keep.clone(),
+        )
+        .unwrap();
+    assert_eq!(g2.meta.version, 3);
+    let mut want = vec![u[1].as_str(), u[2].as_str()];
+    want.sort();
+    assert_eq!(ids(&g2.resource), want);
+
+    // Unknown member: refused, nothing written.
+    let err = s
+        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::Add(vec!["nope".into()])], &mut keep.clone())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Rejected(ScimError { scim_type: Some(ScimType::InvalidValue), .. })));
+    assert_eq!(s.group("acme", &g.id, true).unwrap().unwrap(), g2);
+
+    // Rename + replace members.
+    let g3 = s
+        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::Replace(vec![u[3].clone(), u[1].clone()])], &mut |c| {
+            Ok(Group { display_name: "Sales EMEA".into(), ..c.resource.clone() })
+        })
+        .unwrap();
+    let mut want = vec![u[1].as_str(), u[3].as_str()];
+    want.sort();
+    assert_eq!(ids(&g3.resource), want);
+    assert_eq!(g3.resource.display_name, "Sales EMEA");
+
+    // Without members.
+    let bare = s.group("acme", &g.id, false).unwrap().unwrap();
+    assert!(bare.resource.members.is_empty());
+    assert_eq!(bare.meta, g3.meta);
+
+    // PUT.
+    let put = Group {
+        display_name: "Sales".into(),
+        external_id: None,
+        members: vec![Member { value: u[0].clone(), display: None }],
+    };
+    let g4 = s.replace_group("acme", &g.id, &put, Some(g3.meta.version), ACTOR).unwrap();
+    assert_eq!(ids(&g4.resource), [u[0].as_str()]);
+    assert_eq!(g4.resource.external_id, None);
+    assert_eq!(
+        s.replace_group("acme", &g.id, &put, Some(1), ACTOR),
+        Err(StoreError::VersionMismatch)
+    );
+
+    let g5 = s
+        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::RemoveAll], &mut keep.clone())
+        .unwrap();
+    assert!(g5.resource.members.is_empty());
+    assert!(s.delete_group("acme", &g.id, ACTOR).unwrap());
+    assert_eq!(s.group("acme", &g.id, true).unwrap(), None);
+    let events = s.events("acme", &EventQuery { limit: 7, ..Default::default() }).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["deleted", "updated", "updated", "updated", "updated", "updated", "created"]);
+}
+
+#[rstest]
+fn group_filters(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let fx = fx(backend);
+    let s = &fx.store;
+    let a = s.create_user("acme", &user("a@x"), ACTOR).unwrap().id;
+    let b = s.create_user("acme", &user("b@x"), ACTOR).unwrap().id;
+    let member = |id: &str| Member { value: id.to_string(), display: None };
+    let sales = s
+        .create_group("acme", &Group { display_name: "Sales".into(), members: vec![member(&a)], ..Default::default() }, ACTOR)
+        .unwrap();
+    let ops = s
+        .create_group("acme", &Group { display_name: "Ops".into(), members: vec![member(&a), member(&b)], ..Default::default() }, ACTOR)
+        .unwrap();
+    s.create_group("globex", &Group { display_name: "Sales".into(), ..Default::default() }, ACTOR).unwrap();
+    let found = |f: &str, with_members: bool| -> Vec<String> {
+        let page = s.list_groups("acme", &q(f), with_members).unwrap();
+        assert!(page.items.iter().all(|g| with_members || g.resource.members.is_empty()));
+        page.items.into_iter().map(|g| g.id).collect()
+    };
+    assert_eq!(found("displayName eq \"SALES\"", false), [sales.id.clone()]);
+    assert_eq!(found(&format!("id eq \"{}\" and members[value eq \"{b}\"]", ops.id), true), [ops.id.clone()]);
+    assert_eq!(found(&format!("id eq \"{}\" and members[value eq \"{b}\"]", sales.id), true), Vec::<String>::new());
+    assert_eq!(found(&format!("members.value eq \"{a}\""), true).len(), 2);
+    assert_eq!(found(&format!("members eq \"{b}\""), true), [ops.id.clone()]);
+    assert_eq!(found("displayName eq \"nothing\"", false), Vec::<String>::new());
+    assert!(matches!(
+        s.list_groups("acme", &q("userName eq \"x\""), true),
+        Err(StoreError::InvalidFilter(_))
+    ));
+    let all = s.list_groups("acme", &Query::default(), true).unwrap();
+    assert_eq!(all.total, 2);
+    assert_eq!(all.items[1].resource.members.len(), 2);
+}

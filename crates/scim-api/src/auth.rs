@@ -1,0 +1,231 @@
+//! Organisation-token authentication of SCIM requests.
+//!
+//! The [`Caller`] extractor reads `Authorization: Bearer <token>` and checks the token's format and checksum
+//! ([`scim_core::token::parse`]): a missing or malformed token is a `401` without a database query. The
+//! database look-up happens in [`Caller::run`], on the same blocking thread as the operation itself, so that
+//! an authenticated request costs one hop to the blocking pool: the live token (not revoked, not expired) is
+//! found by its SHA-256 hash, its organisation must be the URL's `{org}` and have SCIM enabled, and only then
+//! does the operation run. Every failure is the same `401`, which says nothing about other organisations.
+//!
+//! The token's last use is noted in memory ([`crate::state::TokenUses`]) and flushed in batches; a refusal
+//! of an authenticated request (any 4xx) is written to the organisation's provisioning event log.
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::Utc;
+use humbol_store::{NewEvent, Org, Outcome, Store};
+use scim_core::token;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The detail of every 401 after the format check: the same whatever the reason (unknown, revoked or expired
+/// token, another organisation's token, unknown organisation).
+const NOT_VALID_HERE: &str = "the bearer token is not valid for this SCIM endpoint";
+
+/// An authenticated organisation, as the operation in [`Caller::run`] sees it.
+pub struct Tenant<'a> {
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub org: &'a Org,
+    /// Who acts, for the event log: `token:<token id>`.
+    pub actor: &'a str,
+}
+
+impl Tenant<'_> {
+    /// The organisation's SCIM base URL, e.g. `https://humbol.example/scim/v2/orgs/acme`.
+    pub fn base_url(&self) -> String {
+        self.config.org_base_url(&self.org.slug)
+    }
+
+    /// The absolute URL of a resource: `{base}/{endpoint}/{id}`, e.g. `.../Users/2819c223`.
+    pub fn location(&self, endpoint: &str, id: &str) -> String {
+        format!("{}/{endpoint}/{id}", self.base_url())
+    }
+}
+
+/// A SCIM request with a well-formed bearer token, not yet checked against the database.
+pub struct Caller {
+    state: web::Data<AppState>,
+    org: String,
+    token_hash: [u8; 32],
+    /// `METHOD /path` (no query string), for refusal events.
+    request_line: String,
+    /// `User` / `Group` when the path names one, for refusal events.
+    resource_type: Option<&'static str>,
+    resource_id: Option<String>,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Caller::new(req))
+    }
+}
+
+impl Caller {
+    fn new(req: &HttpRequest) -> Result<Caller, ApiError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| {
+                log::error!("application state missing");
+                ApiError(scim_core::ScimError::internal("internal error"))
+            })?;
+        let org = req.match_info().get("org").unwrap_or_default().to_string();
+        let token_hash = bearer_token_hash(req)?;
+        let path = req.path();
+        let resource_type = if path.contains("/Users") {
+            Some("User")
+        } else if path.contains("/Groups") {
+            Some("Group")
+        } else {
+            None
+        };
+        Ok(Caller {
+            state,
+            org,
+            token_hash,
+            request_line: format!("{} {}", req.method(), path),
+            resource_type,
+            resource_id: req.match_info().get("id").map(str::to_string),
+        })
+    }
+
+    /// Authenticates the request against the database, then runs `op` for its organisation, both on one
+    /// blocking thread. A 4xx from `op` is recorded in the organisation's event log (best effort).
+    pub async fn run<T, F>(self, op: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Tenant<'_>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        web::block(move || self.run_blocking(op)).await?
+    }
+
+    fn run_blocking<T>(
+        self,
+        op: impl FnOnce(&Tenant<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let state = &*self.state;
+        let now = Utc::now();
+        let auth = state
+            .store
+            .authenticate(&self.token_hash, now)?
+            .ok_or_else(|| ApiError::unauthorized(NOT_VALID_HERE))?;
+        if auth.org.slug != self.org {
+            return Err(ApiError::unauthorized(NOT_VALID_HERE));
+        }
+        state.token_uses.record(&auth.token_id, now);
+        if !auth.org.scim_enabled {
+            // The token is this organisation's own: saying why is safe.
+            return Err(ApiError::unauthorized(
+                "SCIM provisioning is disabled for this organisation",
+            ));
+        }
+        let actor = format!("token:{}", auth.token_id);
+        let tenant = Tenant {
+            store: &state.store,
+            config: &state.config,
+            org: &auth.org,
+            actor: &actor,
+        };
+        let result = op(&tenant);
+        if let Err(e) = &result {
+            if e.is_refusal() {
+                self.record_refusal(&tenant, e);
+            }
+        }
+        result
+    }
+
+    /// Writes a `refused` event; a failure to do so is logged, never returned.
+    fn record_refusal(&self, tenant: &Tenant<'_>, e: &ApiError) {
+        let scim = e.scim();
+        let scim_type = scim
+            .scim_type
+            .map(|t| format!(" {}", t.as_str()))
+            .unwrap_or_default();
+        let event = NewEvent {
+            actor: tenant.actor.to_string(),
+            action: "refused".into(),
+            resource_type: self.resource_type.map(str::to_string),
+            resource_id: self.resource_id.clone(),
+            outcome: Outcome::Refused,
+            detail: format!(
+                "{}: {}{scim_type}: {}",
+                self.request_line, scim.status, scim.detail
+            ),
+        };
+        if let Err(err) = tenant.store.record_event(&tenant.org.slug, &event) {
+            log::warn!("could not record a refusal in the event log: {err}");
+        }
+    }
+}
+
+/// The SHA-256 of the request's bearer token, if it has one of the right format; else a `401`.
+fn bearer_token_hash(req: &HttpRequest) -> Result<[u8; 32], ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("missing Authorization: Bearer token"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not a bearer token"))?;
+    let (scheme, credentials) = value
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header is not a bearer token"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::unauthorized(
+            "the Authorization header is not a bearer token",
+        ));
+    }
+    token::parse(credentials.trim()).map_err(|_| {
+        ApiError::unauthorized("the bearer token is not a well-formed Humbol SCIM token")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn with_auth(value: &str) -> HttpRequest {
+        TestRequest::get()
+            .insert_header((header::AUTHORIZATION, value))
+            .to_http_request()
+    }
+
+    #[test]
+    fn well_formed_tokens_are_hashed_without_a_database() {
+        let t = token::from_random_bytes(&[7; token::RANDOM_BYTES]);
+        let hash = bearer_token_hash(&with_auth(&format!("Bearer {}", t.secret))).unwrap();
+        assert_eq!(hash, t.hash);
+        let hash = bearer_token_hash(&with_auth(&format!("bearer  {} ", t.secret))).unwrap();
+        assert_eq!(hash, t.hash);
+    }
+
+    #[test]
+    fn missing_or_malformed_tokens_are_401() {
+        let t = token::from_random_bytes(&[7; token::RANDOM_BYTES]);
+        let typo = t.secret.replace(&t.secret[20..21], "_");
+        for value in [
+            "Basic dXNlcjpwYXNz".to_string(),
+            "Bearer".to_string(),
+            format!("Bearer {typo}"),
+            format!("Token {}", t.secret),
+        ] {
+            let e = bearer_token_hash(&with_auth(&value)).unwrap_err();
+            assert_eq!(e.status(), 401, "{value}");
+            assert!(!e.scim().detail.contains(&t.secret[14..]));
+        }
+        let e = bearer_token_hash(&TestRequest::get().to_http_request()).unwrap_err();
+        assert_eq!(e.status(), 401);
+    }
+}

@@ -1,0 +1,241 @@
+//! Content negotiation: request bodies in, `application/scim+json` out.
+//!
+//! - Request bodies may be `application/scim+json` or `application/json` (or carry no `Content-Type` at all);
+//!   anything else is `415`. Bodies over the configured limit are `413`; malformed JSON is `400 invalidSyntax`.
+//! - Every response the SCIM service writes is `application/scim+json`, errors included. The
+//!   [`scim_error_bodies`] middleware turns the few empty error responses actix-web produces by itself (an
+//!   extractor's refusal, a 405 from a resource) into SCIM error bodies as well.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use scim_core::ScimError;
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+/// The SCIM media type (RFC 7644 §3.1).
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// A response with a JSON body and `Content-Type: application/scim+json`.
+pub fn scim_response(status: StatusCode, body: &Value) -> HttpResponse {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+            .body(bytes),
+        Err(e) => {
+            // A `Value` always serialises; this is unreachable in practice.
+            log::error!("could not serialise a response: {e}");
+            HttpResponse::InternalServerError()
+                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+                .body(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal error"}"#)
+        }
+    }
+}
+
+/// Reads a request body as JSON, after checking its content type, its size (`body` comes from the `Bytes`
+/// extractor, limited by [`payload_config`]) and its syntax. Each refusal is the matching SCIM error.
+pub fn json_body(
+    req: &HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+) -> Result<Value, ScimError> {
+    check_content_type(req)?;
+    let bytes = body.map_err(|e| payload_error(&e))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ScimError::invalid_syntax("the request body is empty"));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")))
+}
+
+/// `415` unless the request's `Content-Type` is `application/scim+json` or `application/json` (or absent).
+fn check_content_type(req: &HttpRequest) -> Result<(), ScimError> {
+    let unsupported = || {
+        ScimError::new(
+            415,
+            None,
+            format!("unsupported Content-Type: send {SCIM_JSON} or application/json"),
+        )
+    };
+    match req.mime_type() {
+        Ok(None) => Ok(()),
+        Ok(Some(mime)) => {
+            let essence = mime.essence_str();
+            if essence.eq_ignore_ascii_case(SCIM_JSON)
+                || essence.eq_ignore_ascii_case("application/json")
+            {
+                Ok(())
+            } else {
+                Err(unsupported())
+            }
+        }
+        Err(_) => Err(unsupported()),
+    }
+}
+
+/// The SCIM error for a body that could not be read.
+fn payload_error(e: &actix_web::Error) -> ScimError {
+    match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => too_large(),
+        _ => ScimError::invalid_syntax(format!("the request body could not be read: {e}")),
+    }
+}
+
+fn too_large() -> ScimError {
+    ScimError::new(
+        413,
+        None,
+        "the request body is larger than this server accepts",
+    )
+}
+
+/// The body size limit for the `Bytes` extractor.
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}
+
+/// Limit and SCIM error bodies for `web::Json` (should a handler use it).
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(false)
+        .content_type(|mime| {
+            mime.essence_str().eq_ignore_ascii_case(SCIM_JSON)
+                || mime.essence_str().eq_ignore_ascii_case("application/json")
+        })
+        .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError as J;
+            let scim = match &err {
+                J::OverflowKnownLength { .. } | J::Overflow { .. } => too_large(),
+                J::ContentType => ScimError::new(
+                    415,
+                    None,
+                    format!("unsupported Content-Type: send {SCIM_JSON} or application/json"),
+                ),
+                J::Payload(PayloadError::Overflow) => too_large(),
+                other => ScimError::invalid_syntax(format!(
+                    "the request body is not valid JSON: {other}"
+                )),
+            };
+            ApiError(scim).into()
+        })
+}
+
+/// SCIM error bodies for query strings that do not deserialise.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError(ScimError::invalid_value(format!(
+            "invalid query string: {err}"
+        )))
+        .into()
+    })
+}
+
+/// SCIM error bodies for path segments that do not deserialise.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError(ScimError::not_found(format!("invalid path: {err}"))).into()
+    })
+}
+
+/// The default service: `404` for every unknown route.
+pub async fn not_found() -> HttpResponse {
+    ApiError(ScimError::not_found("no such endpoint")).error_response()
+}
+
+/// A resource's default service: `405` for a known path with a method it does not serve.
+pub async fn method_not_allowed() -> HttpResponse {
+    ApiError(ScimError::new(
+        405,
+        None,
+        "this method is not allowed on this endpoint",
+    ))
+    .error_response()
+}
+
+/// Middleware: an error response without a body type (as actix-web produces on its own) gets a SCIM error
+/// body; everything else passes untouched.
+pub async fn scim_error_bodies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return Ok(res.map_into_left_body());
+    }
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase();
+    let (req, old) = res.into_parts();
+    let mut new = scim_response(
+        status,
+        &ScimError::new(status.as_u16(), None, detail).to_json(),
+    );
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
+            new.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(req, new).map_into_right_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn body_of(req: &HttpRequest, text: &'static str) -> Result<Value, ScimError> {
+        json_body(req, Ok(Bytes::from_static(text.as_bytes())))
+    }
+
+    #[test]
+    fn accepts_scim_json_json_and_no_content_type() {
+        for ct in [
+            Some("application/scim+json"),
+            Some("application/json; charset=utf-8"),
+            Some("Application/SCIM+JSON"),
+            None,
+        ] {
+            let mut t = TestRequest::post();
+            if let Some(ct) = ct {
+                t = t.insert_header((header::CONTENT_TYPE, ct));
+            }
+            let req = t.to_http_request();
+            assert_eq!(body_of(&req, r#"{"a":1}"#).unwrap()["a"], 1, "{ct:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_other_content_types_with_415() {
+        let req = TestRequest::post()
+            .insert_header((header::CONTENT_TYPE, "text/plain"))
+            .to_http_request();
+        assert_eq!(body_of(&req, "{}").unwrap_err().status, 415);
+    }
+
+    #[test]
+    fn malformed_and_empty_bodies_are_invalid_syntax() {
+        let req = TestRequest::post().to_http_request();
+        for text in ["{", "", "  ", "{\"a\":}"] {
+            let e = body_of(&req, text).unwrap_err();
+            assert_eq!(e.status, 400);
+            assert_eq!(e.scim_type, Some(scim_core::ScimType::InvalidSyntax));
+        }
+    }
+
+    #[test]
+    fn overflow_is_413() {
+        let req = TestRequest::post().to_http_request();
+        let e = json_body(&req, Err(PayloadError::Overflow.into())).unwrap_err();
+        assert_eq!(e.status, 413);
+    }
+}

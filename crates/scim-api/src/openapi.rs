@@ -1,0 +1,379 @@
+//! The OpenAPI 3.1 document of the SCIM API (utoipa), served at `GET /openapi.json`.
+//!
+//! The types below only describe the wire format for the document (handlers work on `serde_json::Value`
+//! and `scim_core`'s types); `scim_core::schema` remains the authority on attributes, and the discovery
+//! endpoints serve it.
+
+use std::sync::OnceLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::HttpResponse;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+
+use crate::routes::{discovery, groups, health, users};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Humbol SCIM API",
+        description = "SCIM 2.0 (RFC 7643 / RFC 7644) service provider of Humbol, per organisation, for \
+                       Microsoft Entra ID provisioning. Authenticate with the organisation's SCIM token as \
+                       `Authorization: Bearer <token>`. Request bodies are `application/scim+json` (or \
+                       `application/json`); every response is `application/scim+json`."
+    ),
+    paths(
+        users::list,
+        users::search,
+        users::create,
+        users::get,
+        users::replace,
+        users::update,
+        users::delete,
+        groups::list,
+        groups::search,
+        groups::create,
+        groups::get,
+        groups::replace,
+        groups::update,
+        groups::delete,
+        discovery::service_provider_config,
+        discovery::schemas,
+        discovery::schema,
+        discovery::resource_types,
+        discovery::resource_type,
+        health::healthz,
+        health::readyz,
+        openapi_json,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "Users", description = "Humbol users of an organisation"),
+        (name = "Groups", description = "Groups of an organisation's users"),
+        (name = "Discovery", description = "What this service provider supports (RFC 7644 §4)"),
+        (name = "Operations", description = "Health checks and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the `bearer` security scheme (the organisation's SCIM token).
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The organisation's SCIM token (`humbol_scim_…`), created in the admin API",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as pretty JSON (what `openapi/scim-api.json` holds).
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// `GET /openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "Operations",
+    operation_id = "openapi",
+    responses((status = 200, description = "This OpenAPI document", body = Object, content_type = "application/json"))
+)]
+pub async fn openapi_json() -> HttpResponse {
+    static DOCUMENT: OnceLock<String> = OnceLock::new();
+    let body = DOCUMENT.get_or_init(document).clone();
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ))
+        .body(body)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Wire-format descriptions
+// ---------------------------------------------------------------------------------------------------------
+
+/// An RFC 7644 §3.12 error.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorDoc {
+    /// `["urn:ietf:params:scim:api:messages:2.0:Error"]`
+    pub schemas: Vec<String>,
+    /// The HTTP status, as a string.
+    #[schema(example = "400")]
+    pub status: String,
+    /// RFC 7644 Table 9: `invalidFilter`, `uniqueness`, `invalidValue`, `invalidPath`, `invalidSyntax`, ...
+    #[serde(rename = "scimType", skip_serializing_if = "Option::is_none")]
+    pub scim_type: Option<String>,
+    pub detail: String,
+}
+
+/// `meta` of a resource.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Meta)]
+pub struct MetaDoc {
+    /// `User` or `Group`.
+    pub resource_type: String,
+    /// RFC 3339.
+    pub created: String,
+    /// RFC 3339.
+    pub last_modified: String,
+    /// The ETag, e.g. `W/"3"`; send it back in `If-Match` to update only that version.
+    pub version: String,
+    /// The absolute URL of the resource.
+    pub location: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Name)]
+pub struct NameDoc {
+    pub formatted: Option<String>,
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Email)]
+pub struct EmailDoc {
+    pub value: String,
+    /// `work`, `home`, `other`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub primary: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = Address)]
+pub struct AddressDoc {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub country: Option<String>,
+    pub primary: Option<bool>,
+}
+
+/// The user's one Humbol role (one of the organisation's roles).
+#[derive(Serialize, ToSchema)]
+#[schema(as = Role)]
+pub struct RoleDoc {
+    pub value: String,
+    pub primary: Option<bool>,
+}
+
+/// A reference to another resource by id.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Reference)]
+pub struct ReferenceDoc {
+    /// The id of the referenced user.
+    pub value: String,
+}
+
+/// The enterprise extension (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = EnterpriseUser)]
+pub struct EnterpriseUserDoc {
+    pub department: Option<String>,
+    /// Always returned as `{"value": "<manager id>"}`; accepted as a bare id too.
+    pub manager: Option<ReferenceDoc>,
+}
+
+/// A Humbol user (`urn:ietf:params:scim:schemas:core:2.0:User`). On input, unknown attributes and schema
+/// URNs are ignored, `null` means absent, booleans may be strings (`"True"`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = User)]
+pub struct UserDoc {
+    pub schemas: Vec<String>,
+    /// Opaque, assigned by Humbol (read-only).
+    pub id: Option<String>,
+    pub external_id: Option<String>,
+    /// Unique per organisation, compared case-insensitively.
+    pub user_name: String,
+    pub name: Option<NameDoc>,
+    pub display_name: Option<String>,
+    pub title: Option<String>,
+    pub preferred_language: Option<String>,
+    /// `false` disables the user (who stays visible).
+    pub active: Option<bool>,
+    pub emails: Option<Vec<EmailDoc>>,
+    pub addresses: Option<Vec<AddressDoc>>,
+    /// Exactly one role from the organisation's list; none given means the organisation's default role.
+    pub roles: Option<Vec<RoleDoc>>,
+    #[serde(rename = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")]
+    pub enterprise: Option<EnterpriseUserDoc>,
+    /// Read-only.
+    pub meta: Option<MetaDoc>,
+}
+
+/// A member of a group.
+#[derive(Serialize, ToSchema)]
+#[schema(as = GroupMember)]
+pub struct MemberDoc {
+    /// The member user's id.
+    pub value: String,
+    pub display: Option<String>,
+    #[serde(rename = "$ref")]
+    pub reference: Option<String>,
+    /// `User`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// A group (`urn:ietf:params:scim:schemas:core:2.0:Group`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Group)]
+pub struct GroupDoc {
+    pub schemas: Vec<String>,
+    pub id: Option<String>,
+    pub external_id: Option<String>,
+    /// Unique per organisation, compared case-insensitively.
+    pub display_name: String,
+    /// Absent with `excludedAttributes=members`.
+    pub members: Option<Vec<MemberDoc>>,
+    pub meta: Option<MetaDoc>,
+}
+
+/// A page of resources (RFC 7644 §3.4.2).
+#[derive(Serialize, ToSchema)]
+#[schema(as = ListResponse)]
+pub struct ListResponseDoc {
+    /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
+    pub schemas: Vec<String>,
+    #[serde(rename = "totalResults")]
+    pub total_results: u64,
+    #[serde(rename = "itemsPerPage")]
+    pub items_per_page: u64,
+    #[serde(rename = "startIndex")]
+    pub start_index: u64,
+    /// Users or Groups (always present, `[]` when none match).
+    #[serde(rename = "Resources")]
+    pub resources: Vec<Value>,
+}
+
+/// One PATCH operation.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PatchOperation)]
+pub struct PatchOperationDoc {
+    /// `add`, `replace` or `remove`, in any case.
+    pub op: String,
+    /// An attribute path, e.g. `name.familyName`, `emails[type eq "work"].value`, `members[value eq "…"]`.
+    pub path: Option<String>,
+    pub value: Option<Value>,
+}
+
+/// A PATCH request (RFC 7644 §3.5.2), applied all-or-nothing.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PatchOp)]
+pub struct PatchOpDoc {
+    /// `["urn:ietf:params:scim:api:messages:2.0:PatchOp"]`
+    pub schemas: Vec<String>,
+    #[serde(rename = "Operations")]
+    pub operations: Vec<PatchOperationDoc>,
+}
+
+/// A `POST .search` request (RFC 7644 §3.4.3).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = SearchRequest)]
+pub struct SearchRequestDoc {
+    /// `["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]`
+    pub schemas: Vec<String>,
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    /// `ascending` or `descending`.
+    pub sort_order: Option<String>,
+    pub start_index: Option<u64>,
+    pub count: Option<u64>,
+    pub attributes: Option<Vec<String>>,
+    pub excluded_attributes: Option<Vec<String>>,
+}
+
+/// The query parameters of a list (RFC 7644 §3.4.2). Unknown parameters are ignored.
+#[derive(Serialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListParamsDoc {
+    /// A SCIM filter, e.g. `userName eq "alice@contoso.com"`.
+    pub filter: Option<String>,
+    /// The attribute to sort by, e.g. `userName`.
+    pub sort_by: Option<String>,
+    /// `ascending` (default) or `descending`.
+    pub sort_order: Option<String>,
+    /// 1-based index of the first result (default 1).
+    pub start_index: Option<u64>,
+    /// Page size (default and maximum: the server's `filter.maxResults`).
+    pub count: Option<u64>,
+    /// Comma-separated attributes to return (plus those always returned).
+    pub attributes: Option<String>,
+    /// Comma-separated attributes not to return, e.g. `members`.
+    pub excluded_attributes: Option<String>,
+}
+
+/// `attributes` / `excludedAttributes` of a single-resource request.
+#[derive(Serialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ProjectionParamsDoc {
+    /// Comma-separated attributes to return (plus those always returned).
+    pub attributes: Option<String>,
+    /// Comma-separated attributes not to return, e.g. `members`.
+    pub excluded_attributes: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_documented_with_bearer_security() {
+        let doc: Value = serde_json::from_str(&document()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/scim/v2/orgs/{org}/Users",
+            "/scim/v2/orgs/{org}/Users/.search",
+            "/scim/v2/orgs/{org}/Users/{id}",
+            "/scim/v2/orgs/{org}/Groups",
+            "/scim/v2/orgs/{org}/Groups/.search",
+            "/scim/v2/orgs/{org}/Groups/{id}",
+            "/scim/v2/orgs/{org}/ServiceProviderConfig",
+            "/scim/v2/orgs/{org}/Schemas",
+            "/scim/v2/orgs/{org}/Schemas/{id}",
+            "/scim/v2/orgs/{org}/ResourceTypes",
+            "/scim/v2/orgs/{org}/ResourceTypes/{id}",
+            "/healthz",
+            "/readyz",
+            "/openapi.json",
+        ] {
+            assert!(paths.contains_key(path), "{path} is not documented");
+        }
+        for method in ["get", "put", "patch", "delete"] {
+            assert!(paths["/scim/v2/orgs/{org}/Users/{id}"][method].is_object());
+            assert!(paths["/scim/v2/orgs/{org}/Groups/{id}"][method].is_object());
+        }
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        assert!(paths["/scim/v2/orgs/{org}/Users"]["get"]["security"].is_array());
+    }
+}

@@ -1,0 +1,139 @@
+//! Discovery (RFC 7644 §4): `ServiceProviderConfig`, `Schemas`, `ResourceTypes`, built by
+//! `scim_core::discovery` from the same attribute definitions the server works with. Like every SCIM
+//! endpoint they need the organisation's token.
+
+use actix_web::web;
+use scim_core::discovery::{self, ProviderSettings};
+use scim_core::ScimError;
+use serde_json::Value;
+
+use super::{path_id, Reply};
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::openapi::{ErrorDoc, ListResponseDoc};
+
+/// `GET /ServiceProviderConfig`.
+#[utoipa::path(
+    get,
+    path = "/scim/v2/orgs/{org}/ServiceProviderConfig",
+    tag = "Discovery",
+    operation_id = "getServiceProviderConfig",
+    params(("org" = String, Path, description = "The organisation's slug")),
+    responses(
+        (status = 200, description = "What this service provider supports (RFC 7643 §5)", body = Object, content_type = "application/scim+json"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn service_provider_config(caller: Caller) -> Result<Reply, ApiError> {
+    caller
+        .run(|t| {
+            Ok(Reply::ok(&discovery::service_provider_config(
+                &ProviderSettings {
+                    base_url: t.base_url(),
+                    max_results: t.config.max_results,
+                    documentation_uri: None,
+                },
+            )))
+        })
+        .await
+}
+
+/// `GET /Schemas`.
+#[utoipa::path(
+    get,
+    path = "/scim/v2/orgs/{org}/Schemas",
+    tag = "Discovery",
+    operation_id = "listSchemas",
+    params(("org" = String, Path, description = "The organisation's slug")),
+    responses(
+        (status = 200, description = "The User, EnterpriseUser and Group schemas (RFC 7643 §7)", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn schemas(caller: Caller) -> Result<Reply, ApiError> {
+    caller
+        .run(|t| Ok(Reply::ok(&discovery::schemas(&t.base_url()))))
+        .await
+}
+
+/// `GET /Schemas/{id}`, `id` being the schema's URN.
+#[utoipa::path(
+    get,
+    path = "/scim/v2/orgs/{org}/Schemas/{id}",
+    tag = "Discovery",
+    operation_id = "getSchema",
+    params(
+        ("org" = String, Path, description = "The organisation's slug"),
+        ("id" = String, Path, description = "The schema URN, e.g. `urn:ietf:params:scim:schemas:core:2.0:User`"),
+    ),
+    responses(
+        (status = 200, description = "The schema", body = Object, content_type = "application/scim+json"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
+        (status = 404, description = "No such schema", body = ErrorDoc, content_type = "application/scim+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn schema(caller: Caller, path: web::Path<(String, String)>) -> Result<Reply, ApiError> {
+    let id = path_id(path);
+    caller
+        .run(move |t| found(discovery::schema(&id, &t.base_url()), "schema"))
+        .await
+}
+
+/// `GET /ResourceTypes`.
+#[utoipa::path(
+    get,
+    path = "/scim/v2/orgs/{org}/ResourceTypes",
+    tag = "Discovery",
+    operation_id = "listResourceTypes",
+    params(("org" = String, Path, description = "The organisation's slug")),
+    responses(
+        (status = 200, description = "User and Group (RFC 7643 §6)", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn resource_types(caller: Caller) -> Result<Reply, ApiError> {
+    caller
+        .run(|t| Ok(Reply::ok(&discovery::resource_types(&t.base_url()))))
+        .await
+}
+
+/// `GET /ResourceTypes/{id}`: `User` or `Group`.
+#[utoipa::path(
+    get,
+    path = "/scim/v2/orgs/{org}/ResourceTypes/{id}",
+    tag = "Discovery",
+    operation_id = "getResourceType",
+    params(
+        ("org" = String, Path, description = "The organisation's slug"),
+        ("id" = String, Path, description = "`User` or `Group`"),
+    ),
+    responses(
+        (status = 200, description = "The resource type", body = Object, content_type = "application/scim+json"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
+        (status = 404, description = "No such resource type", body = ErrorDoc, content_type = "application/scim+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn resource_type(
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<Reply, ApiError> {
+    let id = path_id(path);
+    caller
+        .run(move |t| {
+            found(
+                discovery::resource_type(&id, &t.base_url()),
+                "resource type",
+            )
+        })
+        .await
+}
+
+fn found(doc: Option<Value>, what: &str) -> Result<Reply, ApiError> {
+    doc.map(|d| Reply::ok(&d))
+        .ok_or_else(|| ApiError(ScimError::not_found(format!("no such {what}"))))
+}

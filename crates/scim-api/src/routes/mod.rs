@@ -1,0 +1,260 @@
+//! The HTTP routes and what their handlers share.
+//!
+//! Handlers are thin: they read what the request carries (body, query, `If-Match`) without deciding anything,
+//! then hand the rest to [`crate::auth::Caller::run`], which authenticates and runs the operation on one
+//! blocking thread. Input errors are carried into the operation as `Result`s and raised there, after
+//! authentication, so that an unauthenticated client always gets `401` and every refusal of an authenticated
+//! one reaches the event log.
+
+pub mod discovery;
+pub mod groups;
+pub mod health;
+pub mod users;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use humbol_store::Query;
+use scim_core::list::{ListParams, ListQuery, SortOrder};
+use scim_core::projection::Projection;
+use scim_core::ScimError;
+use serde_json::Value;
+
+use crate::content;
+use crate::content::SCIM_JSON;
+
+/// The tenant prefix of every SCIM route.
+pub const SCIM_SCOPE: &str = "/scim/v2/orgs/{org}";
+
+/// Registers every route of the service.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use actix_web::web::{delete, get, patch, post, put, resource, scope};
+    let not_allowed = || web::to(content::method_not_allowed);
+    cfg.service(
+        resource("/healthz")
+            .route(get().to(health::healthz))
+            .default_service(not_allowed()),
+    )
+    .service(
+        resource("/readyz")
+            .route(get().to(health::readyz))
+            .default_service(not_allowed()),
+    )
+    .service(
+        resource("/openapi.json")
+            .route(get().to(crate::openapi::openapi_json))
+            .default_service(not_allowed()),
+    )
+    .service(
+        scope(SCIM_SCOPE)
+            // `.search` before `{id}`: a resource answers 405 rather than let the next one match.
+            .service(
+                resource("/Users/.search")
+                    .route(post().to(users::search))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Users")
+                    .route(get().to(users::list))
+                    .route(post().to(users::create))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Users/{id}")
+                    .route(get().to(users::get))
+                    .route(put().to(users::replace))
+                    .route(patch().to(users::update))
+                    .route(delete().to(users::delete))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Groups/.search")
+                    .route(post().to(groups::search))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Groups")
+                    .route(get().to(groups::list))
+                    .route(post().to(groups::create))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Groups/{id}")
+                    .route(get().to(groups::get))
+                    .route(put().to(groups::replace))
+                    .route(patch().to(groups::update))
+                    .route(delete().to(groups::delete))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/ServiceProviderConfig")
+                    .route(get().to(discovery::service_provider_config))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Schemas")
+                    .route(get().to(discovery::schemas))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/Schemas/{id}")
+                    .route(get().to(discovery::schema))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/ResourceTypes")
+                    .route(get().to(discovery::resource_types))
+                    .default_service(not_allowed()),
+            )
+            .service(
+                resource("/ResourceTypes/{id}")
+                    .route(get().to(discovery::resource_type))
+                    .default_service(not_allowed()),
+            ),
+    );
+}
+
+/// A SCIM response built on a blocking thread (so it must be `Send`, which `HttpResponse` is not): status,
+/// serialised JSON body, and the `ETag` / `Location` headers.
+#[derive(Debug)]
+pub struct Reply {
+    status: StatusCode,
+    body: Option<Vec<u8>>,
+    etag: Option<String>,
+    location: Option<String>,
+}
+
+impl Reply {
+    /// `200` with `body`.
+    pub fn ok(body: &Value) -> Reply {
+        Reply::json(StatusCode::OK, body)
+    }
+
+    /// `status` with `body`.
+    pub fn json(status: StatusCode, body: &Value) -> Reply {
+        Reply {
+            status,
+            // Serialising a `Value` cannot fail; an empty body would be the (unreachable) fallback.
+            body: Some(serde_json::to_vec(body).unwrap_or_default()),
+            etag: None,
+            location: None,
+        }
+    }
+
+    /// `204 No Content`.
+    pub fn no_content() -> Reply {
+        Reply {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            etag: None,
+            location: None,
+        }
+    }
+
+    /// Sets the status (e.g. `201 Created`).
+    pub fn status(mut self, status: StatusCode) -> Reply {
+        self.status = status;
+        self
+    }
+
+    /// Adds an `ETag` header.
+    pub fn etag(mut self, etag: String) -> Reply {
+        self.etag = Some(etag);
+        self
+    }
+
+    /// Adds a `Location` header.
+    pub fn location(mut self, location: String) -> Reply {
+        self.location = Some(location);
+        self
+    }
+}
+
+impl Responder for Reply {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            builder.insert_header((header::ETAG, etag));
+        }
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            builder.insert_header((header::LOCATION, location));
+        }
+        match self.body {
+            Some(body) => builder
+                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+                .body(body),
+            None => builder.finish(),
+        }
+    }
+}
+
+/// The raw list parameters of the query string. Unknown parameters are ignored.
+pub fn list_params(req: &HttpRequest) -> Result<ListParams, ScimError> {
+    web::Query::<ListParams>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .map_err(|e| ScimError::invalid_value(format!("invalid query string: {e}")))
+}
+
+/// `filter`, `sortBy`, `sortOrder`, `startIndex`, `count`, `attributes`, `excludedAttributes` of a list.
+pub fn list_query(req: &HttpRequest, max_results: u64) -> Result<ListQuery, ScimError> {
+    ListQuery::from_params(&list_params(req)?, max_results)
+}
+
+/// `attributes` / `excludedAttributes` of a single-resource request.
+pub fn projection(req: &HttpRequest) -> Result<Projection, ScimError> {
+    let params = list_params(req)?;
+    Projection::parse(
+        params.attributes.as_deref(),
+        params.excluded_attributes.as_deref(),
+    )
+}
+
+/// The store's query for a SCIM list query (`startIndex` is 1-based, the store's offset 0-based).
+pub fn store_query(q: &ListQuery) -> Query {
+    Query {
+        filter: q.filter.clone(),
+        sort_by: q.sort_by.clone(),
+        descending: q.sort_order == SortOrder::Descending,
+        offset: q.start_index.saturating_sub(1),
+        limit: q.count,
+    }
+}
+
+/// The version in an `If-Match` header (`W/"3"`, `"3"`), `None` when absent or `*`. A tag that is not one of
+/// ours can match no version: it is `Some(-1)`, which the store answers with 412.
+pub fn if_match(req: &HttpRequest) -> Option<i64> {
+    let value = req.headers().get(header::IF_MATCH)?;
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return None;
+    }
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    Some(tag.trim_matches('"').parse::<i64>().unwrap_or(-1))
+}
+
+/// The URL path id of `/Users/{id}`, `/Groups/{id}`, ...
+pub fn path_id(path: web::Path<(String, String)>) -> String {
+    path.into_inner().1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn if_match_reads_weak_and_strong_tags() {
+        let with = |v: &str| {
+            TestRequest::get()
+                .insert_header((header::IF_MATCH, v))
+                .to_http_request()
+        };
+        assert_eq!(if_match(&TestRequest::get().to_http_request()), None);
+        assert_eq!(if_match(&with("W/\"3\"")), Some(3));
+        assert_eq!(if_match(&with("\"7\"")), Some(7));
+        assert_eq!(if_match(&with("*")), None);
+        assert_eq!(if_match(&with("\"abc\"")), Some(-1));
+    }
+}

@@ -1,0 +1,192 @@
+//! Bearer-token authentication and tenant isolation.
+
+use std::time::Duration;
+
+use humbol_store::Backend;
+use reqwest::Method;
+use rstest::rstest;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[rstest]
+#[tokio::test]
+async fn missing_wrong_and_malformed_tokens_are_401(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let url = format!("{}/Users", app.base("acme"));
+    // A well-formed token that was never issued.
+    let stranger = scim_core::token::from_random_bytes(&[9; scim_core::token::RANDOM_BYTES]).secret;
+    let mut typo = app.token.clone();
+    typo.pop();
+    typo.push(if app.token.ends_with('a') { 'b' } else { 'a' });
+    for token in [
+        None,
+        Some("humbol_scim_short"),
+        Some(typo.as_str()),
+        Some(stranger.as_str()),
+    ] {
+        let r = app.send(Method::GET, &url, None, token, &[]).await;
+        r.assert_scim_error(401, None);
+        assert!(r
+            .header("www-authenticate")
+            .is_some_and(|h| h.starts_with("Bearer")));
+    }
+    let r = app
+        .send(
+            Method::GET,
+            &url,
+            None,
+            None,
+            &[("Authorization", "Basic dXNlcjpwYXNz")],
+        )
+        .await;
+    r.assert_scim_error(401, None);
+    // 401 also wins over a bad body.
+    let r = app
+        .send(
+            Method::POST,
+            &url,
+            Some(&json!({"nonsense": true})),
+            Some(&stranger),
+            &[],
+        )
+        .await;
+    r.assert_scim_error(401, None);
+}
+
+#[rstest]
+#[tokio::test]
+async fn tenants_are_isolated(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let app = spawn_app(backend).await;
+    let alice = id_of(&app.create_user("alice@contoso.com").await);
+    let token_b = app.other_org("beta");
+
+    // Org B's token on org A's URL: 401, and the body names neither organisation.
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{}/Users", app.base("acme")),
+            None,
+            Some(&token_b),
+            &[],
+        )
+        .await;
+    r.assert_scim_error(401, None);
+    let text = r.body.to_string();
+    assert!(!text.contains("acme") && !text.contains("beta"), "{text}");
+    // An organisation that does not exist: the same 401.
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{}/Users", app.base("nope")),
+            None,
+            Some(&app.token),
+            &[],
+        )
+        .await;
+    assert_eq!(r.body["detail"], r.body["detail"]);
+    r.assert_scim_error(401, None);
+
+    // Org A's user id under org B: 404 for every method.
+    let b_user = format!("{}/Users/{alice}", app.base("beta"));
+    for (method, body) in [
+        (Method::GET, None),
+        (Method::DELETE, None),
+        (
+            Method::PATCH,
+            Some(patch_op(
+                json!([{"op": "Replace", "path": "active", "value": false}]),
+            )),
+        ),
+        (Method::PUT, Some(entra_user("alice@contoso.com"))),
+    ] {
+        let r = app
+            .send(method.clone(), &b_user, body.as_ref(), Some(&token_b), &[])
+            .await;
+        r.assert_scim_error(404, None);
+    }
+    // Org B sees none of org A's users, and may reuse the same userName.
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{}/Users", app.base("beta")),
+            None,
+            Some(&token_b),
+            &[],
+        )
+        .await;
+    assert_eq!(r.assert_ok(200)["totalResults"], 0);
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{}/Users", app.base("beta")),
+            Some(&entra_user("alice@contoso.com")),
+            Some(&token_b),
+            &[],
+        )
+        .await;
+    assert_ne!(id_of(r.assert_ok(201)), alice);
+    // Org A's user is untouched.
+    assert_eq!(
+        app.get(&format!("/Users/{alice}")).await.assert_ok(200)["active"],
+        true
+    );
+}
+
+#[rstest]
+#[tokio::test]
+async fn a_revoked_token_is_refused_on_the_very_next_request(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.get("/Users").await.assert_ok(200);
+    assert!(app
+        .store
+        .revoke_token("acme", &app.token_id, "test")
+        .unwrap());
+    app.get("/Users").await.assert_scim_error(401, None);
+}
+
+#[rstest]
+#[tokio::test]
+async fn an_org_with_scim_disabled_is_refused(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.get("/Users").await.assert_ok(200);
+    let mut settings = org_settings("Acme");
+    settings.scim_enabled = false;
+    app.store.put_org("acme", &settings).unwrap();
+    app.get("/Users").await.assert_scim_error(401, None);
+}
+
+#[rstest]
+#[tokio::test]
+async fn token_use_is_recorded_without_a_write_per_request(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let last_used = || {
+        app.store
+            .tokens("acme")
+            .unwrap()
+            .into_iter()
+            .find(|t| t.id == app.token_id)
+            .unwrap()
+            .last_used_at
+    };
+    assert_eq!(last_used(), None);
+    app.get("/Users").await.assert_ok(200);
+    // The test server flushes every 100 ms.
+    let mut recorded = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        recorded = last_used();
+        if recorded.is_some() {
+            break;
+        }
+    }
+    assert!(recorded.is_some(), "the token's use was never recorded");
+}
