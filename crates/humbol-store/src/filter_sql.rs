@@ -361,11 +361,23 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
                 "emails" => Ok(any_email(element(filter, depth + 1, def, &email_leaf)?)),
                 "addresses" => Ok(any_address(element(filter, depth + 1, def, &address_leaf)?)),
                 // Single-valued complex attributes and the one role: the element exists, and matches.
+                // (`name` exists when any part is stored, even an empty one; an empty role or manager is
+                // not returned at all.)
                 "roles" | "name" | "manager" => {
                     let cond = element(filter, depth + 1, def, &|sub, node| {
                         user_node(&format!("{k}.{sub}"), node)
                     })?;
-                    Ok(Box::new(user_present(&k)?.and(cond)))
+                    let exists: Cond<users::table> = if k == "name" {
+                        Box::new(
+                            users::name_formatted
+                                .is_not_null()
+                                .or(users::given_name.is_not_null())
+                                .or(users::family_name.is_not_null()),
+                        )
+                    } else {
+                        user_present(&k)?
+                    };
+                    Ok(Box::new(exists.and(cond)))
                 }
                 _ => Err(invalid(format!(
                     "\"{}\" cannot take a value filter",

@@ -10,7 +10,7 @@ use scim_api::{build_server, open_store, Config};
 #[actix_web::main]
 async fn main() -> ExitCode {
     if std::env::args().nth(1).as_deref() == Some("openapi") {
-        println!("{}", scim_api::openapi::document());
+        print!("{}", scim_api::openapi::document());
         return ExitCode::SUCCESS;
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();

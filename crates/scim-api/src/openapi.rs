@@ -1,4 +1,6 @@
-//! The OpenAPI 3.1 document of the SCIM API (utoipa), served at `GET /openapi.json`.
+//! The OpenAPI 3.1 document of the SCIM API (utoipa), served at `GET /openapi.json`. The committed copy
+//! `openapi/scim-api.json` is checked against it by a test (regenerate it with
+//! `cargo run -p scim-api -- openapi > openapi/scim-api.json`).
 //!
 //! The types below only describe the wire format for the document (handlers work on `serde_json::Value`
 //! and `scim_core`'s types); `scim_core::schema` remains the authority on attributes, and the discovery
@@ -79,11 +81,14 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The document as pretty JSON (what `openapi/scim-api.json` holds).
+/// The document as pretty JSON with a final newline: what `openapi/scim-api.json` holds (regenerate it with
+/// `cargo run -p scim-api -- openapi > openapi/scim-api.json`).
 pub fn document() -> String {
-    ApiDoc::openapi()
+    let mut json = ApiDoc::openapi()
         .to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
 }
 
 /// `GET /openapi.json`.

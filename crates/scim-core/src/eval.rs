@@ -52,6 +52,7 @@ use serde_json::Value;
 
 use crate::error::ScimError;
 use crate::filter::{CompValue, CompareOp, Filter};
+use crate::json::bool_word;
 use crate::path::{eq_ci, AttrPath};
 use crate::schema::{AttrType, AttributeDef, ResourceTypeDef, SchemaDef, COMMON_ATTRIBUTES};
 
@@ -283,9 +284,7 @@ fn locate<'v>(path: &AttrPath, scope: Scope<'v>) -> Option<Located<'v>> {
 
 /// `object[key]`, the key matched exactly first, then ignoring ASCII case.
 fn get_ci<'v>(object: &'v Value, key: &str) -> Option<&'v Value> {
-    let map = object.as_object()?;
-    map.get(key)
-        .or_else(|| map.iter().find_map(|(k, v)| eq_ci(k, key).then_some(v)))
+    crate::json::get_ci(object.as_object()?, key)
 }
 
 /// The elements of a (possibly multi-valued) value: each array element, or the value itself.
@@ -417,16 +416,6 @@ fn ordering_matches(ordering: Ordering, op: CompareOp) -> bool {
 
 fn parse_datetime(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
-}
-
-fn bool_word(s: &str) -> Option<bool> {
-    if s.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if s.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
-    }
 }
 
 fn json_bool(value: &Value) -> Option<bool> {

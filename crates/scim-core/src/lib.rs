@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod error;
 pub mod eval;
 pub mod filter;
+mod json;
 pub mod list;
 pub mod patch;
 pub mod path;

@@ -50,6 +50,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ScimError;
 use crate::filter::{CompValue, CompareOp, Filter};
+use crate::json::{get_ci, kind};
 use crate::path::{eq_ci, AttrPath, PatchPath};
 use crate::schema::{
     AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef, COMMON_ATTRIBUTES,
@@ -94,11 +95,6 @@ pub struct PatchRequest {
     pub operations: Vec<PatchOperation>,
 }
 
-/// A value of a JSON object looked up by key, ignoring ASCII case (an exact match wins).
-fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    obj.get(key)
-        .or_else(|| obj.iter().find(|(k, _)| eq_ci(k, key)).map(|(_, v)| v))
-}
 
 /// Removes every key equal to `key` ignoring ASCII case; returns the value of the exact key if present,
 /// else of one of the others.
@@ -1055,7 +1051,7 @@ fn normalize_single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, 
         ScimError::invalid_value(format!(
             "attribute '{}' expects {expected}, got {}",
             def.name,
-            kind_of(value)
+            kind(value)
         ))
     };
     if value.is_null() {
@@ -1171,17 +1167,6 @@ fn decode_string_encoded_role(role: &mut Map<String, Value>) -> Result<(), ScimE
         }
     }
     Ok(())
-}
-
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::error::ScimError;
+use crate::json::{bool_word, kind};
 use crate::schema::{
     ResourceTypeDef, COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA,
     USER_RESOURCE, USER_SCHEMA,
@@ -214,18 +215,6 @@ fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> &'a Value {
         .unwrap_or(&NULL)
 }
 
-/// What kind of JSON value `v` is, for error messages.
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn type_error(attr: &str, expected: &str, got: &Value) -> ScimError {
     ScimError::invalid_value(format!(
         "attribute \"{attr}\" must be {expected}, got {}",
@@ -248,8 +237,9 @@ fn bool_attr(v: &Value, attr: &str) -> Result<Option<bool>, ScimError> {
     match v {
         Value::Null => Ok(None),
         Value::Bool(b) => Ok(Some(*b)),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
-        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Value::String(s) => bool_word(s.trim())
+            .map(Some)
+            .ok_or_else(|| type_error(attr, "a boolean", v)),
         other => Err(type_error(attr, "a boolean", other)),
     }
 }

@@ -123,3 +123,19 @@ async fn discovery_documents(#[values(Backend::Sqlite, Backend::Postgres)] backe
         .await
         .assert_scim_error(404, None);
 }
+
+/// The committed `openapi/scim-api.json` is what the code generates
+/// (regenerate: `cargo run -p scim-api -- openapi > openapi/scim-api.json`).
+#[test]
+fn committed_openapi_document_matches_the_code() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/scim-api.json");
+    let Ok(committed) = std::fs::read_to_string(&path) else {
+        eprintln!("{} does not exist yet: nothing to compare", path.display());
+        return;
+    };
+    assert!(
+        committed == scim_api::openapi::document(),
+        "{} is stale: run `cargo run -p scim-api -- openapi > openapi/scim-api.json`",
+        path.display()
+    );
+}

@@ -32,7 +32,6 @@ pub struct TestApp {
     pub token_id: String,
     pub store: Store,
     pub client: reqwest::Client,
-    pub backend: Backend,
     _db: TestDb,
 }
 
@@ -133,7 +132,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         token_id,
         store,
         client: reqwest::Client::new(),
-        backend,
+
         _db: db,
     }
 }
