@@ -95,7 +95,6 @@ pub struct PatchRequest {
     pub operations: Vec<PatchOperation>,
 }
 
-
 /// Removes every key equal to `key` ignoring ASCII case; returns the value of the exact key if present,
 /// else of one of the others.
 fn take_ci(obj: &mut Map<String, Value>, key: &str) -> Option<Value> {
