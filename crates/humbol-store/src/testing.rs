@@ -142,3 +142,57 @@ pub fn table_names(url: &str) -> Result<Vec<String>, StoreError> {
     let names: Vec<Name> = diesel::sql_query(sql).load(&mut conn)?;
     Ok(names.into_iter().map(|n| n.name).collect())
 }
+
+/// Bulk-loads `n` users made by `make(i)` into `org` for benchmarks and load tests: multi-row inserts in one
+/// transaction, no events logged. Much faster than `n` calls of `Store::create_user`.
+pub fn seed_users(
+    store: &Store,
+    org: &str,
+    n: usize,
+    make: impl Fn(usize) -> scim_core::resource::User,
+) -> Result<(), StoreError> {
+    use crate::models::{new_id, now, UserRows};
+    use crate::pool::on_inner;
+    use crate::schema::{user_addresses, user_emails, users};
+
+    const BATCH: usize = 500;
+    let t = now();
+    let meta = scim_core::resource::Meta {
+        created: t,
+        last_modified: t,
+        version: 1,
+    };
+    let mut conn = store.inner.write()?;
+    crate::pool::write_txn(&mut conn, |conn| {
+        crate::orgs::require(conn, org)?;
+        let mut start = 0;
+        while start < n {
+            let end = (start + BATCH).min(n);
+            let rows: Vec<UserRows> = (start..end)
+                .map(|i| UserRows::new(&new_id(), org, &make(i), &meta))
+                .collect();
+            let user_rows: Vec<_> = rows.iter().map(|r| r.user.clone()).collect();
+            let emails: Vec<_> = rows.iter().flat_map(|r| r.emails.clone()).collect();
+            let addresses: Vec<_> = rows.iter().flat_map(|r| r.addresses.clone()).collect();
+            on_inner!(conn, |c| diesel::insert_into(users::table)
+                .values(&user_rows)
+                .execute(c))?;
+            if !emails.is_empty() {
+                on_inner!(conn, |c| diesel::insert_into(user_emails::table)
+                    .values(&emails)
+                    .execute(c))?;
+            }
+            if !addresses.is_empty() {
+                on_inner!(conn, |c| diesel::insert_into(user_addresses::table)
+                    .values(&addresses)
+                    .execute(c))?;
+            }
+            start = end;
+        }
+        Ok(())
+    })?;
+    // Fresh statistics for the planner after a bulk load.
+    let mut conn = store.inner.write()?;
+    diesel::sql_query("ANALYZE").execute(&mut *conn)?;
+    Ok(())
+}
