@@ -5,6 +5,9 @@
 //!
 //! `cargo bench -p humbol-store --bench lookup`
 
+// A benchmark is test code: a failed set-up or look-up must stop it loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -26,7 +26,13 @@ pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError>
 }
 
 /// A successful change of a resource, for [`log`].
-pub fn change(actor: &str, action: &str, resource_type: &str, id: &str, detail: String) -> NewEvent {
+pub fn change(
+    actor: &str,
+    action: &str,
+    resource_type: &str,
+    id: &str,
+    detail: String,
+) -> NewEvent {
     NewEvent {
         actor: actor.to_string(),
         action: action.to_string(),
@@ -69,7 +75,10 @@ pub fn events(p: &Pools, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreE
 pub fn prune_events(p: &Pools, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
     let mut conn = p.write()?;
     let n = write_txn(&mut conn, |conn| {
-        Ok(diesel::delete(events::table.filter(events::at.lt(micros(older_than)))).execute(conn)?)
+        Ok(
+            diesel::delete(events::table.filter(events::at.lt(micros(older_than))))
+                .execute(conn)?,
+        )
     })?;
     Ok(n as u64)
 }

@@ -34,6 +34,12 @@ use crate::StoreError;
 /// A compiled condition on table `T`.
 pub type Cond<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
 
+/// Compiles a node other than `and`/`or`/`not` (with its nesting depth).
+type Leaf<'a, T> = &'a dyn Fn(&Filter, usize) -> Result<Cond<T>, StoreError>;
+
+/// Compiles a presence test or comparison on a sub-attribute (named by its lowercase key) of an element.
+type SubLeaf<'a, T> = &'a dyn Fn(&str, &Filter) -> Result<Cond<T>, StoreError>;
+
 /// Filters nest at most this deep (the API refuses deeper ones earlier; this guards the recursion).
 const MAX_DEPTH: usize = 64;
 
@@ -166,15 +172,15 @@ macro_rules! text_cmp {
                 let c = c.assume_not_null();
                 let b: Box<dyn BoxableExpression<_, MultiBackend, SqlType = Bool>> = match $op {
                     CompareOp::Eq => Box::new(present.and(c.eq(v))),
-                    CompareOp::Co => Box::new(
-                        present.and(c.like(format!("%{}%", like_escape(&v))).escape('\\')),
-                    ),
-                    CompareOp::Sw => Box::new(
-                        present.and(c.like(format!("{}%", like_escape(&v))).escape('\\')),
-                    ),
-                    CompareOp::Ew => Box::new(
-                        present.and(c.like(format!("%{}", like_escape(&v))).escape('\\')),
-                    ),
+                    CompareOp::Co => {
+                        Box::new(present.and(c.like(format!("%{}%", like_escape(&v))).escape('\\')))
+                    }
+                    CompareOp::Sw => {
+                        Box::new(present.and(c.like(format!("{}%", like_escape(&v))).escape('\\')))
+                    }
+                    CompareOp::Ew => {
+                        Box::new(present.and(c.like(format!("%{}", like_escape(&v))).escape('\\')))
+                    }
                     CompareOp::Gt => Box::new(present.and(c.gt(v))),
                     CompareOp::Ge => Box::new(present.and(c.ge(v))),
                     CompareOp::Lt => Box::new(present.and(c.lt(v))),
@@ -268,11 +274,7 @@ where
 }
 
 /// Compiles `and` / `or` / `not` and hands every other node to `leaf`.
-fn logic<T: 'static>(
-    f: &Filter,
-    depth: usize,
-    leaf: &dyn Fn(&Filter, usize) -> Result<Cond<T>, StoreError>,
-) -> Result<Cond<T>, StoreError>
+fn logic<T: 'static>(f: &Filter, depth: usize, leaf: Leaf<'_, T>) -> Result<Cond<T>, StoreError>
 where
     diesel::dsl::And<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
     diesel::dsl::Or<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
@@ -294,7 +296,7 @@ fn element<T: 'static>(
     f: &Filter,
     depth: usize,
     attr: &'static AttributeDef,
-    leaf: &dyn Fn(&str, &Filter) -> Result<Cond<T>, StoreError>,
+    leaf: SubLeaf<'_, T>,
 ) -> Result<Cond<T>, StoreError>
 where
     diesel::dsl::And<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
@@ -352,7 +354,12 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
         Filter::Present(path) => user_present(&key(path, &USER_RESOURCE)?),
         Filter::Compare { path, op, value } => {
             let k = key(path, &USER_RESOURCE)?;
-            compare(*op, value, || user_present(&k), |op, v| user_compare(&k, op, v))
+            compare(
+                *op,
+                value,
+                || user_present(&k),
+                |op, v| user_compare(&k, op, v),
+            )
         }
         Filter::ValuePath { attr, filter } => {
             let k = key(attr, &USER_RESOURCE)?;
@@ -393,9 +400,12 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
 fn user_node(k: &str, node: &Filter) -> Result<Cond<users::table>, StoreError> {
     match node {
         Filter::Present(_) => user_present(k),
-        Filter::Compare { op, value, .. } => {
-            compare(*op, value, || user_present(k), |op, v| user_compare(k, op, v))
-        }
+        Filter::Compare { op, value, .. } => compare(
+            *op,
+            value,
+            || user_present(k),
+            |op, v| user_compare(k, op, v),
+        ),
         _ => Err(invalid("unsupported filter")),
     }
 }
@@ -425,9 +435,10 @@ fn user_present(k: &str) -> Result<Cond<users::table>, StoreError> {
         "addresses" | "addresses.primary" => any_address(always()),
         // Never stored, never returned.
         "roles.display" | "roles.type" | "manager.$ref" | "manager.displayname" => never(),
-        _ if k.starts_with("emails.") => {
-            any_email(email_leaf(&k["emails.".len()..], &Filter::Present(AttrPath::new("")))?)
-        }
+        _ if k.starts_with("emails.") => any_email(email_leaf(
+            &k["emails.".len()..],
+            &Filter::Present(AttrPath::new("")),
+        )?),
         _ if k.starts_with("addresses.") => any_address(address_leaf(
             &k["addresses.".len()..],
             &Filter::Present(AttrPath::new("")),
@@ -450,9 +461,11 @@ fn user_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<users::tab
         "name.familyname" => text_cmp!(users::family_name_norm, op, text(v, true)),
         "department" => text_cmp!(users::department_norm, op, text(v, true)),
         // An empty manager or role is not returned at all.
-        "manager" | "manager.value" => Box::new(
-            text_present!(users::manager_id).and(text_cmp!(users::manager_id, op, text(v, false))),
-        ),
+        "manager" | "manager.value" => Box::new(text_present!(users::manager_id).and(text_cmp!(
+            users::manager_id,
+            op,
+            text(v, false)
+        ))),
         "roles" | "roles.value" => {
             Box::new(text_present!(users::role).and(text_cmp!(users::role, op, text(v, false))))
         }
@@ -469,7 +482,12 @@ fn user_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<users::tab
         },
         "meta.version" | "meta.location" => return Err(unsupported(k)),
         // A complex attribute without a `value` sub-attribute, or never returned: no comparison matches.
-        "name" | "addresses" | "meta" | "roles.display" | "roles.type" | "manager.$ref"
+        "name"
+        | "addresses"
+        | "meta"
+        | "roles.display"
+        | "roles.type"
+        | "manager.$ref"
         | "manager.displayname" => never(),
         "emails" => any_email(email_compare("value", op, v)?),
         _ if k.starts_with("emails.") => any_email(email_compare(&k["emails.".len()..], op, v)?),
@@ -558,7 +576,12 @@ fn group_leaf(f: &Filter, depth: usize) -> Result<Cond<groups::table>, StoreErro
         Filter::Present(path) => group_present(&key(path, &GROUP_RESOURCE)?),
         Filter::Compare { path, op, value } => {
             let k = key(path, &GROUP_RESOURCE)?;
-            compare(*op, value, || group_present(&k), |op, v| group_compare(&k, op, v))
+            compare(
+                *op,
+                value,
+                || group_present(&k),
+                |op, v| group_compare(&k, op, v),
+            )
         }
         Filter::ValuePath { attr, filter } => {
             let k = key(attr, &GROUP_RESOURCE)?;
@@ -582,7 +605,9 @@ fn group_present(k: &str) -> Result<Cond<groups::table>, StoreError> {
         "displayname" => text_present!(groups::display_name.nullable()),
         "externalid" => text_present!(groups::external_id),
         "members" | "members.value" | "members.type" => any_member(always()),
-        "members.display" => any_member(member_leaf("display", &Filter::Present(AttrPath::new("")))?),
+        "members.display" => {
+            any_member(member_leaf("display", &Filter::Present(AttrPath::new("")))?)
+        }
         _ => return Err(unsupported(k)),
     })
 }
@@ -600,7 +625,9 @@ fn group_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<groups::t
         },
         "meta" => never(),
         "members" => any_member(member_compare("value", op, v)?),
-        _ if k.starts_with("members.") => any_member(member_compare(&k["members.".len()..], op, v)?),
+        _ if k.starts_with("members.") => {
+            any_member(member_compare(&k["members.".len()..], op, v)?)
+        }
         _ => return Err(unsupported(k)),
     })
 }

@@ -47,10 +47,7 @@ fn check_members(conn: &mut DbConn, org: &str, ids: &BTreeSet<&str>) -> Result<(
             .load(conn)?;
         found.extend(known);
     }
-    let unknown: Vec<&str> = list
-        .into_iter()
-        .filter(|id| !found.contains(*id))
-        .collect();
+    let unknown: Vec<&str> = list.into_iter().filter(|id| !found.contains(*id)).collect();
     if unknown.is_empty() {
         return Ok(());
     }
@@ -60,7 +57,11 @@ fn check_members(conn: &mut DbConn, org: &str, ids: &BTreeSet<&str>) -> Result<(
     ))))
 }
 
-fn insert_members(conn: &mut DbConn, group_id: &str, ids: &BTreeSet<&str>) -> Result<(), StoreError> {
+fn insert_members(
+    conn: &mut DbConn,
+    group_id: &str,
+    ids: &BTreeSet<&str>,
+) -> Result<(), StoreError> {
     let rows: Vec<MemberRow> = ids
         .iter()
         .map(|user_id| MemberRow { group_id, user_id })
@@ -105,13 +106,18 @@ pub fn create_group(
         );
         log(conn, org, &change(actor, "created", "Group", &id, detail))?;
         let mut stored = row.into_stored();
-        stored.resource.members = load_members(conn, &[id])?.remove(&stored.id).unwrap_or_default();
+        stored.resource.members = load_members(conn, &[id])?
+            .remove(&stored.id)
+            .unwrap_or_default();
         Ok(stored)
     })
 }
 
 /// The members (with display names) of each group in `ids`, ordered by user id.
-fn load_members(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Vec<Member>>, StoreError> {
+fn load_members(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<Member>>, StoreError> {
     let mut out: HashMap<String, Vec<Member>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
@@ -119,11 +125,17 @@ fn load_members(conn: &mut DbConn, ids: &[String]) -> Result<HashMap<String, Vec
     let rows: Vec<(String, String, Option<String>)> = group_members::table
         .inner_join(users::table)
         .filter(group_members::group_id.eq_any(ids))
-        .select((group_members::group_id, group_members::user_id, users::display_name))
+        .select((
+            group_members::group_id,
+            group_members::user_id,
+            users::display_name,
+        ))
         .order((group_members::group_id, group_members::user_id))
         .load(conn)?;
     for (group_id, value, display) in rows {
-        out.entry(group_id).or_default().push(Member { value, display });
+        out.entry(group_id)
+            .or_default()
+            .push(Member { value, display });
     }
     Ok(out)
 }
@@ -163,10 +175,7 @@ pub fn group(
     read_txn(&mut conn, |conn| load_group(conn, org, id, with_members))
 }
 
-fn filtered(
-    org: &str,
-    q: &Query,
-) -> Result<groups::BoxedQuery<'static, MultiBackend>, StoreError> {
+fn filtered(org: &str, q: &Query) -> Result<groups::BoxedQuery<'static, MultiBackend>, StoreError> {
     let mut query = groups::table
         .filter(groups::org.eq(org.to_string()))
         .into_boxed();
@@ -246,8 +255,9 @@ fn apply_members(
     for c in changes {
         match c {
             MemberChange::RemoveAll => {
-                removed += diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
-                    .execute(conn)?;
+                removed +=
+                    diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
+                        .execute(conn)?;
             }
             MemberChange::Remove(ids) => {
                 for chunk in ids.chunks(500) {
@@ -269,8 +279,10 @@ fn apply_members(
                     .into_iter()
                     .collect();
                 if matches!(c, MemberChange::Replace(_)) {
-                    let gone: Vec<&String> =
-                        present.iter().filter(|u| !wanted.contains(u.as_str())).collect();
+                    let gone: Vec<&String> = present
+                        .iter()
+                        .filter(|u| !wanted.contains(u.as_str()))
+                        .collect();
                     for chunk in gone.chunks(500) {
                         removed += diesel::delete(
                             group_members::table
@@ -355,7 +367,11 @@ pub fn update_group(
             if n == 0 {
                 return Err(StoreError::VersionMismatch);
             }
-            let detail = format!("group \"{}\" updated: {}", new.display_name, what.join(", "));
+            let detail = format!(
+                "group \"{}\" updated: {}",
+                new.display_name,
+                what.join(", ")
+            );
             log(conn, org, &change(actor, "updated", "Group", id, detail))?;
             load_group(conn, org, id, true)?.ok_or(StoreError::NotFound)
         });
@@ -381,10 +397,14 @@ pub fn delete_group(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool,
         let Some(name) = name else {
             return Ok(false);
         };
-        let members =
-            diesel::delete(group_members::table.filter(group_members::group_id.eq(id))).execute(conn)?;
-        diesel::delete(groups::table.filter(groups::id.eq(id)).filter(groups::org.eq(org)))
+        let members = diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
             .execute(conn)?;
+        diesel::delete(
+            groups::table
+                .filter(groups::id.eq(id))
+                .filter(groups::org.eq(org)),
+        )
+        .execute(conn)?;
         let detail = format!("group \"{name}\" deleted ({members} member(s))");
         log(conn, org, &change(actor, "deleted", "Group", id, detail))?;
         Ok(true)

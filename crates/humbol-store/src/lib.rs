@@ -4,7 +4,7 @@
 //!
 //! A ten-minute tour:
 //! - this file: the public API ([`Store`] and its value types, [`StoreError`]);
-//! - [`pool`]: `DbConn` (diesel `MultiConnection` over PostgreSQL and SQLite), the r2d2 connection manager that
+//! - `pool`: `DbConn` (diesel `MultiConnection` over PostgreSQL and SQLite), the r2d2 connection manager that
 //!   picks the backend from the URL scheme, start-up migrations, transactions;
 //! - `schema` (diesel `table!`s) and `models` (row structs and conversions), migrations in `migrations/<backend>/`;
 //! - one module per concern: `orgs`, `tokens`, `users`, `groups`, `events`;
@@ -270,8 +270,12 @@ impl StoreError {
             StoreError::VersionMismatch => ScimError::precondition_failed(self.to_string()),
             StoreError::InvalidFilter(m) => ScimError::invalid_filter(m.clone()),
             StoreError::Rejected(e) => e.clone(),
-            StoreError::Unavailable(_) => ScimError::new(503, None, "service temporarily unavailable"),
-            StoreError::Config(_) | StoreError::Database(_) => ScimError::internal("internal error"),
+            StoreError::Unavailable(_) => {
+                ScimError::new(503, None, "service temporarily unavailable")
+            }
+            StoreError::Config(_) | StoreError::Database(_) => {
+                ScimError::internal("internal error")
+            }
         }
     }
 }
@@ -331,7 +335,12 @@ impl Store {
 
     /// Stores a new token of `org` (only its hash) and logs `token_created` in the same transaction.
     /// [`StoreError::NotFound`] if the organisation does not exist.
-    pub fn create_token(&self, org: &str, t: &NewToken, actor: &str) -> Result<TokenInfo, StoreError> {
+    pub fn create_token(
+        &self,
+        org: &str,
+        t: &NewToken,
+        actor: &str,
+    ) -> Result<TokenInfo, StoreError> {
         tokens::create_token(&self.inner, org, t, actor)
     }
 
@@ -347,7 +356,8 @@ impl Store {
     }
 
     /// The live token with this SHA-256 hash — not revoked, not expired at `now` — with its organisation, in one
-    /// indexed query (the per-request hot path).
+    /// indexed query (the per-request hot path). Whether the organisation has SCIM enabled (`org.scim_enabled`)
+    /// is the caller's to check.
     pub fn authenticate(
         &self,
         token_hash: &[u8; 32],
@@ -367,7 +377,12 @@ impl Store {
     /// Creates a user in `org` (logs `created`). `userName` (case-insensitively) and `externalId` are unique
     /// per organisation: [`StoreError::Conflict`]. `user.role` is stored as given (the API applies the org's
     /// role rules first).
-    pub fn create_user(&self, org: &str, user: &User, actor: &str) -> Result<Stored<User>, StoreError> {
+    pub fn create_user(
+        &self,
+        org: &str,
+        user: &User,
+        actor: &str,
+    ) -> Result<Stored<User>, StoreError> {
         users::create_user(&self.inner, org, user, actor)
     }
 
@@ -420,7 +435,12 @@ impl Store {
 
     /// Creates a group (logs `created`). `displayName` (case-insensitively) and `externalId` are unique per
     /// organisation; member ids must be users of this organisation, else `Rejected(invalidValue)`.
-    pub fn create_group(&self, org: &str, g: &Group, actor: &str) -> Result<Stored<Group>, StoreError> {
+    pub fn create_group(
+        &self,
+        org: &str,
+        g: &Group,
+        actor: &str,
+    ) -> Result<Stored<Group>, StoreError> {
         groups::create_group(&self.inner, org, g, actor)
     }
 

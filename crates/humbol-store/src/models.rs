@@ -48,7 +48,11 @@ impl From<DieselError> for StoreError {
             DieselError::NotFound => StoreError::NotFound,
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 // PostgreSQL names the index; SQLite lists the columns ("users.org, users.user_name_norm").
-                let what = format!("{} {}", info.constraint_name().unwrap_or(""), info.message());
+                let what = format!(
+                    "{} {}",
+                    info.constraint_name().unwrap_or(""),
+                    info.message()
+                );
                 let attribute = if what.contains("user_name") {
                     "userName"
                 } else if what.contains("external_id") {

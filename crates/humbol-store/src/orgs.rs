@@ -28,7 +28,9 @@ pub fn put_org(p: &Pools, slug: &str, s: &OrgSettings) -> Result<(Org, bool), St
                 .set(&row)
                 .execute(conn)?;
         } else {
-            diesel::insert_into(orgs::table).values(&row).execute(conn)?;
+            diesel::insert_into(orgs::table)
+                .values(&row)
+                .execute(conn)?;
         }
         Ok((row.into_org(), existing.is_none()))
     })
@@ -37,7 +39,10 @@ pub fn put_org(p: &Pools, slug: &str, s: &OrgSettings) -> Result<(Org, bool), St
 /// See [`crate::Store::org`].
 pub fn org(p: &Pools, slug: &str) -> Result<Option<Org>, StoreError> {
     let mut conn = p.read()?;
-    read_txn(&mut conn, |conn| Ok(find(conn, slug)?.map(OrgRow::into_org)))
+    read_txn(
+        &mut conn,
+        |conn| Ok(find(conn, slug)?.map(OrgRow::into_org)),
+    )
 }
 
 /// The row of organisation `slug`.

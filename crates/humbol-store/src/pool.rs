@@ -253,9 +253,12 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), StoreError> {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(fail)?;
             }
             DbConn::Postgres(c) => {
-                diesel::sql_query(format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
-                    .execute(c)?;
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map_err(fail)?;
+                diesel::sql_query(format!(
+                    "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+                ))
+                .execute(c)?;
+                c.run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map_err(fail)?;
             }
         }
         Ok(())
@@ -269,7 +272,9 @@ pub fn revert_all(conn: &mut DbConn) -> Result<usize, StoreError> {
         |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Database(format!("revert: {e}"));
     match conn {
         DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Postgres(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConn::Postgres(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
     }
     .map_err(fail)
 }

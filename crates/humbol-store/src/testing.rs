@@ -192,7 +192,6 @@ pub fn seed_users(
         Ok(())
     })?;
     // Fresh statistics for the planner after a bulk load.
-    let mut conn = store.inner.write()?;
     diesel::sql_query("ANALYZE").execute(&mut *conn)?;
     Ok(())
 }

@@ -45,10 +45,22 @@ pub fn create_token(
             .values(&row)
             .execute(conn)?;
         let detail = match t.expires_at {
-            Some(at) => format!("SCIM token \"{}\" ({}) created, expires {}", t.name, t.hint, at.to_rfc3339()),
-            None => format!("SCIM token \"{}\" ({}) created, never expires", t.name, t.hint),
+            Some(at) => format!(
+                "SCIM token \"{}\" ({}) created, expires {}",
+                t.name,
+                t.hint,
+                at.to_rfc3339()
+            ),
+            None => format!(
+                "SCIM token \"{}\" ({}) created, never expires",
+                t.name, t.hint
+            ),
         };
-        log(conn, org, &token_event(actor, "token_created", &row.id, detail))?;
+        log(
+            conn,
+            org,
+            &token_event(actor, "token_created", &row.id, detail),
+        )?;
         Ok(row.into_info())
     })
 }

@@ -81,12 +81,11 @@ impl Caller {
         let org = req.match_info().get("org").unwrap_or_default().to_string();
         let token_hash = bearer_token_hash(req)?;
         let path = req.path();
-        let resource_type = if path.contains("/Users") {
-            Some("User")
-        } else if path.contains("/Groups") {
-            Some("Group")
-        } else {
-            None
+        // `/scim/v2/orgs/{org}/{endpoint}/...`
+        let resource_type = match path.split('/').nth(5) {
+            Some("Users") => Some("User"),
+            Some("Groups") => Some("Group"),
+            _ => None,
         };
         Ok(Caller {
             state,

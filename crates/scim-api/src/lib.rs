@@ -8,11 +8,13 @@
 //! - [`auth`]: bearer-token authentication, token use recorded in memory ([`state::TokenUses`]) and flushed
 //!   every [`config::Config::token_use_flush`];
 //! - [`content`], [`error`]: `application/scim+json` in and out, SCIM error bodies for every refusal;
-//! - [`logging`]: the access log; [`openapi`]: the OpenAPI document at `/openapi.json`.
+//! - [`logging`]: the access log; [`openapi`]: the OpenAPI document at `/openapi.json`;
+//! - [`dev`]: `scim-api dev-token ORG`, an organisation and token for local runs.
 
 pub mod auth;
 pub mod config;
 pub mod content;
+pub mod dev;
 pub mod error;
 pub mod logging;
 pub mod openapi;

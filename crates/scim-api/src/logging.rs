@@ -1,6 +1,6 @@
-//! The access log: one line per request, at `info` on target `scim_api::access`:
+//! The access log: one line of `key=value` fields per request, at `info` on target `scim_api::access`:
 //!
-//! `GET /scim/v2/orgs/acme/Users 200 1.234ms org=acme`
+//! `method=GET path=/scim/v2/orgs/acme/Users status=200 duration_ms=1.234 org=acme`
 //!
 //! The path is logged without its query string (filters carry user names and e-mail addresses), and no
 //! header is ever logged (the `Authorization` header carries the token).
@@ -32,13 +32,16 @@ pub async fn access_log(
             let org = res.request().match_info().get("org").unwrap_or("-");
             log::info!(
                 target: TARGET,
-                "{method} {path} {} {elapsed:.3}ms org={org}",
+                "method={method} path={path} status={} duration_ms={elapsed:.3} org={org}",
                 res.status().as_u16()
             );
         }
         Err(e) => {
             let status = e.as_response_error().status_code().as_u16();
-            log::info!(target: TARGET, "{method} {path} {status} {elapsed:.3}ms org=-");
+            log::info!(
+                target: TARGET,
+                "method={method} path={path} status={status} duration_ms={elapsed:.3} org=-"
+            );
         }
     }
     result

@@ -1,6 +1,9 @@
 //! `scim-api`: Humbol's SCIM server. Configuration from environment variables (see [`scim_api::config`]).
 //!
-//! `scim-api openapi` prints the OpenAPI document instead (what `openapi/scim-api.json` holds).
+//! - `scim-api`: runs the server;
+//! - `scim-api openapi`: prints the OpenAPI document (what `openapi/scim-api.json` holds);
+//! - `scim-api dev-token ORG`: for local runs, creates organisation ORG if needed, enables SCIM for it and
+//!   prints a new SCIM token (production tokens come from the admin API).
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -9,12 +12,21 @@ use scim_api::{build_server, open_store, Config};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("openapi") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("openapi") {
         print!("{}", scim_api::openapi::document());
         return ExitCode::SUCCESS;
     }
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    match run().await {
+    let result = match args.first().map(String::as_str) {
+        None => serve().await,
+        Some("dev-token") => dev_token(args.get(1).map(String::as_str)),
+        Some(other) => Err(format!(
+            "unknown command {other:?}; usage: scim-api [openapi | dev-token ORG]"
+        )
+        .into()),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("{e}");
@@ -24,7 +36,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::from_env()?;
     let store = open_store(&config)?;
     let listener = TcpListener::bind(config.bind)
@@ -36,5 +48,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         config.org_base_url("{org}")
     );
     build_server(config, store, listener)?.await?;
+    Ok(())
+}
+
+fn dev_token(org: Option<&str>) -> Result<(), Box<dyn std::error::Error>> {
+    let org = org.ok_or("usage: scim-api dev-token ORG")?;
+    let config = Config::from_env()?;
+    let store = open_store(&config)?;
+    let token = scim_api::dev::dev_token(&store, org)?;
+    println!("{token}");
+    eprintln!("SCIM tenant URL: {}", config.org_base_url(org));
     Ok(())
 }

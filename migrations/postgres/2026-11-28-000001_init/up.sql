@@ -1,7 +1,7 @@
 -- Humbol's schema (PostgreSQL). Keep in step with ../../sqlite/ (same migration names) and
--- crates/humbol-store/src/schema.rs. Text columns use COLLATE "C" so that
--- comparisons and ORDER BY are byte-wise, exactly as on SQLite. Times: BIGINT microseconds since the epoch. *_norm: lowercased values of
--- case-insensitive attributes, used by filters, sorting and unique indexes.
+-- crates/humbol-store/src/schema.rs. Times: BIGINT microseconds since the epoch. *_norm: lowercased values of
+-- case-insensitive attributes, used by filters, sorting and unique indexes. Text columns are COLLATE "C": strings
+-- compare and sort by code point, exactly as on SQLite (and as scim-core's filter evaluator).
 
 CREATE TABLE orgs (
     slug         TEXT COLLATE "C"    NOT NULL PRIMARY KEY,

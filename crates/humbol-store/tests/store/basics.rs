@@ -2,7 +2,9 @@
 
 use chrono::{Duration, Utc};
 use humbol_store::testing::TestDb;
-use humbol_store::{Backend, EventQuery, NewEvent, NewToken, Outcome, PoolOptions, Store, StoreError};
+use humbol_store::{
+    Backend, EventQuery, NewEvent, NewToken, Outcome, PoolOptions, Store, StoreError,
+};
 use rstest::rstest;
 
 use crate::{fx, settings, user, ACTOR};
@@ -81,13 +83,23 @@ fn token(name: &str, byte: u8, expires_in: Option<Duration>) -> NewToken {
 fn tokens_lifecycle(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
     let fx = fx(backend);
     let s = &fx.store;
-    let t1 = s.create_token("acme", &token("entra", 1, None), "admin:alice").unwrap();
+    let t1 = s
+        .create_token("acme", &token("entra", 1, None), "admin:alice")
+        .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(2));
     let t2 = s
-        .create_token("acme", &token("soon", 2, Some(Duration::hours(1))), "admin:alice")
+        .create_token(
+            "acme",
+            &token("soon", 2, Some(Duration::hours(1))),
+            "admin:alice",
+        )
         .unwrap();
     let expired = s
-        .create_token("acme", &token("old", 3, Some(Duration::hours(-1))), "admin:alice")
+        .create_token(
+            "acme",
+            &token("old", 3, Some(Duration::hours(-1))),
+            "admin:alice",
+        )
         .unwrap();
     assert!(matches!(
         s.create_token("nope", &token("x", 4, None), ACTOR),
@@ -109,30 +121,51 @@ fn tokens_lifecycle(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backe
     let auth = s.authenticate(&[1; 32], now).unwrap().unwrap();
     assert_eq!(auth.token_id, t1.id);
     assert_eq!(auth.org.slug, "acme");
-    assert_eq!(s.authenticate(&[2; 32], now).unwrap().unwrap().token_id, t2.id);
+    assert_eq!(
+        s.authenticate(&[2; 32], now).unwrap().unwrap().token_id,
+        t2.id
+    );
     assert_eq!(s.authenticate(&[3; 32], now).unwrap(), None, "expired");
     assert_eq!(s.authenticate(&[9; 32], now).unwrap(), None, "unknown");
 
     s.record_token_uses(&[(t1.id.clone(), now)]).unwrap();
-    s.record_token_uses(&[(t1.id.clone(), now - Duration::hours(1))]).unwrap();
-    let used = s.tokens("acme").unwrap().into_iter().find(|t| t.id == t1.id).unwrap();
+    s.record_token_uses(&[(t1.id.clone(), now - Duration::hours(1))])
+        .unwrap();
+    let used = s
+        .tokens("acme")
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == t1.id)
+        .unwrap();
     assert_eq!(
         used.last_used_at.map(|t| t.timestamp_micros()),
         Some(now.timestamp_micros()),
         "never moves backwards"
     );
 
-    assert!(!s.revoke_token("globex", &t1.id, ACTOR).unwrap(), "other org");
+    assert!(
+        !s.revoke_token("globex", &t1.id, ACTOR).unwrap(),
+        "other org"
+    );
     assert!(!s.revoke_token("acme", "no-such-id", ACTOR).unwrap());
     assert!(s.revoke_token("acme", &t1.id, "admin:alice").unwrap());
     assert!(s.revoke_token("acme", &t1.id, "admin:alice").unwrap());
-    assert_eq!(s.authenticate(&[1; 32], Utc::now()).unwrap(), None, "revoked");
+    assert_eq!(
+        s.authenticate(&[1; 32], Utc::now()).unwrap(),
+        None,
+        "revoked"
+    );
 
     let events = s.events("acme", &EventQuery::default()).unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["token_revoked", "token_created", "token_created", "token_created"]
+        [
+            "token_revoked",
+            "token_created",
+            "token_created",
+            "token_created"
+        ]
     );
     assert!(events[0].detail.contains("entra"));
     assert_eq!(events[0].resource_id.as_deref(), Some(t1.id.as_str()));
@@ -143,7 +176,8 @@ fn events_page_filter_and_prune(#[values(Backend::Sqlite, Backend::Postgres)] ba
     let fx = fx(backend);
     let s = &fx.store;
     for i in 0..5 {
-        s.create_user("acme", &user(&format!("u{i}@x")), ACTOR).unwrap();
+        s.create_user("acme", &user(&format!("u{i}@x")), ACTOR)
+            .unwrap();
     }
     s.record_event(
         "acme",
@@ -161,21 +195,45 @@ fn events_page_filter_and_prune(#[values(Backend::Sqlite, Backend::Postgres)] ba
     assert_eq!(all.len(), 6);
     assert_eq!(all[0].outcome, Outcome::Refused);
     assert!(all.windows(2).all(|w| w[0].id > w[1].id));
-    let page1 = s.events("acme", &EventQuery { limit: 2, ..Default::default() }).unwrap();
+    let page1 = s
+        .events(
+            "acme",
+            &EventQuery {
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let page2 = s
         .events(
             "acme",
-            &EventQuery { before: Some(page1[1].id), limit: 10, ..Default::default() },
+            &EventQuery {
+                before: Some(page1[1].id),
+                limit: 10,
+                ..Default::default()
+            },
         )
         .unwrap();
     assert_eq!(page1.len() + page2.len(), 6);
     assert_eq!(page2[0].id, all[2].id);
     let refused = s
-        .events("acme", &EventQuery { outcome: Some(Outcome::Refused), ..Default::default() })
+        .events(
+            "acme",
+            &EventQuery {
+                outcome: Some(Outcome::Refused),
+                ..Default::default()
+            },
+        )
         .unwrap();
     assert_eq!(refused.len(), 1);
-    assert!(s.events("globex", &EventQuery::default()).unwrap().is_empty());
+    assert!(s
+        .events("globex", &EventQuery::default())
+        .unwrap()
+        .is_empty());
     assert_eq!(s.prune_events(Utc::now() - Duration::hours(1)).unwrap(), 0);
-    assert_eq!(s.prune_events(Utc::now() + Duration::seconds(1)).unwrap(), 6);
+    assert_eq!(
+        s.prune_events(Utc::now() + Duration::seconds(1)).unwrap(),
+        6
+    );
     assert!(s.events("acme", &EventQuery::default()).unwrap().is_empty());
 }

@@ -23,14 +23,19 @@ fn two_processes_start_at_once(#[values(Backend::Sqlite, Backend::Postgres)] bac
             })
         })
         .collect();
-    let stores: Vec<Store> = handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect();
+    let stores: Vec<Store> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap())
+        .collect();
     for s in &stores {
         s.ping().unwrap();
     }
 }
 
 #[rstest]
-fn one_of_sixteen_identical_creates_wins(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+fn one_of_sixteen_identical_creates_wins(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
     let fx = fx(backend);
     let barrier = Arc::new(Barrier::new(16));
     let handles: Vec<_> = (0..16)
@@ -38,7 +43,11 @@ fn one_of_sixteen_identical_creates_wins(#[values(Backend::Sqlite, Backend::Post
             let store = fx.store.clone();
             let barrier = barrier.clone();
             std::thread::spawn(move || {
-                let name = if i % 2 == 0 { "same@x.com" } else { "SAME@x.com" };
+                let name = if i % 2 == 0 {
+                    "same@x.com"
+                } else {
+                    "SAME@x.com"
+                };
                 barrier.wait();
                 store.create_user("acme", &user(name), ACTOR)
             })
@@ -48,10 +57,18 @@ fn one_of_sixteen_identical_creates_wins(#[values(Backend::Sqlite, Backend::Post
     let ok = results.iter().filter(|r| r.is_ok()).count();
     let conflicts = results
         .iter()
-        .filter(|r| matches!(r, Err(StoreError::Conflict { attribute, .. }) if attribute == "userName"))
+        .filter(
+            |r| matches!(r, Err(StoreError::Conflict { attribute, .. }) if attribute == "userName"),
+        )
         .count();
     assert_eq!((ok, conflicts), (1, 15), "{results:?}");
-    assert_eq!(fx.store.list_users("acme", &q("userName eq \"same@x.com\"")).unwrap().total, 1);
+    assert_eq!(
+        fx.store
+            .list_users("acme", &q("userName eq \"same@x.com\""))
+            .unwrap()
+            .total,
+        1
+    );
 }
 
 #[rstest]
@@ -71,8 +88,17 @@ fn concurrent_updates_lose_nothing(#[values(Backend::Sqlite, Backend::Postgres)]
                 for _ in 0..10 {
                     store
                         .update_user("acme", &id, None, ACTOR, &mut |cur| {
-                            let n: u32 = cur.resource.title.as_deref().unwrap_or("0").parse().unwrap();
-                            Ok(User { title: Some((n + 1).to_string()), ..cur.resource.clone() })
+                            let n: u32 = cur
+                                .resource
+                                .title
+                                .as_deref()
+                                .unwrap_or("0")
+                                .parse()
+                                .unwrap();
+                            Ok(User {
+                                title: Some((n + 1).to_string()),
+                                ..cur.resource.clone()
+                            })
                         })
                         .unwrap();
                 }

@@ -45,9 +45,28 @@ impl Rng {
     }
 }
 
-const FIRST: &[&str] = &["Alice", "bob", "Carol", "DAVE", "Ève", "frank", "Grace", "heidi"];
-const LAST: &[&str] = &["Smith", "jones", "O'Brien", "Müller", "de la Cruz", "NG", "100%", "under_score"];
-const TITLES: &[&str] = &["Engineer", "engineer", "Senior Engineer", "Sales Rep", "", "VP, R&D", "Zed"];
+const FIRST: &[&str] = &[
+    "Alice", "bob", "Carol", "DAVE", "Ève", "frank", "Grace", "heidi",
+];
+const LAST: &[&str] = &[
+    "Smith",
+    "jones",
+    "O'Brien",
+    "Müller",
+    "de la Cruz",
+    "NG",
+    "100%",
+    "under_score",
+];
+const TITLES: &[&str] = &[
+    "Engineer",
+    "engineer",
+    "Senior Engineer",
+    "Sales Rep",
+    "",
+    "VP, R&D",
+    "Zed",
+];
 const LANGS: &[&str] = &["en-US", "en-GB", "fr", "de-CH", "EN-us"];
 const DEPTS: &[&str] = &["R&D", "r&d", "Sales", "Support", "", "Ops_1", "ops%2"];
 const KINDS: &[&str] = &["work", "home", "other", "Work", "HOME", ""];
@@ -88,7 +107,11 @@ fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
         } else {
             Some(format!("{}-{i}", rng.pick(&["ext", "EXT", "Ext"])))
         },
-        display_name: rng.maybe(&[&format!("{first} {last}"), &format!("{first} {last}").to_uppercase(), ""]),
+        display_name: rng.maybe(&[
+            &format!("{first} {last}"),
+            &format!("{first} {last}").to_uppercase(),
+            "",
+        ]),
         active: rng.chance(70),
         title: rng.maybe(TITLES),
         preferred_language: rng.maybe(LANGS),
@@ -166,7 +189,11 @@ fn attributes() -> Vec<(AttrPath, Ty)> {
 /// Sub-attributes usable inside `attr[...]`.
 fn element_attributes(attr: &str) -> Vec<(&'static str, Ty)> {
     match attr {
-        "emails" => vec![("value", Ty::Text), ("type", Ty::Text), ("primary", Ty::Bool)],
+        "emails" => vec![
+            ("value", Ty::Text),
+            ("type", Ty::Text),
+            ("primary", Ty::Bool),
+        ],
         "addresses" => vec![
             ("type", Ty::Text),
             ("locality", Ty::Text),
@@ -174,8 +201,16 @@ fn element_attributes(attr: &str) -> Vec<(&'static str, Ty)> {
             ("country", Ty::Text),
             ("primary", Ty::Bool),
         ],
-        "roles" => vec![("value", Ty::Text), ("primary", Ty::Bool), ("type", Ty::Text)],
-        "name" => vec![("givenName", Ty::Text), ("familyName", Ty::Text), ("formatted", Ty::Text)],
+        "roles" => vec![
+            ("value", Ty::Text),
+            ("primary", Ty::Bool),
+            ("type", Ty::Text),
+        ],
+        "name" => vec![
+            ("givenName", Ty::Text),
+            ("familyName", Ty::Text),
+            ("formatted", Ty::Text),
+        ],
         _ => vec![("value", Ty::Text)],
     }
 }
@@ -280,11 +315,20 @@ impl Gen<'_> {
                 let (path, ty) = self.rng.pick(&attrs).clone();
                 self.leaf(path, ty)
             }
-            5 => Filter::And(Box::new(self.filter(depth + 1)), Box::new(self.filter(depth + 1))),
-            6 => Filter::Or(Box::new(self.filter(depth + 1)), Box::new(self.filter(depth + 1))),
+            5 => Filter::And(
+                Box::new(self.filter(depth + 1)),
+                Box::new(self.filter(depth + 1)),
+            ),
+            6 => Filter::Or(
+                Box::new(self.filter(depth + 1)),
+                Box::new(self.filter(depth + 1)),
+            ),
             7 => Filter::Not(Box::new(self.filter(depth + 1))),
             _ => {
-                let attr = *self.rng.pick(&["emails", "emails", "addresses", "roles", "name", "manager"]);
+                let attr =
+                    *self
+                        .rng
+                        .pick(&["emails", "emails", "addresses", "roles", "name", "manager"]);
                 let inner = self.element_filter(attr, 0);
                 Filter::ValuePath {
                     attr: AttrPath::new(attr),
@@ -326,9 +370,14 @@ fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 #[rstest]
-fn sql_filters_agree_with_the_evaluator(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+fn sql_filters_agree_with_the_evaluator(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
     // `HUMBOL_DIFF_SEEDS=n` tries n populations and filter sets instead of one (for a longer hunt).
-    let seeds: u64 = std::env::var("HUMBOL_DIFF_SEEDS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let seeds: u64 = std::env::var("HUMBOL_DIFF_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     for seed in 0..seeds {
         differential_round(backend, seed);
     }
@@ -354,12 +403,17 @@ fn differential_round(backend: Backend, seed: u64) {
     for st in stored.iter_mut().step_by(5) {
         *st = s
             .update_user("acme", &st.id, None, ACTOR, &mut |c| {
-                Ok(User { active: !c.resource.active, ..c.resource.clone() })
+                Ok(User {
+                    active: !c.resource.active,
+                    ..c.resource.clone()
+                })
             })
             .unwrap();
     }
-    let jsons: HashMap<String, serde_json::Value> =
-        stored.iter().map(|u| (u.id.clone(), u.to_json(LOCATION))).collect();
+    let jsons: HashMap<String, serde_json::Value> = stored
+        .iter()
+        .map(|u| (u.id.clone(), u.to_json(LOCATION)))
+        .collect();
     let mut words = Vec::new();
     for j in jsons.values() {
         strings(j, &mut words);
@@ -368,7 +422,11 @@ fn differential_round(backend: Backend, seed: u64) {
         .iter()
         .flat_map(|u| [u.meta.created, u.meta.last_modified])
         .collect();
-    let mut generator = Gen { rng: Rng(0xf117_e125_0000_0002 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)), words, times: &times };
+    let mut generator = Gen {
+        rng: Rng(0xf117_e125_0000_0002 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+        words,
+        times: &times,
+    };
 
     let mut matched_some = 0;
     for n in 0..FILTERS {
@@ -379,7 +437,14 @@ fn differential_round(backend: Backend, seed: u64) {
             .map(|(id, _)| id.as_str())
             .collect();
         let page = s
-            .list_users("acme", &Query { filter: Some(f.clone()), limit: 1000, ..Default::default() })
+            .list_users(
+                "acme",
+                &Query {
+                    filter: Some(f.clone()),
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
             .unwrap_or_else(|e| panic!("filter #{n} `{f}` failed: {e}"));
         let got: BTreeSet<&str> = page.items.iter().map(|u| u.id.as_str()).collect();
         if got != expected {
@@ -397,5 +462,8 @@ fn differential_round(backend: Backend, seed: u64) {
         }
     }
     // The generator is worth something only if many filters select a proper, non-empty subset.
-    assert!(matched_some > FILTERS / 4, "only {matched_some} selective filters");
+    assert!(
+        matched_some > FILTERS / 4,
+        "only {matched_some} selective filters"
+    );
 }

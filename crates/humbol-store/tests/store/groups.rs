@@ -12,7 +12,9 @@ fn ids(g: &Group) -> Vec<&str> {
 }
 
 #[rstest]
-fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+fn members_change_as_set_operations(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
     let fx = fx(backend);
     let s = &fx.store;
     let mut u = Vec::new();
@@ -26,7 +28,11 @@ fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)
     let g = s
         .create_group(
             "acme",
-            &Group { display_name: "Sales".into(), external_id: Some("e1".into()), members: vec![] },
+            &Group {
+                display_name: "Sales".into(),
+                external_id: Some("e1".into()),
+                members: vec![],
+            },
             ACTOR,
         )
         .unwrap();
@@ -34,10 +40,21 @@ fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)
     let keep = |c: &scim_core::resource::Stored<Group>| Ok(c.resource.clone());
 
     let g1 = s
-        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::Add(vec![u[0].clone(), u[1].clone(), u[0].clone()])], &mut |c| {
-            assert!(c.resource.members.is_empty(), "f sees no members");
-            Ok(c.resource.clone())
-        })
+        .update_group(
+            "acme",
+            &g.id,
+            None,
+            ACTOR,
+            &[MemberChange::Add(vec![
+                u[0].clone(),
+                u[1].clone(),
+                u[0].clone(),
+            ])],
+            &mut |c| {
+                assert!(c.resource.members.is_empty(), "f sees no members");
+                Ok(c.resource.clone())
+            },
+        )
         .unwrap();
     assert_eq!(g1.meta.version, 2);
     assert_eq!(g1.resource.members.len(), 2);
@@ -50,7 +67,10 @@ fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)
             &g.id,
             Some(2),
             ACTOR,
-            &[MemberChange::Add(vec![u[2].clone()]), MemberChange::Remove(vec![u[0].clone(), "absent".into()])],
+            &[
+                MemberChange::Add(vec![u[2].clone()]),
+                MemberChange::Remove(vec![u[0].clone(), "absent".into()]),
+            ],
             &mut keep.clone(),
         )
         .unwrap();
@@ -61,16 +81,39 @@ fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)
 
     // Unknown member: refused, nothing written.
     let err = s
-        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::Add(vec!["nope".into()])], &mut keep.clone())
+        .update_group(
+            "acme",
+            &g.id,
+            None,
+            ACTOR,
+            &[MemberChange::Add(vec!["nope".into()])],
+            &mut keep.clone(),
+        )
         .unwrap_err();
-    assert!(matches!(err, StoreError::Rejected(ScimError { scim_type: Some(ScimType::InvalidValue), .. })));
+    assert!(matches!(
+        err,
+        StoreError::Rejected(ScimError {
+            scim_type: Some(ScimType::InvalidValue),
+            ..
+        })
+    ));
     assert_eq!(s.group("acme", &g.id, true).unwrap().unwrap(), g2);
 
     // Rename + replace members.
     let g3 = s
-        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::Replace(vec![u[3].clone(), u[1].clone()])], &mut |c| {
-            Ok(Group { display_name: "Sales EMEA".into(), ..c.resource.clone() })
-        })
+        .update_group(
+            "acme",
+            &g.id,
+            None,
+            ACTOR,
+            &[MemberChange::Replace(vec![u[3].clone(), u[1].clone()])],
+            &mut |c| {
+                Ok(Group {
+                    display_name: "Sales EMEA".into(),
+                    ..c.resource.clone()
+                })
+            },
+        )
         .unwrap();
     let mut want = vec![u[1].as_str(), u[3].as_str()];
     want.sort();
@@ -86,9 +129,14 @@ fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)
     let put = Group {
         display_name: "Sales".into(),
         external_id: None,
-        members: vec![Member { value: u[0].clone(), display: None }],
+        members: vec![Member {
+            value: u[0].clone(),
+            display: None,
+        }],
     };
-    let g4 = s.replace_group("acme", &g.id, &put, Some(g3.meta.version), ACTOR).unwrap();
+    let g4 = s
+        .replace_group("acme", &g.id, &put, Some(g3.meta.version), ACTOR)
+        .unwrap();
     assert_eq!(ids(&g4.resource), [u[0].as_str()]);
     assert_eq!(g4.resource.external_id, None);
     assert_eq!(
@@ -97,14 +145,32 @@ fn members_change_as_set_operations(#[values(Backend::Sqlite, Backend::Postgres)
     );
 
     let g5 = s
-        .update_group("acme", &g.id, None, ACTOR, &[MemberChange::RemoveAll], &mut keep.clone())
+        .update_group(
+            "acme",
+            &g.id,
+            None,
+            ACTOR,
+            &[MemberChange::RemoveAll],
+            &mut keep.clone(),
+        )
         .unwrap();
     assert!(g5.resource.members.is_empty());
     assert!(s.delete_group("acme", &g.id, ACTOR).unwrap());
     assert_eq!(s.group("acme", &g.id, true).unwrap(), None);
-    let events = s.events("acme", &EventQuery { limit: 7, ..Default::default() }).unwrap();
+    let events = s
+        .events(
+            "acme",
+            &EventQuery {
+                limit: 7,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["deleted", "updated", "updated", "updated", "updated", "updated", "created"]);
+    assert_eq!(
+        actions,
+        ["deleted", "updated", "updated", "updated", "updated", "updated", "created"]
+    );
 }
 
 #[rstest]
@@ -113,25 +179,76 @@ fn group_filters(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend)
     let s = &fx.store;
     let a = s.create_user("acme", &user("a@x"), ACTOR).unwrap().id;
     let b = s.create_user("acme", &user("b@x"), ACTOR).unwrap().id;
-    let member = |id: &str| Member { value: id.to_string(), display: None };
+    let member = |id: &str| Member {
+        value: id.to_string(),
+        display: None,
+    };
     let sales = s
-        .create_group("acme", &Group { display_name: "Sales".into(), members: vec![member(&a)], ..Default::default() }, ACTOR)
+        .create_group(
+            "acme",
+            &Group {
+                display_name: "Sales".into(),
+                members: vec![member(&a)],
+                ..Default::default()
+            },
+            ACTOR,
+        )
         .unwrap();
     let ops = s
-        .create_group("acme", &Group { display_name: "Ops".into(), members: vec![member(&a), member(&b)], ..Default::default() }, ACTOR)
+        .create_group(
+            "acme",
+            &Group {
+                display_name: "Ops".into(),
+                members: vec![member(&a), member(&b)],
+                ..Default::default()
+            },
+            ACTOR,
+        )
         .unwrap();
-    s.create_group("globex", &Group { display_name: "Sales".into(), ..Default::default() }, ACTOR).unwrap();
+    s.create_group(
+        "globex",
+        &Group {
+            display_name: "Sales".into(),
+            ..Default::default()
+        },
+        ACTOR,
+    )
+    .unwrap();
     let found = |f: &str, with_members: bool| -> Vec<String> {
         let page = s.list_groups("acme", &q(f), with_members).unwrap();
-        assert!(page.items.iter().all(|g| with_members || g.resource.members.is_empty()));
+        assert!(page
+            .items
+            .iter()
+            .all(|g| with_members || g.resource.members.is_empty()));
         page.items.into_iter().map(|g| g.id).collect()
     };
-    assert_eq!(found("displayName eq \"SALES\"", false), [sales.id.clone()]);
-    assert_eq!(found(&format!("id eq \"{}\" and members[value eq \"{b}\"]", ops.id), true), [ops.id.clone()]);
-    assert_eq!(found(&format!("id eq \"{}\" and members[value eq \"{b}\"]", sales.id), true), Vec::<String>::new());
+    assert_eq!(
+        found("displayName eq \"SALES\"", false),
+        vec![sales.id.clone()]
+    );
+    assert_eq!(
+        found(
+            &format!("id eq \"{}\" and members[value eq \"{b}\"]", ops.id),
+            true
+        ),
+        vec![ops.id.clone()]
+    );
+    assert_eq!(
+        found(
+            &format!("id eq \"{}\" and members[value eq \"{b}\"]", sales.id),
+            true
+        ),
+        Vec::<String>::new()
+    );
     assert_eq!(found(&format!("members.value eq \"{a}\""), true).len(), 2);
-    assert_eq!(found(&format!("members eq \"{b}\""), true), [ops.id.clone()]);
-    assert_eq!(found("displayName eq \"nothing\"", false), Vec::<String>::new());
+    assert_eq!(
+        found(&format!("members eq \"{b}\""), true),
+        vec![ops.id.clone()]
+    );
+    assert_eq!(
+        found("displayName eq \"nothing\"", false),
+        Vec::<String>::new()
+    );
     assert!(matches!(
         s.list_groups("acme", &q("userName eq \"x\""), true),
         Err(StoreError::InvalidFilter(_))

@@ -1,6 +1,9 @@
 //! The store's integration tests. Every test runs on both backends: SQLite on a temporary file and PostgreSQL
 //! on a fresh database (see `humbol_store::testing`; PostgreSQL at `HUMBOL_TEST_POSTGRES_URL`).
 
+// Test code, helpers included (clippy.toml's test exemption covers only `#[test]` functions themselves).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod basics;
 mod concurrency;
 mod differential;

@@ -15,11 +15,23 @@ fn migrations_up_down_up(#[values(Backend::Sqlite, Backend::Postgres)] backend: 
         store.create_user("acme", &user("a@x"), ACTOR).unwrap();
     }
     let tables = table_names(db.url()).unwrap();
-    for t in ["orgs", "scim_tokens", "users", "user_emails", "user_addresses", "groups", "group_members", "events"] {
+    for t in [
+        "orgs",
+        "scim_tokens",
+        "users",
+        "user_emails",
+        "user_addresses",
+        "groups",
+        "group_members",
+        "events",
+    ] {
         assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
     }
     assert!(revert_all_migrations(db.url()).unwrap() >= 1);
-    assert_eq!(table_names(db.url()).unwrap(), ["__diesel_schema_migrations"]);
+    assert_eq!(
+        table_names(db.url()).unwrap(),
+        ["__diesel_schema_migrations"]
+    );
     run_pending_migrations(db.url()).unwrap();
     assert_eq!(table_names(db.url()).unwrap(), tables);
     let store = db.store();

@@ -22,8 +22,16 @@ fn alice() -> User {
             given_name: Some("Alice".into()),
         },
         emails: vec![
-            Email { value: "alice@contoso.com".into(), kind: Some("work".into()), primary: true },
-            Email { value: "al@home.example".into(), kind: Some("home".into()), primary: false },
+            Email {
+                value: "alice@contoso.com".into(),
+                kind: Some("work".into()),
+                primary: true,
+            },
+            Email {
+                value: "al@home.example".into(),
+                kind: Some("home".into()),
+                primary: false,
+            },
         ],
         addresses: vec![Address {
             kind: Some("work".into()),
@@ -60,17 +68,25 @@ fn crud_round_trips_and_logs(#[values(Backend::Sqlite, Backend::Postgres)] backe
     // disable, enable, no-op
     let off = s
         .update_user("acme", &a.id, None, ACTOR, &mut |cur| {
-            Ok(User { active: false, ..cur.resource.clone() })
+            Ok(User {
+                active: false,
+                ..cur.resource.clone()
+            })
         })
         .unwrap();
     assert!(!off.resource.active);
     let on = s
         .update_user("acme", &a.id, None, ACTOR, &mut |cur| {
-            Ok(User { active: true, ..cur.resource.clone() })
+            Ok(User {
+                active: true,
+                ..cur.resource.clone()
+            })
         })
         .unwrap();
     let same = s
-        .update_user("acme", &a.id, None, ACTOR, &mut |cur| Ok(cur.resource.clone()))
+        .update_user("acme", &a.id, None, ACTOR, &mut |cur| {
+            Ok(cur.resource.clone())
+        })
         .unwrap();
     assert_eq!(same, on, "no change, nothing written");
 
@@ -80,11 +96,16 @@ fn crud_round_trips_and_logs(#[values(Backend::Sqlite, Backend::Postgres)] backe
 
     let events = s.events("acme", &EventQuery::default()).unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["deleted", "enabled", "disabled", "updated", "created"]);
+    assert_eq!(
+        actions,
+        ["deleted", "enabled", "disabled", "updated", "created"]
+    );
     assert!(events[3].detail.contains("title"), "{}", events[3].detail);
     assert!(events[3].detail.contains("emails"), "{}", events[3].detail);
     assert!(events[4].detail.contains("Alice@Contoso.com"));
-    assert!(events.iter().all(|e| e.resource_id.as_deref() == Some(a.id.as_str())));
+    assert!(events
+        .iter()
+        .all(|e| e.resource_id.as_deref() == Some(a.id.as_str())));
 }
 
 #[rstest]
@@ -97,7 +118,10 @@ fn another_orgs_ids_are_not_found(#[values(Backend::Sqlite, Backend::Postgres)] 
             "acme",
             &Group {
                 display_name: "Sales".into(),
-                members: vec![Member { value: a.id.clone(), display: None }],
+                members: vec![Member {
+                    value: a.id.clone(),
+                    display: None,
+                }],
                 ..Default::default()
             },
             ACTOR,
@@ -105,23 +129,36 @@ fn another_orgs_ids_are_not_found(#[values(Backend::Sqlite, Backend::Postgres)] 
         .unwrap();
     let o = "globex";
     assert_eq!(s.user(o, &a.id).unwrap(), None);
-    assert!(matches!(s.replace_user(o, &a.id, &alice(), None, ACTOR), Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.replace_user(o, &a.id, &alice(), None, ACTOR),
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         s.update_user(o, &a.id, None, ACTOR, &mut |c| Ok(c.resource.clone())),
         Err(StoreError::NotFound)
     ));
     assert!(!s.delete_user(o, &a.id, ACTOR).unwrap());
     assert_eq!(s.list_users(o, &Query::default()).unwrap().total, 0);
-    assert_eq!(s.list_users(o, &q(&format!("id eq \"{}\"", a.id))).unwrap().total, 0);
+    assert_eq!(
+        s.list_users(o, &q(&format!("id eq \"{}\"", a.id)))
+            .unwrap()
+            .total,
+        0
+    );
     assert_eq!(s.group(o, &g.id, true).unwrap(), None);
     assert!(matches!(
         s.replace_group(o, &g.id, &g.resource, None, ACTOR),
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.update_group(o, &g.id, None, ACTOR, &[MemberChange::RemoveAll], &mut |c| Ok(c
-            .resource
-            .clone())),
+        s.update_group(
+            o,
+            &g.id,
+            None,
+            ACTOR,
+            &[MemberChange::RemoveAll],
+            &mut |c| Ok(c.resource.clone())
+        ),
         Err(StoreError::NotFound)
     ));
     assert!(!s.delete_group(o, &g.id, ACTOR).unwrap());
@@ -132,13 +169,22 @@ fn another_orgs_ids_are_not_found(#[values(Backend::Sqlite, Backend::Postgres)] 
             o,
             &Group {
                 display_name: "Spies".into(),
-                members: vec![Member { value: a.id.clone(), display: None }],
+                members: vec![Member {
+                    value: a.id.clone(),
+                    display: None,
+                }],
                 ..Default::default()
             },
             ACTOR,
         )
         .unwrap_err();
-    assert!(matches!(err, StoreError::Rejected(ScimError { scim_type: Some(ScimType::InvalidValue), .. })));
+    assert!(matches!(
+        err,
+        StoreError::Rejected(ScimError {
+            scim_type: Some(ScimType::InvalidValue),
+            ..
+        })
+    ));
     // Nothing changed in acme.
     assert_eq!(s.user("acme", &a.id).unwrap(), Some(a));
     assert!(s.events(o, &EventQuery::default()).unwrap().is_empty());
@@ -170,20 +216,39 @@ fn uniqueness_is_the_databases(#[values(Backend::Sqlite, Backend::Postgres)] bac
     // Renaming into a taken name conflicts too, and changes nothing.
     let err = s
         .update_user("acme", &other.id, None, ACTOR, &mut |c| {
-            Ok(User { user_name: "alice@CONTOSO.com".into(), ..c.resource.clone() })
+            Ok(User {
+                user_name: "alice@CONTOSO.com".into(),
+                ..c.resource.clone()
+            })
         })
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict { ref attribute, .. } if attribute == "userName"), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Conflict { ref attribute, .. } if attribute == "userName"),
+        "{err:?}"
+    );
     assert_eq!(s.user("acme", &other.id).unwrap().unwrap(), other);
 
-    let g = Group { display_name: "Sales".into(), ..Default::default() };
+    let g = Group {
+        display_name: "Sales".into(),
+        ..Default::default()
+    };
     s.create_group("acme", &g, ACTOR).unwrap();
     let err = s
-        .create_group("acme", &Group { display_name: "SALES".into(), ..Default::default() }, ACTOR)
+        .create_group(
+            "acme",
+            &Group {
+                display_name: "SALES".into(),
+                ..Default::default()
+            },
+            ACTOR,
+        )
         .unwrap_err();
     assert_eq!(
         err,
-        StoreError::Conflict { attribute: "displayName".into(), value: "SALES".into() }
+        StoreError::Conflict {
+            attribute: "displayName".into(),
+            value: "SALES".into()
+        }
     );
     s.create_group("globex", &g, ACTOR).unwrap();
 }
@@ -213,10 +278,17 @@ fn filters_sorting_and_paging(#[values(Backend::Sqlite, Backend::Postgres)] back
     let s = &fx.store;
     let a = s.create_user("acme", &alice(), ACTOR).unwrap();
     let mut ids = vec![a.id.clone()];
-    for (i, name) in ["bob@x.com", "carol@x.com", "dave_100%@x.com"].iter().enumerate() {
+    for (i, name) in ["bob@x.com", "carol@x.com", "dave_100%@x.com"]
+        .iter()
+        .enumerate()
+    {
         let mut u = user(name);
         u.title = Some(format!("T{i}"));
-        u.emails = vec![Email { value: name.to_string(), kind: Some("work".into()), primary: true }];
+        u.emails = vec![Email {
+            value: name.to_string(),
+            kind: Some("work".into()),
+            primary: true,
+        }];
         u.manager = Some(a.id.clone());
         ids.push(s.create_user("acme", &u, ACTOR).unwrap().id);
     }
@@ -226,26 +298,65 @@ fn filters_sorting_and_paging(#[values(Backend::Sqlite, Backend::Postgres)] back
         assert_eq!(page.total as usize, page.items.len());
         page.items.into_iter().map(|u| u.id).collect()
     };
-    assert_eq!(found("userName eq \"ALICE@contoso.com\""), [a.id.clone()]);
+    assert_eq!(
+        found("userName eq \"ALICE@contoso.com\""),
+        vec![a.id.clone()]
+    );
     assert_eq!(found("externalId eq \"ext-alice\""), Vec::<String>::new());
-    assert_eq!(found("externalId eq \"ext-Alice\""), [a.id.clone()]);
-    assert_eq!(found("emails[type eq \"work\"].value eq \"BOB@x.com\""), [ids[1].clone()]);
-    assert_eq!(found("emails[type eq \"home\"]"), [a.id.clone()]);
-    assert_eq!(found("emails.value co \"contoso\""), [a.id.clone()]);
-    assert_eq!(found("userName co \"100%\""), [ids[3].clone()]);
-    assert_eq!(found("userName co \"_\""), [ids[3].clone()]);
-    assert_eq!(found("userName sw \"dave_\""), [ids[3].clone()]);
-    assert_eq!(found("userName co \"%\" and userName ew \".com\""), [ids[3].clone()]);
+    assert_eq!(found("externalId eq \"ext-Alice\""), vec![a.id.clone()]);
+    assert_eq!(
+        found("emails[type eq \"work\"].value eq \"BOB@x.com\""),
+        vec![ids[1].clone()]
+    );
+    assert_eq!(found("emails[type eq \"home\"]"), vec![a.id.clone()]);
+    assert_eq!(found("emails.value co \"contoso\""), vec![a.id.clone()]);
+    assert_eq!(found("userName co \"100%\""), vec![ids[3].clone()]);
+    assert_eq!(found("userName co \"_\""), vec![ids[3].clone()]);
+    assert_eq!(found("userName sw \"dave_\""), vec![ids[3].clone()]);
+    assert_eq!(
+        found("userName co \"%\" and userName ew \".com\""),
+        vec![ids[3].clone()]
+    );
     assert_eq!(found("manager.value eq \"nobody\"").len(), 0);
     assert_eq!(found(&format!("manager.value eq \"{}\"", a.id)).len(), 3);
-    assert_eq!(found(&format!("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"{}\"", a.id)).len(), 3);
-    assert_eq!(found("roles[primary eq \"True\"].value eq \"Admin\""), [a.id.clone()]);
-    assert_eq!(found("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"r&d\""), [a.id.clone()]);
-    assert_eq!(found("addresses[type eq \"work\" and locality eq \"oxford\"]"), [a.id.clone()]);
+    assert_eq!(
+        found(&format!(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"{}\"",
+            a.id
+        ))
+        .len(),
+        3
+    );
+    assert_eq!(
+        found("roles[primary eq \"True\"].value eq \"Admin\""),
+        vec![a.id.clone()]
+    );
+    assert_eq!(
+        found("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"r&d\""),
+        vec![a.id.clone()]
+    );
+    assert_eq!(
+        found("addresses[type eq \"work\" and locality eq \"oxford\"]"),
+        vec![a.id.clone()]
+    );
     assert_eq!(found("title pr and not (title eq \"t1\")").len(), 3);
     assert_eq!(found("active eq false").len(), 0);
-    assert_eq!(found(&format!("meta.created ge \"{}\"", a.meta.created.to_rfc3339())).len(), 4);
-    assert_eq!(found(&format!("meta.created gt \"{}\"", a.meta.created.to_rfc3339())).len(), 3);
+    assert_eq!(
+        found(&format!(
+            "meta.created ge \"{}\"",
+            a.meta.created.to_rfc3339()
+        ))
+        .len(),
+        4
+    );
+    assert_eq!(
+        found(&format!(
+            "meta.created gt \"{}\"",
+            a.meta.created.to_rfc3339()
+        ))
+        .len(),
+        3
+    );
 
     // Unknown attribute: InvalidFilter.
     assert!(matches!(
@@ -267,24 +378,51 @@ fn filters_sorting_and_paging(#[values(Backend::Sqlite, Backend::Postgres)] back
         )
         .unwrap();
     assert_eq!(page.total, 4);
-    let names: Vec<&str> = page.items.iter().map(|u| u.resource.user_name.as_str()).collect();
+    let names: Vec<&str> = page
+        .items
+        .iter()
+        .map(|u| u.resource.user_name.as_str())
+        .collect();
     assert_eq!(names, ["carol@x.com", "bob@x.com"]);
     let page = s
         .list_users(
             "acme",
-            &Query { sort_by: Some(AttrPath::new("title")), limit: 10, ..Default::default() },
+            &Query {
+                sort_by: Some(AttrPath::new("title")),
+                limit: 10,
+                ..Default::default()
+            },
         )
         .unwrap();
-    let titles: Vec<Option<&str>> = page.items.iter().map(|u| u.resource.title.as_deref()).collect();
-    assert_eq!(titles, [Some("Engineer"), Some("T0"), Some("T1"), Some("T2")]);
+    let titles: Vec<Option<&str>> = page
+        .items
+        .iter()
+        .map(|u| u.resource.title.as_deref())
+        .collect();
+    assert_eq!(
+        titles,
+        [Some("Engineer"), Some("T0"), Some("T1"), Some("T2")]
+    );
     let page = s
         .list_users(
             "acme",
-            &Query { sort_by: Some(filter_path("emails.value")), limit: 10, ..Default::default() },
+            &Query {
+                sort_by: Some(filter_path("emails.value")),
+                limit: 10,
+                ..Default::default()
+            },
         )
         .unwrap();
     assert_eq!(page.items[0].id, a.id);
-    let count_only = s.list_users("acme", &Query { limit: 0, ..Default::default() }).unwrap();
+    let count_only = s
+        .list_users(
+            "acme",
+            &Query {
+                limit: 0,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!((count_only.total, count_only.items.len()), (4, 0));
 }
 
@@ -308,8 +446,14 @@ fn delete_removes_memberships_and_clears_manager(
             &Group {
                 display_name: "Team".into(),
                 members: vec![
-                    Member { value: boss.id.clone(), display: None },
-                    Member { value: report.id.clone(), display: None },
+                    Member {
+                        value: boss.id.clone(),
+                        display: None,
+                    },
+                    Member {
+                        value: report.id.clone(),
+                        display: None,
+                    },
                 ],
                 ..Default::default()
             },
@@ -319,12 +463,22 @@ fn delete_removes_memberships_and_clears_manager(
     assert_eq!(g.resource.members.len(), 2);
     assert!(s.delete_user("acme", &boss.id, ACTOR).unwrap());
     let g2 = s.group("acme", &g.id, true).unwrap().unwrap();
-    assert_eq!(g2.resource.members, vec![Member { value: report.id.clone(), display: None }]);
+    assert_eq!(
+        g2.resource.members,
+        vec![Member {
+            value: report.id.clone(),
+            display: None
+        }]
+    );
     assert_eq!(g2.meta.version, g.meta.version + 1);
     let r2 = s.user("acme", &report.id).unwrap().unwrap();
     assert_eq!(r2.resource.manager, None);
     assert_eq!(r2.meta.version, report.meta.version + 1);
     let events = s.events("acme", &EventQuery::default()).unwrap();
     assert!(events[0].detail.contains("1 group"), "{}", events[0].detail);
-    assert!(events[0].detail.contains("manager of 1"), "{}", events[0].detail);
+    assert!(
+        events[0].detail.contains("manager of 1"),
+        "{}",
+        events[0].detail
+    );
 }

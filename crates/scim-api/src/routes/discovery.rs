@@ -1,9 +1,13 @@
 //! Discovery (RFC 7644 §4): `ServiceProviderConfig`, `Schemas`, `ResourceTypes`, built by
 //! `scim_core::discovery` from the same attribute definitions the server works with. Like every SCIM
 //! endpoint they need the organisation's token.
+//!
+//! The User schema announces the organisation's own roles as the `canonicalValues` of `roles.value`: they
+//! are the only values the server accepts there.
 
 use actix_web::web;
 use scim_core::discovery::{self, ProviderSettings};
+use scim_core::schema::USER_SCHEMA;
 use scim_core::ScimError;
 use serde_json::Value;
 
@@ -54,7 +58,15 @@ pub async fn service_provider_config(caller: Caller) -> Result<Reply, ApiError> 
 )]
 pub async fn schemas(caller: Caller) -> Result<Reply, ApiError> {
     caller
-        .run(|t| Ok(Reply::ok(&discovery::schemas(&t.base_url()))))
+        .run(|t| {
+            let mut list = discovery::schemas(&t.base_url());
+            if let Some(schemas) = list.get_mut("Resources").and_then(Value::as_array_mut) {
+                for schema in schemas {
+                    announce_roles(schema, &t.org.roles);
+                }
+            }
+            Ok(Reply::ok(&list))
+        })
         .await
 }
 
@@ -78,7 +90,13 @@ pub async fn schemas(caller: Caller) -> Result<Reply, ApiError> {
 pub async fn schema(caller: Caller, path: web::Path<(String, String)>) -> Result<Reply, ApiError> {
     let id = path_id(path);
     caller
-        .run(move |t| found(discovery::schema(&id, &t.base_url()), "schema"))
+        .run(move |t| {
+            let mut schema = discovery::schema(&id, &t.base_url());
+            if let Some(schema) = schema.as_mut() {
+                announce_roles(schema, &t.org.roles);
+            }
+            found(schema, "schema")
+        })
         .await
 }
 
@@ -136,4 +154,76 @@ pub async fn resource_type(
 fn found(doc: Option<Value>, what: &str) -> Result<Reply, ApiError> {
     doc.map(|d| Reply::ok(&d))
         .ok_or_else(|| ApiError(ScimError::not_found(format!("no such {what}"))))
+}
+
+/// Sets the `canonicalValues` of the User schema's `roles.value` to the organisation's roles.
+fn announce_roles(schema: &mut Value, roles: &[String]) {
+    if schema.get("id").and_then(Value::as_str) != Some(USER_SCHEMA) {
+        return;
+    }
+    let value = schema
+        .get_mut("attributes")
+        .and_then(Value::as_array_mut)
+        .and_then(|attrs| attrs.iter_mut().find(|a| a["name"] == "roles"))
+        .and_then(|roles| roles.get_mut("subAttributes"))
+        .and_then(Value::as_array_mut)
+        .and_then(|subs| subs.iter_mut().find(|a| a["name"] == "value"))
+        .and_then(Value::as_object_mut);
+    if let Some(value) = value {
+        value.insert("canonicalValues".into(), Value::from(roles.to_vec()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_user_schema_announces_the_organisations_roles() {
+        let mut schema = discovery::schema(USER_SCHEMA, "http://x").unwrap();
+        announce_roles(&mut schema, &["Admin".into(), "Member".into()]);
+        let roles = schema["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "roles")
+            .unwrap();
+        let value = roles["subAttributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "value")
+            .unwrap();
+        assert_eq!(
+            value["canonicalValues"],
+            serde_json::json!(["Admin", "Member"])
+        );
+    }
+}
+
+/// `POST /.search` at the organisation's root: searching several resource types at once is not supported
+/// (RFC 7644 §3.4.3 makes it optional); `501` points to `/Users/.search` and `/Groups/.search`.
+#[utoipa::path(
+    post,
+    path = "/scim/v2/orgs/{org}/.search",
+    tag = "Discovery",
+    operation_id = "searchAll",
+    params(("org" = String, Path, description = "The organisation's slug")),
+    responses(
+        (status = 501, description = "Not supported: use `/Users/.search` or `/Groups/.search`", body = ErrorDoc, content_type = "application/scim+json"),
+        (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn search_all(caller: Caller) -> Result<Reply, ApiError> {
+    caller
+        .run(|_| {
+            Err::<Reply, _>(ApiError(ScimError::new(
+                501,
+                None,
+                "searching several resource types at once is not supported: use /Users/.search or \
+                 /Groups/.search",
+            )))
+        })
+        .await
 }

@@ -87,6 +87,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(not_allowed()),
             )
             .service(
+                resource("/.search")
+                    .route(post().to(discovery::search_all))
+                    .default_service(not_allowed()),
+            )
+            .service(
                 resource("/ServiceProviderConfig")
                     .route(get().to(discovery::service_provider_config))
                     .default_service(not_allowed()),

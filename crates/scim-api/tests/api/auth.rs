@@ -190,3 +190,36 @@ async fn token_use_is_recorded_without_a_write_per_request(
     }
     assert!(recorded.is_some(), "the token's use was never recorded");
 }
+
+#[rstest]
+#[tokio::test]
+async fn an_expired_token_is_refused(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let issued = scim_core::token::from_random_bytes(&[3; scim_core::token::RANDOM_BYTES]);
+    app.store
+        .create_token(
+            "acme",
+            &humbol_store::NewToken {
+                name: "old".into(),
+                hash: issued.hash,
+                hint: issued.hint.clone(),
+                expires_at: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+            },
+            "test",
+        )
+        .unwrap();
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{}/Users", app.base("acme")),
+            None,
+            Some(&issued.secret),
+            &[],
+        )
+        .await;
+    r.assert_scim_error(401, None);
+    // The organisation's live token still works.
+    app.get("/Users").await.assert_ok(200);
+}

@@ -105,7 +105,25 @@ async fn discovery_documents(#[values(Backend::Sqlite, Backend::Postgres)] backe
     );
 
     let user = app.get(&format!("/Schemas/{USER_SCHEMA}")).await;
-    assert_eq!(user.assert_ok(200)["id"], USER_SCHEMA);
+    let user = user.assert_ok(200);
+    assert_eq!(user["id"], USER_SCHEMA);
+    // The organisation's roles are the canonical values of roles.value.
+    let roles = user["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "roles")
+        .unwrap();
+    let value = roles["subAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "value")
+        .unwrap();
+    assert_eq!(
+        value["canonicalValues"],
+        json!(["Admin", "Member", "Viewer"])
+    );
     app.get("/Schemas/urn:nope")
         .await
         .assert_scim_error(404, None);
@@ -122,6 +140,15 @@ async fn discovery_documents(#[values(Backend::Sqlite, Backend::Postgres)] backe
     app.get("/ResourceTypes/Printer")
         .await
         .assert_scim_error(404, None);
+
+    // Searching every resource type at once is not supported: 501, not 404.
+    let r = app
+        .post(
+            "/.search",
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}),
+        )
+        .await;
+    r.assert_scim_error(501, None);
 }
 
 /// The committed `openapi/scim-api.json` is what the code generates
