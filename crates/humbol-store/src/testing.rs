@@ -191,7 +191,19 @@ pub fn seed_users(
         }
         Ok(())
     })?;
-    // Fresh statistics for the planner after a bulk load.
-    diesel::sql_query("ANALYZE").execute(&mut *conn)?;
+    // Settle the database after a bulk load, so that what follows does not measure background maintenance:
+    // fresh planner statistics; on PostgreSQL also hint bits and the visibility map (VACUUM) and a checkpoint
+    // (best effort: it needs the pg_checkpoint role).
+    match &mut *conn {
+        crate::pool::DbConn::Sqlite(c) => {
+            diesel::sql_query("ANALYZE").execute(c)?;
+        }
+        crate::pool::DbConn::Postgres(c) => {
+            diesel::sql_query("VACUUM (ANALYZE)").execute(c)?;
+            if let Err(e) = diesel::sql_query("CHECKPOINT").execute(c) {
+                log::info!("no CHECKPOINT after seeding: {e}");
+            }
+        }
+    }
     Ok(())
 }
