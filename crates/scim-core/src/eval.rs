@@ -826,7 +826,7 @@ mod tests {
             roles
         ));
         assert!(element_matches(
-            &filter(r#"type eq "windowsazureactivedirectoryrole""#),
+            &filter(r#"primary eq "True""#),
             &role,
             roles
         ));
@@ -879,7 +879,7 @@ mod tests {
             r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
             r#"roles[primary eq "True"].value eq "Admin""#,
             r#"addresses[type eq "work"].locality pr"#,
-            r#"manager.$ref pr"#,
+            r#"manager.value pr"#,
             r#"EMAILS[TYPE eq "work"]"#,
         ] {
             assert_eq!(validate(&filter(ok), &USER_RESOURCE), Ok(()), "{ok}");

@@ -35,7 +35,7 @@
 //!   element is created from those comparisons plus the value (so Entra's `addresses[type eq "work"].locality`
 //!   then `.region` build up one address); otherwise `noTarget`. remove deletes matching elements (or their
 //!   sub-attribute); nothing matching is a successful no-op.
-//! - **Mutability**: `id`, `meta`, readOnly and immutable sub-attributes (`manager.displayName`,
+//! - **Mutability**: `id`, `meta`, readOnly and immutable sub-attributes (`roles.primary`,
 //!   `members[...].value`) as a path -> `mutability`; immutable attributes may only be added when unassigned. `schemas`, unknown attributes and unknown URNs -> `invalidPath`.
 //! - Attribute names compare case-insensitively; results are written under canonical names, replacing any
 //!   non-canonical spelling already present.
@@ -371,7 +371,8 @@ fn apply_extension(
     let obj = value.as_object().ok_or_else(|| {
         ScimError::invalid_value(format!("the value of '{}' must be an object", ext.id))
     })?;
-    for (key, v) in obj {
+    // A `schemas` key inside the extension object (some clients send it) is ignored, as at the top level.
+    for (key, v) in obj.iter().filter(|(k, _)| !eq_ci(k, "schemas")) {
         let (name, sub) = match key.split_once('.') {
             Some((n, s)) => (n, Some(s)),
             None => (key.as_str(), None),
@@ -1003,10 +1004,9 @@ fn element_from_filter(
                     CompValue::Number(n) => Value::Number(n.clone()),
                     CompValue::Null => return Ok(false),
                 };
+                // A readOnly sub-attribute named by the filter (`roles[primary eq true]`) still describes
+                // the element being created: it is the filter's, not a client write.
                 let sub = sub_attribute(def, &path.name)?;
-                if sub.mutability == Mutability::ReadOnly {
-                    return Ok(false);
-                }
                 match normalize_single(sub, &raw).map_err(|e| qualify(e, def, sub))? {
                     Some(v) => {
                         set_ci(out, sub.name, v);
@@ -1766,10 +1766,8 @@ mod tests {
         let v = ok_user(
             json!([{"op":"Add","path":"roles","value":[{"primary":true,"type":"WindowsAzureActiveDirectoryRole","value":"Admin"}]}]),
         );
-        assert_eq!(
-            v["roles"],
-            json!([{"primary": true, "type": "WindowsAzureActiveDirectoryRole", "value": "Admin"}])
-        );
+        // Only the role's name is stored: `type` is not Humbol's, `primary` is readOnly (always true).
+        assert_eq!(v["roles"], json!([{"value": "Admin"}]));
         // Entra's legacy string-encoded role is decoded.
         let v = ok_user(
             json!([{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}]),
@@ -2022,7 +2020,7 @@ mod tests {
                 ScimType::Mutability,
             ),
             (
-                json!({"op":"replace","path":"manager.displayName","value":"x"}),
+                json!({"op":"replace","path":"roles.primary","value":false}),
                 ScimType::Mutability,
             ),
             (

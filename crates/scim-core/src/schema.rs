@@ -253,7 +253,14 @@ pub static USER: SchemaDef = SchemaDef {
         AttributeDef::string("displayName", "The name of the User, suitable for display."),
         AttributeDef::string("title", "The user's title, such as \"Vice President\"."),
         AttributeDef::string("preferredLanguage", "Preferred language, e.g. \"en-US\"."),
-        AttributeDef::boolean("active", "Whether the user may sign in to Humbol."),
+        // Humbol always has a value: when a client omits it, it is true (and removing it restores true).
+        AttributeDef {
+            required: true,
+            ..AttributeDef::boolean(
+                "active",
+                "Whether the user may sign in to Humbol. Always present; true when not given.",
+            )
+        },
         AttributeDef::complex(
             "emails",
             "Email addresses of the user.",
@@ -282,17 +289,20 @@ pub static USER: SchemaDef = SchemaDef {
             ],
         )
         .multi(),
-        AttributeDef::complex(
-            "roles",
-            "The user's Humbol role: exactly one, from the organisation's role list.",
-            &[
-                case_exact(AttributeDef::string("value", "The role name.")),
-                AttributeDef::string("display", "Display name of the role."),
-                AttributeDef::string("type", "Role type, e.g. WindowsAzureActiveDirectoryRole."),
-                AttributeDef::boolean("primary", "The primary role."),
-            ],
-        )
-        .multi(),
+        // Humbol stores the role's name only: `display` and `type` are accepted and ignored on input.
+        AttributeDef {
+            required: true,
+            ..AttributeDef::complex(
+                "roles",
+                "The user's Humbol role: exactly one, from the organisation's role list. Always present; the \
+                 organisation's default role when none is given.",
+                &[
+                    case_exact(AttributeDef::string("value", "The role name.")),
+                    read_only(AttributeDef::boolean("primary", "Always true: the user's one role.")),
+                ],
+            )
+            .multi()
+        },
     ],
 };
 
@@ -304,25 +314,11 @@ pub static ENTERPRISE_USER: SchemaDef = SchemaDef {
         AttributeDef::string("department", "Name of a department."),
         AttributeDef::complex(
             "manager",
-            "The user's manager.",
-            &[
-                case_exact(AttributeDef::string(
-                    "value",
-                    "The id of the manager's User resource.",
-                )),
-                AttributeDef {
-                    ty: AttrType::Reference,
-                    reference_types: &["User"],
-                    ..case_exact(AttributeDef::string(
-                        "$ref",
-                        "URI of the manager's User resource.",
-                    ))
-                },
-                read_only(AttributeDef::string(
-                    "displayName",
-                    "Display name of the manager.",
-                )),
-            ],
+            "The user's manager, returned as {\"value\": id}.",
+            &[case_exact(AttributeDef::string(
+                "value",
+                "The id of the manager's User resource.",
+            ))],
         ),
     ],
 };
