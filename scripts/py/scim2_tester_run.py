@@ -19,7 +19,8 @@ def main() -> int:
     bad = 0
     for r in results:
         status = r.status.name
-        print(f"{status:10} {r.title}: {r.description or ''} {r.reason or ''}".rstrip())
+        where = f" [{r.resource_type}]" if r.resource_type else ""
+        print(f"{status:10} {r.title}{where}: {r.reason or ''}".rstrip())
         if r.status in (Status.ERROR, Status.CRITICAL):
             bad += 1
     print(f"scim2-tester: {len(results)} checks, {bad} ERROR/CRITICAL")

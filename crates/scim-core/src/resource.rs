@@ -528,7 +528,23 @@ impl Stored<User> {
     /// The whole resource as returned by the API: [`User::to_json`] plus `id` and `meta`; `location` is the
     /// absolute URL of the resource (`{scim base}/Users/{id}`).
     pub fn to_json(&self, location: &str) -> Value {
-        self.with_id_and_meta(self.resource.to_json(), "User", location)
+        let mut json = self.resource.to_json();
+        // The manager's `$ref` is its User URL, a sibling of this user's.
+        if let (Some((users, _)), Some(manager)) = (
+            location.rsplit_once('/'),
+            json.pointer_mut(&format!(
+                "/{}/manager",
+                crate::schema::ENTERPRISE_USER_SCHEMA.replace('/', "~1")
+            )),
+        ) {
+            if let Some(value) = manager.get("value").and_then(Value::as_str) {
+                let reference = format!("{users}/{value}");
+                if let Some(obj) = manager.as_object_mut() {
+                    obj.insert("$ref".into(), Value::String(reference));
+                }
+            }
+        }
+        self.with_id_and_meta(json, "User", location)
     }
 }
 

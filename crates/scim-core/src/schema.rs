@@ -314,11 +314,21 @@ pub static ENTERPRISE_USER: SchemaDef = SchemaDef {
         AttributeDef::string("department", "Name of a department."),
         AttributeDef::complex(
             "manager",
-            "The user's manager, returned as {\"value\": id}.",
-            &[case_exact(AttributeDef::string(
-                "value",
-                "The id of the manager's User resource.",
-            ))],
+            "The user's manager: a user of the same organisation.",
+            &[
+                case_exact(AttributeDef::string(
+                    "value",
+                    "The id of the manager's User resource.",
+                )),
+                AttributeDef {
+                    ty: AttrType::Reference,
+                    reference_types: &["User"],
+                    ..case_exact(AttributeDef::string(
+                        "$ref",
+                        "URI of the manager's User resource (returned; derived from value on input).",
+                    ))
+                },
+            ],
         ),
     ],
 };
