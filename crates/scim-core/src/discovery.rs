@@ -308,10 +308,10 @@ mod tests {
             .iter()
             .find(|a| a["name"] == "manager")
             .unwrap();
-        // Humbol stores and returns the manager's id only: `{"value": id}`.
         let subs = manager["subAttributes"].as_array().unwrap();
-        let names: Vec<_> = subs.iter().map(|a| a["name"].clone()).collect();
-        assert_eq!(names, vec![json!("value")]);
+        let r = subs.iter().find(|a| a["name"] == "$ref").unwrap();
+        assert_eq!(r["type"], "reference");
+        assert_eq!(r["referenceTypes"], json!(["User"]));
         assert!(schema("urn:nope", BASE).is_none());
     }
 

@@ -143,6 +143,11 @@ impl TestApp {
         format!("{}/scim/v2/orgs/{org}", self.address)
     }
 
+    /// The enterprise `manager` as returned for manager `id`: its id and its User URL.
+    pub fn manager_json(&self, id: &str) -> Value {
+        json!({"value": id, "$ref": format!("{}/Users/{id}", self.base(&self.org))})
+    }
+
     /// A request to the default organisation's `path` (e.g. `/Users`) with its token.
     pub async fn req(&self, method: Method, path: &str, body: Option<&Value>) -> Resp {
         let url = format!("{}{path}", self.base(&self.org));

@@ -248,7 +248,7 @@ async fn manager_set_and_clear(#[values(Backend::Sqlite, Backend::Postgres)] bac
         json!([{"op": "Add", "path": manager_path, "value": boss}]),
     )
     .await;
-    assert_eq!(patched[ENTERPRISE]["manager"], json!({"value": boss}));
+    assert_eq!(patched[ENTERPRISE]["manager"], app.manager_json(&boss));
     // {"value": id}.
     let patched = patch_user(
         &app,
@@ -256,7 +256,10 @@ async fn manager_set_and_clear(#[values(Backend::Sqlite, Backend::Postgres)] bac
         json!([{"op": "Replace", "path": manager_path, "value": {"value": other_boss}}]),
     )
     .await;
-    assert_eq!(patched[ENTERPRISE]["manager"], json!({"value": other_boss}));
+    assert_eq!(
+        patched[ENTERPRISE]["manager"],
+        app.manager_json(&other_boss)
+    );
     // Remove.
     let patched = patch_user(&app, &id, json!([{"op": "Remove", "path": manager_path}])).await;
     assert!(
@@ -301,7 +304,7 @@ async fn manager_set_and_clear(#[values(Backend::Sqlite, Backend::Postgres)] bac
     let created = app.post("/Users", &body).await;
     assert_eq!(
         created.assert_ok(201)[ENTERPRISE]["manager"],
-        json!({"value": boss})
+        app.manager_json(&boss)
     );
 }
 
