@@ -14,8 +14,8 @@
 //!   one role lives in `users.role` and reads as `roles: [{value, primary: true}]`;
 //! - `meta.created` / `meta.lastModified` compare as instants (BIGINT microseconds).
 //!
-//! An attribute Humbol does not have (or cannot query: `meta.version`, `meta.location`) is
-//! [`StoreError::InvalidFilter`].
+//! An attribute Humbol does not have, or one derived from the URL the API serves (`meta.version`,
+//! `meta.location`, `manager.$ref`; `pr` works on them), is [`StoreError::InvalidFilter`].
 
 use diesel::dsl::{not, sql};
 use diesel::expression::BoxableExpression;
@@ -429,12 +429,11 @@ fn user_present(k: &str) -> Result<Cond<users::table>, StoreError> {
         "name.givenname" => text_present!(users::given_name),
         "name.familyname" => text_present!(users::family_name),
         "department" => text_present!(users::department),
-        "manager" | "manager.value" => text_present!(users::manager_id),
+        // `$ref` is derived from `value` (and the resource's URL) whenever there is a manager.
+        "manager" | "manager.value" | "manager.$ref" => text_present!(users::manager_id),
         "roles" | "roles.value" | "roles.primary" => text_present!(users::role),
         "emails" | "emails.primary" => any_email(always()),
         "addresses" | "addresses.primary" => any_address(always()),
-        // Never stored, never returned.
-        "roles.display" | "roles.type" | "manager.$ref" | "manager.displayname" => never(),
         _ if k.starts_with("emails.") => any_email(email_leaf(
             &k["emails.".len()..],
             &Filter::Present(AttrPath::new("")),
@@ -480,15 +479,10 @@ fn user_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<users::tab
             CompValue::String(s) => constant(compare_strings("User", s, op)),
             _ => never(),
         },
-        "meta.version" | "meta.location" => return Err(unsupported(k)),
+        // Derived from the URL the API serves: not something the store can compare.
+        "meta.version" | "meta.location" | "manager.$ref" => return Err(unsupported(k)),
         // A complex attribute without a `value` sub-attribute, or never returned: no comparison matches.
-        "name"
-        | "addresses"
-        | "meta"
-        | "roles.display"
-        | "roles.type"
-        | "manager.$ref"
-        | "manager.displayname" => never(),
+        "name" | "addresses" | "meta" => never(),
         "emails" => any_email(email_compare("value", op, v)?),
         _ if k.starts_with("emails.") => any_email(email_compare(&k["emails.".len()..], op, v)?),
         _ if k.starts_with("addresses.") => {

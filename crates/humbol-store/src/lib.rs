@@ -9,7 +9,7 @@
 //! - `schema` (diesel `table!`s) and `models` (row structs and conversions), migrations in `migrations/<backend>/`;
 //! - one module per concern: `orgs`, `tokens`, `users`, `groups`, `events`;
 //! - `filter_sql`: a SCIM filter / sortBy compiled to a diesel expression, so that no query filters in Rust;
-//! - [`testing`] (feature `testing`): throw-away databases for tests, on either backend.
+//! - `testing` (feature `testing`): throw-away databases for tests, on either backend.
 //!
 //! Rules kept everywhere: every call takes the organisation slug and every query is scoped by it (another
 //! organisation's id is simply "not found"); every change writes its provisioning event in the same transaction;

@@ -80,18 +80,58 @@ pub fn user(p: &Pools, org: &str, id: &str) -> Result<Option<Stored<User>>, Stor
     read_txn(&mut conn, |conn| load_user(conn, org, id))
 }
 
+/// A user row joined with one of its emails and one of its addresses (either may be absent).
+type Joined = (UserRow, Option<EmailRow>, Option<AddressRow>);
+
+/// Users (0 or 1, by a unique key) with their emails and addresses in ONE query — one round trip, and a fixed
+/// statement that diesel prepares once per connection: `users LEFT JOIN user_emails LEFT JOIN user_addresses`.
+/// (A user has a handful of emails and addresses, so the product stays small.)
+macro_rules! one_user {
+    ($conn:expr, $($cond:expr),+) => {{
+        let rows: Vec<Joined> = users::table
+            .left_join(user_emails::table)
+            .left_join(user_addresses::table)
+            $(.filter($cond))+
+            .select((
+                UserRow::as_select(),
+                // Row structs list their table's columns in order (see models.rs).
+                user_emails::all_columns.nullable(),
+                user_addresses::all_columns.nullable(),
+            ))
+            .load($conn)?;
+        assemble(rows)
+    }};
+}
+
+/// Folds joined rows back into users (in first-seen order), each child row once.
+fn assemble(rows: Vec<Joined>) -> Vec<Stored<User>> {
+    let mut out: Vec<UserRows> = Vec::new();
+    for (user, email, address) in rows {
+        let i = match out.iter().position(|r| r.user.id == user.id) {
+            Some(i) => i,
+            None => {
+                out.push(UserRows {
+                    user,
+                    emails: Vec::new(),
+                    addresses: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let r = &mut out[i];
+        if let Some(e) = email.filter(|e| !r.emails.iter().any(|x| x.position == e.position)) {
+            r.emails.push(e);
+        }
+        if let Some(a) = address.filter(|a| !r.addresses.iter().any(|x| x.position == a.position)) {
+            r.addresses.push(a);
+        }
+    }
+    out.into_iter().map(UserRows::into_stored).collect()
+}
+
 /// User `id` of `org` with its emails and addresses.
 fn load_user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
-    let row = users::table
-        .filter(users::id.eq(id))
-        .filter(users::org.eq(org))
-        .select(UserRow::as_select())
-        .get_result(conn)
-        .optional()?;
-    match row {
-        Some(row) => Ok(with_children(conn, vec![row])?.pop()),
-        None => Ok(None),
-    }
+    Ok(one_user!(conn, users::id.eq(id), users::org.eq(org)).pop())
 }
 
 /// Loads the emails and addresses of `rows` (two queries for the whole page), keeping the rows' order.
@@ -186,21 +226,11 @@ fn by_unique_key(
     conn: &mut DbConn,
     org: &str,
     key: &UniqueKey,
-) -> Result<Vec<UserRow>, StoreError> {
-    let in_org = users::table.filter(users::org.eq(org));
+) -> Result<Vec<Stored<User>>, StoreError> {
     Ok(match key {
-        UniqueKey::UserName(n) => in_org
-            .filter(users::user_name_norm.eq(n))
-            .select(UserRow::as_select())
-            .load(conn)?,
-        UniqueKey::ExternalId(v) => in_org
-            .filter(users::external_id.eq(v))
-            .select(UserRow::as_select())
-            .load(conn)?,
-        UniqueKey::Id(v) => in_org
-            .filter(users::id.eq(v))
-            .select(UserRow::as_select())
-            .load(conn)?,
+        UniqueKey::UserName(n) => one_user!(conn, users::org.eq(org), users::user_name_norm.eq(n)),
+        UniqueKey::ExternalId(v) => one_user!(conn, users::org.eq(org), users::external_id.eq(v)),
+        UniqueKey::Id(v) => one_user!(conn, users::org.eq(org), users::id.eq(v)),
     })
 }
 
@@ -210,8 +240,7 @@ pub fn list_users(p: &Pools, org: &str, q: &Query) -> Result<Page<User>, StoreEr
     read_txn(&mut conn, |conn| {
         if let Some(key) = q.filter.as_ref().and_then(unique_key) {
             if q.offset == 0 && q.limit > 0 {
-                let rows = by_unique_key(conn, org, &key)?;
-                let items = with_children(conn, rows)?;
+                let items = by_unique_key(conn, org, &key)?;
                 return Ok(Page {
                     total: items.len() as u64,
                     items,

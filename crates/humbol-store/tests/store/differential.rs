@@ -173,7 +173,6 @@ fn attributes() -> Vec<(AttrPath, Ty)> {
         (p("roles"), Ty::Text),
         (p("roles.value"), Ty::Text),
         (p("roles.primary"), Ty::Bool),
-        (p("roles.display"), Ty::Text),
         (p("department"), Ty::Text),
         (p(&ent("department")), Ty::Text),
         (p("manager"), Ty::Text),
@@ -201,11 +200,7 @@ fn element_attributes(attr: &str) -> Vec<(&'static str, Ty)> {
             ("country", Ty::Text),
             ("primary", Ty::Bool),
         ],
-        "roles" => vec![
-            ("value", Ty::Text),
-            ("primary", Ty::Bool),
-            ("type", Ty::Text),
-        ],
+        "roles" => vec![("value", Ty::Text), ("primary", Ty::Bool)],
         "name" => vec![
             ("givenName", Ty::Text),
             ("familyName", Ty::Text),
