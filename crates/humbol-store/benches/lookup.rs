@@ -28,6 +28,7 @@ fn user(i: usize) -> User {
             primary: true,
         }],
         role: Some("Member".into()),
+        role_primary: Some(true),
         ..Default::default()
     }
 }

@@ -11,7 +11,7 @@
 //! - `co`/`sw`/`ew` are `LIKE` with `%`, `_` and `\` escaped (SQLite connections set `case_sensitive_like`);
 //! - multi-valued attributes (`emails`, `addresses`, group `members`) and value filters (`emails[type eq
 //!   "work"]`) become `id IN (SELECT user_id FROM user_emails WHERE ...)`: "some element matches". The user's
-//!   one role lives in `users.role` and reads as `roles: [{value, primary: true}]`;
+//!   one role lives in `users.role` (its `primary` flag, as sent, in `users.role_primary`);
 //! - `meta.created` / `meta.lastModified` compare as instants (BIGINT microseconds).
 //!
 //! An attribute Humbol does not have, or one derived from the URL the API serves (`meta.version`,
@@ -431,7 +431,10 @@ fn user_present(k: &str) -> Result<Cond<users::table>, StoreError> {
         "department" => text_present!(users::department),
         // `$ref` is derived from `value` (and the resource's URL) whenever there is a manager.
         "manager" | "manager.value" | "manager.$ref" => text_present!(users::manager_id),
-        "roles" | "roles.value" | "roles.primary" => text_present!(users::role),
+        "roles" | "roles.value" => text_present!(users::role),
+        "roles.primary" => {
+            Box::new(text_present!(users::role).and(users::role_primary.is_not_null()))
+        }
         "emails" | "emails.primary" => any_email(always()),
         "addresses" | "addresses.primary" => any_address(always()),
         _ if k.starts_with("emails.") => any_email(email_leaf(
@@ -468,8 +471,13 @@ fn user_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<users::tab
         "roles" | "roles.value" => {
             Box::new(text_present!(users::role).and(text_cmp!(users::role, op, text(v, false))))
         }
+        // `primary` is returned as sent, with the role.
         "roles.primary" => match (op, boolean(v)) {
-            (CompareOp::Eq, Some(true)) => text_present!(users::role),
+            (CompareOp::Eq, Some(b)) => Box::new(
+                text_present!(users::role)
+                    .and(users::role_primary.is_not_null())
+                    .and(users::role_primary.assume_not_null().eq(b)),
+            ),
             _ => never(),
         },
         "active" => bool_cmp!(users::active, op, v),

@@ -173,6 +173,7 @@ pub struct UserRow {
     pub family_name: Option<String>,
     pub family_name_norm: Option<String>,
     pub role: Option<String>,
+    pub role_primary: Option<bool>,
     pub department: Option<String>,
     pub department_norm: Option<String>,
     pub manager_id: Option<String>,
@@ -239,6 +240,7 @@ impl UserRows {
             family_name: u.name.family_name.clone(),
             family_name_norm: norm_opt(&u.name.family_name),
             role: u.role.clone(),
+            role_primary: u.role_primary,
             department: u.department.clone(),
             department_norm: norm_opt(&u.department),
             manager_id: u.manager.clone(),
@@ -332,6 +334,7 @@ impl UserRows {
                     })
                     .collect(),
                 role: r.role,
+                role_primary: r.role_primary,
                 department: r.department,
                 manager: r.manager_id,
             },

@@ -52,6 +52,7 @@ diesel::table! {
         family_name -> Nullable<Text>,
         family_name_norm -> Nullable<Text>,
         role -> Nullable<Text>,
+        role_primary -> Nullable<Bool>,
         department -> Nullable<Text>,
         department_norm -> Nullable<Text>,
         manager_id -> Nullable<Text>,

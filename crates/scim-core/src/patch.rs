@@ -35,7 +35,7 @@
 //!   element is created from those comparisons plus the value (so Entra's `addresses[type eq "work"].locality`
 //!   then `.region` build up one address); otherwise `noTarget`. remove deletes matching elements (or their
 //!   sub-attribute); nothing matching is a successful no-op.
-//! - **Mutability**: `id`, `meta`, readOnly and immutable sub-attributes (`roles.primary`,
+//! - **Mutability**: `id`, `meta`, readOnly and immutable sub-attributes (`meta.created`,
 //!   `members[...].value`) as a path -> `mutability`; immutable attributes may only be added when unassigned. `schemas`, unknown attributes and unknown URNs -> `invalidPath`.
 //! - Attribute names compare case-insensitively; results are written under canonical names, replacing any
 //!   non-canonical spelling already present.
@@ -1136,7 +1136,7 @@ fn normalize_complex(
 }
 
 /// Entra's legacy roles: `{"value": "{\"id\":\"06b0...\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}`,
-/// a role object encoded as a string in `value`. Becomes `{"value": "Admin", "display": "Admin"}`.
+/// a role object encoded as a string in `value`. Becomes `{"value": "Admin", "primary": true}`.
 /// (`User::from_json` decodes it too, for POST and PUT.)
 fn decode_string_encoded_role(role: &mut Map<String, Value>) -> Result<(), ScimError> {
     let Some(Value::String(s)) = role.get("value") else {
@@ -1158,13 +1158,8 @@ fn decode_string_encoded_role(role: &mut Map<String, Value>) -> Result<(), ScimE
         }
     };
     role.insert("value".into(), Value::String(value));
-    if !role.contains_key("display") {
-        if let Some(Value::String(d)) =
-            get_ci(&inner, "displayName").or_else(|| get_ci(&inner, "display"))
-        {
-            role.insert("display".into(), Value::String(d.clone()));
-        }
-    }
+    // Entra's string-encoded role is its one app role assignment: the primary role.
+    role.entry("primary").or_insert(Value::Bool(true));
     Ok(())
 }
 
@@ -1766,13 +1761,13 @@ mod tests {
         let v = ok_user(
             json!([{"op":"Add","path":"roles","value":[{"primary":true,"type":"WindowsAzureActiveDirectoryRole","value":"Admin"}]}]),
         );
-        // Only the role's name is stored: `type` is not Humbol's, `primary` is readOnly (always true).
-        assert_eq!(v["roles"], json!([{"value": "Admin"}]));
+        // The role's name and `primary` are Humbol's; `type` is not.
+        assert_eq!(v["roles"], json!([{"primary": true, "value": "Admin"}]));
         // Entra's legacy string-encoded role is decoded.
         let v = ok_user(
             json!([{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}]),
         );
-        assert_eq!(v["roles"], json!([{"value": "Admin", "display": "Admin"}]));
+        assert_eq!(v["roles"], json!([{"primary": true, "value": "Admin"}]));
         let e =
             patch_user(json!([{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"x\"}"}]}]));
         assert_eq!(err_type(e), Some(ScimType::InvalidValue));
@@ -2020,7 +2015,7 @@ mod tests {
                 ScimType::Mutability,
             ),
             (
-                json!({"op":"replace","path":"roles.primary","value":false}),
+                json!({"op":"replace","path":"meta.created","value":"2026-01-01T00:00:00Z"}),
                 ScimType::Mutability,
             ),
             (

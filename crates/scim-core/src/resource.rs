@@ -14,7 +14,7 @@
 //! errors are `400 invalidValue` naming the attribute.
 //!
 //! Writing (`to_json`) is canonical: canonical attribute names (those of [`crate::schema`]), no nulls, no
-//! empty arrays, `active` always present, the one role as `[{"value": r, "primary": true}]`, the manager as
+//! empty arrays, `active` always present, the one role as `[{"value": r, "primary": p}]` (`primary` as sent), the manager as
 //! `{"value": id}` under the enterprise extension object. `from_json(&x.to_json()) == Ok(x)`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -43,6 +43,10 @@ pub struct User {
     /// The user's one Humbol role (`roles[primary eq true].value`). `None` on input means "the
     /// organisation's default role", which the API fills in before storing.
     pub role: Option<String>,
+    /// `roles[].primary` as the client sent it (`None`: not sent), returned as sent so that what Entra reads
+    /// back equals what it wrote. Entra's legacy role shape (a JSON object encoded in a string, which is its
+    /// single app role assignment) counts as primary.
+    pub role_primary: Option<bool>,
     /// Enterprise extension `department`.
     pub department: Option<String>,
     /// Enterprise extension `manager.value`: the manager's user id.
@@ -351,20 +355,31 @@ fn decode_role_once(raw: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `roles`: at most one distinct value (compared ignoring ASCII case). Empty values are ignored.
-fn read_role(v: &Value) -> Result<Option<String>, ScimError> {
+/// `roles`: at most one distinct value (compared ignoring ASCII case), with its `primary` flag (see
+/// [`User::role_primary`]). Empty values are ignored.
+fn read_role(v: &Value) -> Result<(Option<String>, Option<bool>), ScimError> {
     let mut roles: Vec<String> = Vec::new();
+    let mut primary = None;
     for (i, item) in array_attr(v, "roles")?.iter().enumerate() {
-        let raw = match item {
-            Value::Null => None,
+        let (raw, flag) = match item {
+            Value::Null => (None, None),
             // A bare string element: the role itself.
-            Value::String(s) => Some(s.clone()),
-            Value::Object(o) => string_attr(member(o, "value"), &format!("roles[{i}].value"))?,
+            Value::String(s) => (Some(s.clone()), None),
+            Value::Object(o) => (
+                string_attr(member(o, "value"), &format!("roles[{i}].value"))?,
+                bool_attr(member(o, "primary"), &format!("roles[{i}].primary"))?,
+            ),
             other => return Err(type_error(&format!("roles[{i}]"), "an object", other)),
         };
-        let Some(role) = raw.map(|r| decode_role(&r)).filter(|r| !r.is_empty()) else {
+        let Some(raw) = raw.filter(|r| !r.is_empty()) else {
             continue;
         };
+        let role = decode_role(&raw);
+        if role.is_empty() {
+            continue;
+        }
+        // Entra's string-encoded role is its one app role assignment: the primary role.
+        primary = flag.or((role != raw).then_some(true)).or(primary);
         if !roles.iter().any(|r| r.eq_ignore_ascii_case(&role)) {
             roles.push(role);
         }
@@ -376,7 +391,7 @@ fn read_role(v: &Value) -> Result<Option<String>, ScimError> {
             roles.join(", ")
         )));
     }
-    Ok(roles.pop())
+    Ok((roles.pop(), primary))
 }
 
 /// `manager`: a bare id, `{"value": id}`, or legacy `[{"$ref": .., "value": id}]`. Empty = none.
@@ -420,6 +435,7 @@ impl User {
     /// `role: None` means "the organisation's default": pass the result through [`check_role`].
     pub fn from_json(v: &Value) -> Result<User, ScimError> {
         let a = Attributes::collect(v, &USER_RESOURCE)?;
+        let role = read_role(a.get("roles"))?;
         Ok(User {
             user_name: required_string(a.get("userName"), "userName")?,
             external_id: string_attr(a.get("externalId"), "externalId")?,
@@ -430,7 +446,8 @@ impl User {
             name: read_name(a.get("name"))?,
             emails: read_emails(a.get("emails"))?,
             addresses: read_addresses(a.get("addresses"))?,
-            role: read_role(a.get("roles"))?,
+            role: role.0,
+            role_primary: role.1,
             department: string_attr(a.get("department"), "department")?,
             manager: read_manager(a.get("manager"))?,
         })
@@ -476,7 +493,11 @@ impl User {
             o.insert("addresses".into(), addresses.collect());
         }
         if let Some(role) = self.role.as_deref().filter(|r| !r.is_empty()) {
-            o.insert("roles".into(), json!([{"value": role, "primary": true}]));
+            let mut element = json!({ "value": role });
+            if let (Some(primary), Some(e)) = (self.role_primary, element.as_object_mut()) {
+                e.insert("primary".into(), Value::Bool(primary));
+            }
+            o.insert("roles".into(), json!([element]));
         }
         let mut enterprise = Map::new();
         put(&mut enterprise, "department", &self.department);
@@ -1045,6 +1066,7 @@ mod tests {
                 ..Address::default()
             }],
             role: Some("Admin".into()),
+            role_primary: Some(true),
             department: Some("Sales".into()),
             manager: Some("m-1".into()),
             ..User::default()
@@ -1260,6 +1282,7 @@ mod tests {
             proptest::collection::vec(address, 0..3),
             (
                 proptest::option::of("[A-Za-z][A-Za-z0-9 _-]{0,12}"),
+                proptest::option::of(any::<bool>()),
                 opt_text(),
                 proptest::option::of("\\PC{1,20}"),
             ),
@@ -1270,7 +1293,7 @@ mod tests {
                     (formatted, family_name, given_name),
                     emails,
                     addresses,
-                    (role, department, manager),
+                    (role, role_primary, department, manager),
                 )| User {
                     user_name,
                     external_id,
@@ -1285,6 +1308,8 @@ mod tests {
                     },
                     emails,
                     addresses,
+                    // `primary` is returned only with a role.
+                    role_primary: role.as_ref().and(role_primary),
                     role,
                     department,
                     manager,

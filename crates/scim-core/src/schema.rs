@@ -289,7 +289,7 @@ pub static USER: SchemaDef = SchemaDef {
             ],
         )
         .multi(),
-        // Humbol stores the role's name only: `display` and `type` are accepted and ignored on input.
+        // Humbol stores the role's name and `primary` flag: `display` and `type` are accepted and ignored.
         AttributeDef {
             required: true,
             ..AttributeDef::complex(
@@ -298,7 +298,10 @@ pub static USER: SchemaDef = SchemaDef {
                  organisation's default role when none is given.",
                 &[
                     case_exact(AttributeDef::string("value", "The role name.")),
-                    read_only(AttributeDef::boolean("primary", "Always true: the user's one role.")),
+                    AttributeDef::boolean(
+                        "primary",
+                        "Whether this is the primary role (Entra maps roles[primary eq \"True\"]); returned as sent.",
+                    ),
                 ],
             )
             .multi()

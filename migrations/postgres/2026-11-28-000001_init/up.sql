@@ -47,6 +47,7 @@ CREATE TABLE users (
     family_name             TEXT COLLATE "C",
     family_name_norm        TEXT COLLATE "C",
     role                    TEXT COLLATE "C",
+    role_primary            BOOLEAN,
     department              TEXT COLLATE "C",
     department_norm         TEXT COLLATE "C",
     manager_id              TEXT COLLATE "C",

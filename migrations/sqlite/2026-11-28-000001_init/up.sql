@@ -46,6 +46,7 @@ CREATE TABLE users (
     family_name             TEXT,
     family_name_norm        TEXT,
     role                    TEXT,
+    role_primary            BOOLEAN,
     department              TEXT,
     department_norm         TEXT,
     manager_id              TEXT,

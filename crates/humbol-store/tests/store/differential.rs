@@ -123,6 +123,7 @@ fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
         emails,
         addresses,
         role: rng.maybe(ROLES),
+        role_primary: *rng.pick(&[None, Some(true), Some(false)]),
         department: rng.maybe(DEPTS),
         manager: if !earlier.is_empty() && rng.chance(50) {
             Some(rng.pick(earlier).clone())

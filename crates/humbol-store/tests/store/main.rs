@@ -46,6 +46,7 @@ pub fn user(name: &str) -> User {
         user_name: name.into(),
         active: true,
         role: Some("Member".into()),
+        role_primary: Some(true),
         ..Default::default()
     }
 }

@@ -41,6 +41,7 @@ fn alice() -> User {
             primary: true,
         }],
         role: Some("Admin".into()),
+        role_primary: Some(true),
         department: Some("R&D".into()),
         manager: None,
     }
