@@ -313,7 +313,10 @@ fn changed(a: &User, b: &User) -> Vec<&'static str> {
     check(a.name != b.name, "name");
     check(a.emails != b.emails, "emails");
     check(a.addresses != b.addresses, "addresses");
-    check(a.role != b.role, "roles");
+    check(
+        a.role != b.role || a.role_primary != b.role_primary,
+        "roles",
+    );
     check(a.department != b.department, "department");
     check(a.manager != b.manager, "manager");
     out
@@ -353,10 +356,10 @@ pub fn update_user(
                 return Err(StoreError::VersionMismatch);
             }
             let new = f(&current).map_err(StoreError::Rejected)?;
-            let what = changed(&current.resource, &new);
-            if what.is_empty() {
+            if new == current.resource {
                 return Ok(current);
             }
+            let what = changed(&current.resource, &new);
             let meta = Meta {
                 created: current.meta.created,
                 last_modified: now(),

@@ -347,6 +347,21 @@ async fn roles(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
         patched["roles"],
         json!([{"value": "Member", "primary": true}])
     );
+    // `primary` is stored as sent, even when only it changes.
+    let patched = patch_user(
+        &app,
+        &id,
+        json!([{"op": "replace", "path": "roles", "value": [{"value": "Member", "primary": false}]}]),
+    )
+    .await;
+    assert_eq!(
+        patched["roles"],
+        json!([{"value": "Member", "primary": false}])
+    );
+    assert_eq!(
+        app.get(&format!("/Users/{id}")).await.body["roles"],
+        patched["roles"]
+    );
 
     // Two roles: refused, nothing changed.
     let before = app.get(&format!("/Users/{id}")).await.body;
