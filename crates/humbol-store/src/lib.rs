@@ -314,6 +314,25 @@ impl Store {
         self.inner.backend
     }
 
+    /// A read connection for several reads in a row (one pool checkout), waiting for one up to the pool's
+    /// `connection_timeout`. Blocks: run it on a blocking thread.
+    pub fn reader(&self) -> Result<Reader, StoreError> {
+        Ok(Reader {
+            conn: self.inner.read()?,
+        })
+    }
+
+    /// A read connection that may be used on an async worker thread, if there is one right now: SQLite only (a
+    /// read there is a local B-tree look-up of a few microseconds, cheaper than a hop to a blocking thread) and
+    /// only when a connection is idle (this never waits). `None` on PostgreSQL, whose reads are network round
+    /// trips: use [`Store::reader`] on a blocking thread. Use it for short reads only, never for writes.
+    pub fn try_local_reader(&self) -> Option<Reader> {
+        match self.inner.backend {
+            Backend::Sqlite => self.inner.try_read().map(|conn| Reader { conn }),
+            Backend::Postgres => None,
+        }
+    }
+
     /// A trivial query through the read pool: for `/readyz`.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping()
@@ -363,7 +382,7 @@ impl Store {
         token_hash: &[u8; 32],
         now: DateTime<Utc>,
     ) -> Result<Option<TokenAuth>, StoreError> {
-        tokens::authenticate(&self.inner, token_hash, now)
+        self.reader()?.authenticate(token_hash, now)
     }
 
     /// Records when tokens were last used (a batched flush): `(token id, time)` pairs; a time never moves a
@@ -388,12 +407,12 @@ impl Store {
 
     /// The user `id` of `org`, if any.
     pub fn user(&self, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
-        users::user(&self.inner, org, id)
+        self.reader()?.user(org, id)
     }
 
     /// A page of `org`'s users matching `q` (filter and order in SQL) and the total count.
     pub fn list_users(&self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
-        users::list_users(&self.inner, org, q)
+        self.reader()?.list_users(org, q)
     }
 
     /// Replaces every attribute of user `id` (PUT). `if_match`: the version the client saw, else
@@ -520,5 +539,40 @@ impl Store {
     /// Deletes every organisation's events older than `older_than`; returns how many.
     pub fn prune_events(&self, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
         events::prune_events(&self.inner, older_than)
+    }
+}
+
+/// One read connection checked out of the pool ([`Store::reader`], [`Store::try_local_reader`]), for several
+/// reads in a row: the per-request hot path authenticates the token and looks the user up on one connection.
+/// Dropping it returns the connection to the pool. Calls block (see [`Store::try_local_reader`] for when that
+/// is fine on an async thread).
+pub struct Reader {
+    conn: pool::Conn,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
+    }
+}
+
+impl Reader {
+    /// See [`Store::authenticate`].
+    pub fn authenticate(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenAuth>, StoreError> {
+        tokens::authenticate(&mut self.conn, token_hash, now)
+    }
+
+    /// See [`Store::user`].
+    pub fn user(&mut self, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
+        users::user(&mut self.conn, org, id)
+    }
+
+    /// See [`Store::list_users`].
+    pub fn list_users(&mut self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
+        users::list_users(&mut self.conn, org, q)
     }
 }

@@ -226,6 +226,11 @@ impl Pools {
             .map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
+    /// A connection for reads if one is idle right now (never waits).
+    pub fn try_read(&self) -> Option<Conn> {
+        self.read.try_get()
+    }
+
     /// The connection for writes (SQLite: the one writer).
     pub fn write(&self) -> Result<Conn, StoreError> {
         self.write

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::events::log;
 use crate::models::{micros, new_id, now, OrgRow, TokenRow};
-use crate::pool::{read_txn, write_txn, Pools};
+use crate::pool::{on_inner, read_txn, write_txn, DbConn, Pools};
 use crate::schema::{orgs, scim_tokens};
 use crate::{NewEvent, NewToken, Outcome, StoreError, TokenAuth, TokenInfo};
 
@@ -102,25 +102,26 @@ pub fn revoke_token(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool,
     })
 }
 
-/// See [`crate::Store::authenticate`].
+/// See [`crate::Store::authenticate`]: one statement, so no transaction (one statement reads one snapshot),
+/// run on the backend's own connection, where diesel caches it by type (see `users::one_user!`).
 pub fn authenticate(
-    p: &Pools,
+    conn: &mut DbConn,
     token_hash: &[u8; 32],
     now: DateTime<Utc>,
 ) -> Result<Option<TokenAuth>, StoreError> {
-    let mut conn = p.read()?;
-    let found = scim_tokens::table
+    let now = micros(now);
+    let found = on_inner!(conn, |c| scim_tokens::table
         .inner_join(orgs::table)
         .filter(scim_tokens::hash.eq(&token_hash[..]))
         .filter(scim_tokens::revoked_at.is_null())
         .filter(
             scim_tokens::expires_at
                 .is_null()
-                .or(scim_tokens::expires_at.gt(micros(now))),
+                .or(scim_tokens::expires_at.gt(now)),
         )
         .select((scim_tokens::id, OrgRow::as_select()))
-        .get_result::<(String, OrgRow)>(&mut conn)
-        .optional()?;
+        .get_result::<(String, OrgRow)>(c)
+        .optional())?;
     Ok(found.map(|(token_id, org)| TokenAuth {
         token_id,
         org: org.into_org(),

@@ -3,9 +3,11 @@
 //! The [`Caller`] extractor reads `Authorization: Bearer <token>` and checks the token's format and checksum
 //! ([`scim_core::token::parse`]): a missing or malformed token is a `401` without a database query. The
 //! database look-up happens in [`Caller::run`], on the same blocking thread as the operation itself, so that
-//! an authenticated request costs one hop to the blocking pool: the live token (not revoked, not expired) is
-//! found by its SHA-256 hash, its organisation must be the URL's `{org}` and have SCIM enabled, and only then
-//! does the operation run. Every failure is the same `401`, which says nothing about other organisations.
+//! an authenticated request costs one hop to the blocking pool (read-only operations use [`Caller::run_read`]:
+//! one read connection for both, and on SQLite no hop at all): the live token (not revoked, not expired) is
+//! found by its SHA-256 hash on every request, its organisation must be the URL's `{org}` and have SCIM
+//! enabled, and only then does the operation run. Every failure is the same `401`, which says nothing about
+//! other organisations.
 //!
 //! The token's last use is noted in memory ([`crate::state::TokenUses`]) and flushed in batches; a refusal
 //! of an authenticated request (any 4xx) is written to the organisation's provisioning event log.
@@ -15,8 +17,8 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-use chrono::Utc;
-use humbol_store::{NewEvent, Org, Outcome, Store};
+use chrono::{DateTime, Utc};
+use humbol_store::{NewEvent, Org, Outcome, Reader, Store, StoreError, TokenAuth};
 use scim_core::token;
 
 use crate::config::Config;
@@ -104,28 +106,76 @@ impl Caller {
         F: FnOnce(&Tenant<'_>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        web::block(move || self.run_blocking(op)).await?
+        web::block(move || {
+            let now = Utc::now();
+            let found = self.state.store.authenticate(&self.token_hash, now);
+            let outcome = self.authorize_then(found, now, op);
+            self.settle(outcome)
+        })
+        .await?
     }
 
-    fn run_blocking<T>(
-        self,
-        op: impl FnOnce(&Tenant<'_>) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
-        let state = &*self.state;
+    /// Like [`Caller::run`], for an operation that only reads: the token check and `op` share one read
+    /// connection. On SQLite, when a read connection is free, both run right here on the async worker
+    /// ([`Store::try_local_reader`]: a local read costs less than the hop to a blocking thread); otherwise (and
+    /// always on PostgreSQL) on a blocking thread. The token is checked against the database either way, so a
+    /// revocation takes effect on the very next request. Recording a refusal (a write) never runs here.
+    pub async fn run_read<T, F>(self, op: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Tenant<'_>, &mut Reader) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        if let Some(mut reader) = self.state.store.try_local_reader() {
+            let outcome = self.read_with(&mut reader, op);
+            drop(reader);
+            return match outcome {
+                Ok(value) => Ok(value),
+                Err(Failure { error, event: None }) => Err(error),
+                Err(failure) => web::block(move || self.settle::<T>(Err(failure))).await?,
+            };
+        }
+        web::block(move || {
+            let outcome = match self.state.store.reader() {
+                Ok(mut reader) => self.read_with(&mut reader, op),
+                Err(e) => Err(ApiError::from(e).into()),
+            };
+            self.settle(outcome)
+        })
+        .await?
+    }
+
+    fn read_with<T>(
+        &self,
+        reader: &mut Reader,
+        op: impl FnOnce(&Tenant<'_>, &mut Reader) -> Result<T, ApiError>,
+    ) -> Result<T, Failure> {
         let now = Utc::now();
-        let auth = state
-            .store
-            .authenticate(&self.token_hash, now)?
+        let found = reader.authenticate(&self.token_hash, now);
+        self.authorize_then(found, now, |tenant| op(tenant, reader))
+    }
+
+    /// Checks the token found by its hash (live, this URL's organisation, SCIM enabled), notes its use, then
+    /// runs `op`. A refusal from `op` comes back with the event to record.
+    fn authorize_then<T>(
+        &self,
+        found: Result<Option<TokenAuth>, StoreError>,
+        now: DateTime<Utc>,
+        op: impl FnOnce(&Tenant<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, Failure> {
+        let state = &*self.state;
+        let auth = found
+            .map_err(ApiError::from)?
             .ok_or_else(|| ApiError::unauthorized(NOT_VALID_HERE))?;
         if auth.org.slug != self.org {
-            return Err(ApiError::unauthorized(NOT_VALID_HERE));
+            return Err(ApiError::unauthorized(NOT_VALID_HERE).into());
         }
         state.token_uses.record(&auth.token_id, now);
         if !auth.org.scim_enabled {
             // The token is this organisation's own: saying why is safe.
             return Err(ApiError::unauthorized(
                 "SCIM provisioning is disabled for this organisation",
-            ));
+            )
+            .into());
         }
         let actor = format!("token:{}", auth.token_id);
         let tenant = Tenant {
@@ -134,17 +184,32 @@ impl Caller {
             org: &auth.org,
             actor: &actor,
         };
-        let result = op(&tenant);
-        if let Err(e) = &result {
-            if e.is_refusal() {
-                self.record_refusal(&tenant, e);
-            }
-        }
-        result
+        op(&tenant).map_err(|error| {
+            let event = error
+                .is_refusal()
+                .then(|| Box::new(self.refusal_event(&tenant, &error)));
+            Failure { error, event }
+        })
     }
 
-    /// Writes a `refused` event; a failure to do so is logged, never returned.
-    fn record_refusal(&self, tenant: &Tenant<'_>, e: &ApiError) {
+    /// The result of an operation, once its refusal (if any) is in the event log. Blocking (a write).
+    fn settle<T>(&self, outcome: Result<T, Failure>) -> Result<T, ApiError> {
+        let Failure { error, event } = match outcome {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        if let Some(refusal) = event {
+            let (org, event) = *refusal;
+            // Best effort: a failure to record is logged, never returned.
+            if let Err(err) = self.state.store.record_event(&org, &event) {
+                log::warn!("could not record a refusal in the event log: {err}");
+            }
+        }
+        Err(error)
+    }
+
+    /// The `refused` event of an authenticated request, with its organisation.
+    fn refusal_event(&self, tenant: &Tenant<'_>, e: &ApiError) -> (String, NewEvent) {
         let scim = e.scim();
         let scim_type = scim
             .scim_type
@@ -161,9 +226,21 @@ impl Caller {
                 self.request_line, scim.status, scim.detail
             ),
         };
-        if let Err(err) = tenant.store.record_event(&tenant.org.slug, &event) {
-            log::warn!("could not record a refusal in the event log: {err}");
-        }
+        (tenant.org.slug.clone(), event)
+    }
+}
+
+/// Why an authenticated operation did not succeed: the error to answer with and, for a refusal of an
+/// authenticated request, the event to record (organisation, event; boxed: the rare case stays off the
+/// common path's stack).
+struct Failure {
+    error: ApiError,
+    event: Option<Box<(String, NewEvent)>>,
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure { error, event: None }
     }
 }
 

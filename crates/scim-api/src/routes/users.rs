@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpRequest;
-use humbol_store::StoreError;
+use humbol_store::{Reader, StoreError};
 use scim_core::list::{list_response, ListQuery};
 use scim_core::patch::{self, PatchRequest};
 use scim_core::projection::Projection;
@@ -45,9 +45,9 @@ const ENDPOINT: &str = "Users";
 pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
     let params = list_params(&req);
     caller
-        .run(move |t| {
+        .run_read(move |t, reader| {
             let query = ListQuery::from_params(&params?, t.config.max_results)?;
-            search_users(t, &query)
+            search_users(t, reader, &query)
         })
         .await
 }
@@ -74,9 +74,9 @@ pub async fn search(
 ) -> Result<Reply, ApiError> {
     let body = json_body(&req, body);
     caller
-        .run(move |t| {
+        .run_read(move |t, reader| {
             let query = ListQuery::from_search_request(&body?, t.config.max_results)?;
-            search_users(t, &query)
+            search_users(t, reader, &query)
         })
         .await
 }
@@ -148,12 +148,9 @@ pub async fn get(
     let id = path_id(path);
     let projection = projection(&req);
     caller
-        .run(move |t| {
+        .run_read(move |t, reader| {
             let projection = projection?;
-            let stored = t
-                .store
-                .user(&t.org.slug, &id)?
-                .ok_or(StoreError::NotFound)?;
+            let stored = reader.user(&t.org.slug, &id)?.ok_or(StoreError::NotFound)?;
             Ok(resource_reply(t, &stored, &projection))
         })
         .await
@@ -303,8 +300,8 @@ pub async fn delete(
 }
 
 /// One page of users as a ListResponse.
-fn search_users(t: &Tenant<'_>, query: &ListQuery) -> Result<Reply, ApiError> {
-    let page = t.store.list_users(&t.org.slug, &store_query(query))?;
+fn search_users(t: &Tenant<'_>, reader: &mut Reader, query: &ListQuery) -> Result<Reply, ApiError> {
+    let page = reader.list_users(&t.org.slug, &store_query(query))?;
     let base = t.base_url();
     let resources = page
         .items

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use humbol_store::Backend;
+use humbol_store::{Backend, PoolOptions, Store};
 use reqwest::Method;
 use rstest::rstest;
 use serde_json::json;
@@ -147,6 +147,42 @@ async fn a_revoked_token_is_refused_on_the_very_next_request(
         .revoke_token("acme", &app.token_id, "test")
         .unwrap());
     app.get("/Users").await.assert_scim_error(401, None);
+}
+
+/// The admin API is another process with its own connections: its revocation must stop every read path,
+/// the look-up fast path included (on SQLite it runs on the async worker), at the very next request.
+#[rstest]
+#[tokio::test]
+async fn a_revocation_by_another_process_is_refused_on_the_very_next_read(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let alice = id_of(&app.create_user("alice@contoso.com").await);
+    let lookup = format!(
+        "/Users?{}",
+        filter_query(r#"userName eq "Alice@Contoso.com""#)
+    );
+    let search = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "userName eq \"alice@contoso.com\"",
+    });
+    assert_eq!(app.get(&lookup).await.assert_ok(200)["totalResults"], 1);
+    app.get(&format!("/Users/{alice}")).await.assert_ok(200);
+    assert_eq!(
+        app.post("/Users/.search", &search).await.assert_ok(200)["totalResults"],
+        1
+    );
+    let admin_api = Store::open(&app.db_url, &PoolOptions::default()).unwrap();
+    assert!(admin_api
+        .revoke_token("acme", &app.token_id, "admin:test")
+        .unwrap());
+    app.get(&lookup).await.assert_scim_error(401, None);
+    app.get(&format!("/Users/{alice}"))
+        .await
+        .assert_scim_error(401, None);
+    app.post("/Users/.search", &search)
+        .await
+        .assert_scim_error(401, None);
 }
 
 #[rstest]

@@ -31,6 +31,8 @@ pub struct TestApp {
     /// Its token's id.
     pub token_id: String,
     pub store: Store,
+    /// The database's `DATABASE_URL` (for a second process's view, e.g. admin-api's).
+    pub db_url: String,
     pub client: reqwest::Client,
     _db: TestDb,
 }
@@ -131,6 +133,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         token,
         token_id,
         store,
+        db_url: db.url().to_string(),
         client: reqwest::Client::new(),
 
         _db: db,

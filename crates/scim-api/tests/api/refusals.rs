@@ -272,3 +272,32 @@ async fn refusals_are_recorded_in_the_event_log(
     r.assert_scim_error(401, None);
     assert_eq!(app.refusals().len(), 2);
 }
+
+/// Reads answer on the async worker on SQLite; their refusals are still in the event log when the response
+/// arrives.
+#[rstest]
+#[tokio::test]
+async fn refused_reads_are_logged_before_the_response(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.get(&format!("/Users?{}", filter_query("userName zz \"x\"")))
+        .await
+        .assert_scim_error(400, Some("invalidFilter"));
+    let events = app.refusals();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].detail.contains("invalidFilter"),
+        "{}",
+        events[0].detail
+    );
+    app.get("/Users/2819c223-7f76-453a-919d-413861904646")
+        .await
+        .assert_scim_error(404, None);
+    let events = app.refusals();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(
+        events[0].resource_id.as_deref(),
+        Some("2819c223-7f76-453a-919d-413861904646")
+    );
+}
