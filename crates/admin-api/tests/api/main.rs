@@ -10,4 +10,5 @@ mod events;
 mod helpers;
 mod misc;
 mod orgs;
+mod scim_end_to_end;
 mod tokens;
