@@ -157,6 +157,15 @@ impl Default for Query {
     }
 }
 
+impl Query {
+    /// Whether [`Store::list_users`] answers this query with ONE indexed statement: a look-up by a unique key
+    /// (`userName`, `externalId` or `id eq ".."`) on the first page, which is what Entra sends before every
+    /// create or update. A cheap read, as [`Store::try_local_reader`] wants.
+    pub fn is_user_key_lookup(&self) -> bool {
+        users::is_key_lookup(self)
+    }
+}
+
 /// One page of a list query and the total number of matches.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -323,9 +332,11 @@ impl Store {
     }
 
     /// A read connection that may be used on an async worker thread, if there is one right now: SQLite only (a
-    /// read there is a local B-tree look-up of a few microseconds, cheaper than a hop to a blocking thread) and
-    /// only when a connection is idle (this never waits). `None` on PostgreSQL, whose reads are network round
-    /// trips: use [`Store::reader`] on a blocking thread. Use it for short reads only, never for writes.
+    /// look-up there is a local B-tree search of a few microseconds, cheaper than a hop to a blocking thread)
+    /// and only when a connection is idle (this never waits). `None` on PostgreSQL, whose reads are network
+    /// round trips: use [`Store::reader`] on a blocking thread. Use it only for reads by a key (a user by id,
+    /// [`Query::is_user_key_lookup`]), never for scans, pages of many users or writes: those would stall every
+    /// request on that worker.
     pub fn try_local_reader(&self) -> Option<Reader> {
         match self.inner.backend {
             Backend::Sqlite => self.inner.try_read().map(|conn| Reader { conn }),

@@ -235,6 +235,11 @@ fn by_unique_key(
     })
 }
 
+/// See [`crate::Query::is_user_key_lookup`].
+pub fn is_key_lookup(q: &Query) -> bool {
+    q.offset == 0 && q.limit > 0 && q.filter.as_ref().and_then(unique_key).is_some()
+}
+
 /// See [`crate::Store::list_users`].
 pub fn list_users(conn: &mut DbConn, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
     // A look-up by a unique key (Entra's match before every create or update): ONE fixed statement, which is

@@ -4,7 +4,7 @@
 //! ([`scim_core::token::parse`]): a missing or malformed token is a `401` without a database query. The
 //! database look-up happens in [`Caller::run`], on the same blocking thread as the operation itself, so that
 //! an authenticated request costs one hop to the blocking pool (read-only operations use [`Caller::run_read`]:
-//! one read connection for both, and on SQLite no hop at all): the live token (not revoked, not expired) is
+//! one read connection for both, and for a look-up by key on SQLite no hop at all): the live token (not revoked, not expired) is
 //! found by its SHA-256 hash on every request, its organisation must be the URL's `{org}` and have SCIM
 //! enabled, and only then does the operation run. Every failure is the same `401`, which says nothing about
 //! other organisations.
@@ -99,6 +99,11 @@ impl Caller {
         })
     }
 
+    /// The service's configuration (e.g. to read a request's parameters before authenticating it).
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
     /// Authenticates the request against the database, then runs `op` for its organisation, both on one
     /// blocking thread. A 4xx from `op` is recorded in the organisation's event log (best effort).
     pub async fn run<T, F>(self, op: F) -> Result<T, ApiError>
@@ -116,16 +121,22 @@ impl Caller {
     }
 
     /// Like [`Caller::run`], for an operation that only reads: the token check and `op` share one read
-    /// connection. On SQLite, when a read connection is free, both run right here on the async worker
-    /// ([`Store::try_local_reader`]: a local read costs less than the hop to a blocking thread); otherwise (and
-    /// always on PostgreSQL) on a blocking thread. The token is checked against the database either way, so a
-    /// revocation takes effect on the very next request. Recording a refusal (a write) never runs here.
-    pub async fn run_read<T, F>(self, op: F) -> Result<T, ApiError>
+    /// connection. A `by_key` read (one user by id, [`humbol_store::Query::is_user_key_lookup`]) on SQLite,
+    /// when a read connection is free, runs right here on the async worker ([`Store::try_local_reader`]: a
+    /// local look-up costs less than the hop to a blocking thread); any other read, and every read on
+    /// PostgreSQL, on a blocking thread. The token is checked against the database either way, so a revocation
+    /// takes effect on the very next request. Recording a refusal (a write) never runs on the worker.
+    pub async fn run_read<T, F>(self, by_key: bool, op: F) -> Result<T, ApiError>
     where
         F: FnOnce(&Tenant<'_>, &mut Reader) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        if let Some(mut reader) = self.state.store.try_local_reader() {
+        let local = if by_key {
+            self.state.store.try_local_reader()
+        } else {
+            None
+        };
+        if let Some(mut reader) = local {
             let outcome = self.read_with(&mut reader, op);
             drop(reader);
             return match outcome {

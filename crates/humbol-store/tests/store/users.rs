@@ -483,3 +483,32 @@ fn delete_removes_memberships_and_clears_manager(
         events[0].detail
     );
 }
+
+/// Which list queries are one indexed look-up (the API may run those on its async worker with SQLite).
+#[test]
+fn key_lookups_are_recognised() {
+    let page = |filter: &str, offset, limit| Query {
+        offset,
+        limit,
+        ..q(filter)
+    };
+    for filter in [
+        r#"userName eq "Alice@Contoso.com""#,
+        r#"externalId eq "ext-1""#,
+        r#"id eq "2819c223-7f76-453a-919d-413861904646""#,
+    ] {
+        assert!(page(filter, 0, 100).is_user_key_lookup(), "{filter}");
+        assert!(page(filter, 0, 1).is_user_key_lookup(), "{filter}");
+        assert!(!page(filter, 1, 100).is_user_key_lookup(), "{filter}");
+        assert!(!page(filter, 0, 0).is_user_key_lookup(), "{filter}");
+    }
+    for filter in [
+        r#"userName co "alice""#,
+        r#"displayName eq "Alice""#,
+        r#"userName eq "a" or userName eq "b""#,
+        r#"emails[type eq "work"].value eq "a@b.c""#,
+    ] {
+        assert!(!page(filter, 0, 100).is_user_key_lookup(), "{filter}");
+    }
+    assert!(!Query::default().is_user_key_lookup());
+}

@@ -43,12 +43,13 @@ const ENDPOINT: &str = "Users";
     security(("bearer" = []))
 )]
 pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
-    let params = list_params(&req);
+    let max_results = caller.config().max_results;
+    let query = list_params(&req).and_then(|p| ListQuery::from_params(&p, max_results));
+    let by_key = query
+        .as_ref()
+        .map_or(true, |q| store_query(q).is_user_key_lookup());
     caller
-        .run_read(move |t, reader| {
-            let query = ListQuery::from_params(&params?, t.config.max_results)?;
-            search_users(t, reader, &query)
-        })
+        .run_read(by_key, move |t, reader| search_users(t, reader, &query?))
         .await
 }
 
@@ -72,12 +73,13 @@ pub async fn search(
     req: HttpRequest,
     body: Result<Bytes, actix_web::Error>,
 ) -> Result<Reply, ApiError> {
-    let body = json_body(&req, body);
+    let max_results = caller.config().max_results;
+    let query = json_body(&req, body).and_then(|b| ListQuery::from_search_request(&b, max_results));
+    let by_key = query
+        .as_ref()
+        .map_or(true, |q| store_query(q).is_user_key_lookup());
     caller
-        .run_read(move |t, reader| {
-            let query = ListQuery::from_search_request(&body?, t.config.max_results)?;
-            search_users(t, reader, &query)
-        })
+        .run_read(by_key, move |t, reader| search_users(t, reader, &query?))
         .await
 }
 
@@ -148,7 +150,7 @@ pub async fn get(
     let id = path_id(path);
     let projection = projection(&req);
     caller
-        .run_read(move |t, reader| {
+        .run_read(true, move |t, reader| {
             let projection = projection?;
             let stored = reader.user(&t.org.slug, &id)?.ok_or(StoreError::NotFound)?;
             Ok(resource_reply(t, &stored, &projection))
