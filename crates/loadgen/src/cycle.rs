@@ -58,12 +58,13 @@ pub async fn run(args: CycleArgs) -> Result<(), Error> {
     )
     .await;
     let elapsed = started.elapsed();
-    let mut rows = recorder.rows(
+    // Printed at once, so that a 2nd cycle cut short by an outer time-out does not lose them.
+    args.target.print(&recorder.rows(
         &args.target.label,
         elapsed,
         Some(&cycle_label("1st cycle", done, n, elapsed)),
         args.target.peak_rss(),
-    );
+    ));
 
     if !args.first_only {
         // 2nd cycle: every created user is matched, read and updated.
@@ -86,14 +87,13 @@ pub async fn run(args: CycleArgs) -> Result<(), Error> {
         )
         .await;
         let elapsed = started.elapsed();
-        rows.extend(recorder.rows(
+        args.target.print_rows(&recorder.rows(
             &args.target.label,
             elapsed,
             Some(&cycle_label("2nd cycle", done, m, elapsed)),
             args.target.peak_rss(),
         ));
     }
-    args.target.print(&rows);
     Ok(())
 }
 

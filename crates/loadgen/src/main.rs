@@ -89,9 +89,18 @@ impl Target {
         if self.header {
             println!("{}", report::HEADER);
         }
+        self.print_rows(rows);
+    }
+
+    /// Prints more rows of a table already started with [`Target::print`].
+    pub fn print_rows(&self, rows: &[report::Row]) {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
         for row in rows {
-            println!("{}", row.markdown());
+            // Nothing useful to do if stdout is gone.
+            let _ = writeln!(out, "{}", row.markdown());
         }
+        let _ = out.flush();
     }
 
     /// The server's peak RSS now, in MiB, if `--server-pid` was given.
