@@ -494,7 +494,8 @@ impl Store {
         groups::list_groups(&self.inner, org, q, with_members)
     }
 
-    /// Replaces a group's attributes and member set (PUT); see [`Store::update_group`] for `if_match`.
+    /// Replaces a group's attributes and member set (PUT); see [`Store::update_group`] for `if_match` and for
+    /// what is returned (the group without members).
     pub fn replace_group(
         &self,
         org: &str,
@@ -517,7 +518,8 @@ impl Store {
 
     /// Attribute changes via `f` (which sees the group WITHOUT members) plus member set operations applied as
     /// row inserts/deletes, in one transaction; the version is bumped once. Added ids must be users of this
-    /// organisation (else `Rejected(invalidValue)`). Logs `updated` with what changed.
+    /// organisation (else `Rejected(invalidValue)`). Logs `updated` with what changed. Returns the group
+    /// WITHOUT its members (read them with [`Store::group`]): a one-member change costs O(1) in the group's size.
     pub fn update_group(
         &self,
         org: &str,

@@ -57,6 +57,9 @@ fn members_change_as_set_operations(
         )
         .unwrap();
     assert_eq!(g1.meta.version, 2);
+    assert!(g1.resource.members.is_empty(), "returned without members");
+    let g1 = s.group("acme", &g.id, true).unwrap().unwrap();
+    assert_eq!(g1.meta.version, 2);
     assert_eq!(g1.resource.members.len(), 2);
     assert!(g1.resource.members.iter().all(|m| m.display.is_some()));
 
@@ -75,6 +78,23 @@ fn members_change_as_set_operations(
         )
         .unwrap();
     assert_eq!(g2.meta.version, 3);
+    let g2 = s.group("acme", &g.id, true).unwrap().unwrap();
+    assert_eq!(g2.meta.version, 3);
+    // Adding present members (and removing absent ones) changes nothing: no version bump.
+    let same = s
+        .update_group(
+            "acme",
+            &g.id,
+            None,
+            ACTOR,
+            &[
+                MemberChange::Add(vec![u[1].clone(), u[2].clone()]),
+                MemberChange::Remove(vec![u[0].clone()]),
+            ],
+            &mut keep.clone(),
+        )
+        .unwrap();
+    assert_eq!(same.meta, g2.meta);
     let mut want = vec![u[1].as_str(), u[2].as_str()];
     want.sort();
     assert_eq!(ids(&g2.resource), want);
@@ -115,6 +135,8 @@ fn members_change_as_set_operations(
             },
         )
         .unwrap();
+    assert_eq!(s.group("acme", &g.id, false).unwrap().unwrap(), g3);
+    let g3 = s.group("acme", &g.id, true).unwrap().unwrap();
     let mut want = vec![u[1].as_str(), u[3].as_str()];
     want.sort();
     assert_eq!(ids(&g3.resource), want);
@@ -137,6 +159,8 @@ fn members_change_as_set_operations(
     let g4 = s
         .replace_group("acme", &g.id, &put, Some(g3.meta.version), ACTOR)
         .unwrap();
+    assert_eq!(g4.meta.version, g3.meta.version + 1);
+    let g4 = s.group("acme", &g.id, true).unwrap().unwrap();
     assert_eq!(ids(&g4.resource), [u[0].as_str()]);
     assert_eq!(g4.resource.external_id, None);
     assert_eq!(
@@ -154,7 +178,14 @@ fn members_change_as_set_operations(
             &mut keep.clone(),
         )
         .unwrap();
-    assert!(g5.resource.members.is_empty());
+    assert_eq!(g5.meta.version, g4.meta.version + 1);
+    assert!(s
+        .group("acme", &g.id, true)
+        .unwrap()
+        .unwrap()
+        .resource
+        .members
+        .is_empty());
     assert!(s.delete_group("acme", &g.id, ACTOR).unwrap());
     assert_eq!(s.group("acme", &g.id, true).unwrap(), None);
     let events = s
