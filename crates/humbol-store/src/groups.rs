@@ -10,7 +10,7 @@ use scim_core::ScimError;
 use crate::events::{change, log};
 use crate::filter_sql::{group_filter, group_sort, SortKey};
 use crate::models::{new_id, now, with_conflict_value, GroupRow};
-use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::pool::{read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, users};
 use crate::{MemberChange, Page, Query, StoreError};
 
@@ -32,30 +32,48 @@ struct MemberRow<'a> {
     user_id: &'a str,
 }
 
-/// Refuses ids that are not users of `org` (`invalidValue`, naming them).
-///
-/// The ids are looked up by primary key alone and the organisation is compared here: with `org = $1` in the
-/// statement, PostgreSQL's generic plan for `id = ANY($2)` (no statistics on a freshly filled table) ANDs in a
-/// scan of the organisation's index, which made adding one member cost O(users of the organisation).
+/// Up to this many ids, a member operation runs one statement per id (`id = $1`: a primary-key look-up whatever
+/// PostgreSQL knew of the table when it planned the prepared statement); beyond, chunks of [`CHUNK`] with
+/// `= ANY($1)`, whose generic plan, if made while the table was small (no statistics yet), may scan it. Entra adds
+/// and removes members a few at a time.
+const FEW: usize = 16;
+const CHUNK: usize = 500;
+
+/// Refuses ids that are not users of `org` (`invalidValue`, naming them). Users are looked up by primary key
+/// alone and their organisation compared here (`org = $1` in the statement let PostgreSQL AND in a scan of the
+/// organisation's index).
 fn check_members(conn: &mut DbConn, org: &str, ids: &BTreeSet<&str>) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
+    let mut found: Vec<(String, String)> = Vec::new();
+    if ids.len() <= FEW {
+        for id in ids {
+            let user_org: Option<String> = users::table
+                .filter(users::id.eq(*id))
+                .select(users::org)
+                .get_result(conn)
+                .optional()?;
+            found.extend(user_org.map(|o| ((*id).to_string(), o)));
+        }
+    } else {
+        let list: Vec<&str> = ids.iter().copied().collect();
+        for chunk in list.chunks(CHUNK) {
+            found.extend(
+                users::table
+                    .filter(users::id.eq_any(chunk))
+                    .select((users::id, users::org))
+                    .load::<(String, String)>(conn)?,
+            );
+        }
     }
-    let list: Vec<&str> = ids.iter().copied().collect();
-    let mut found = BTreeSet::new();
-    for chunk in list.chunks(500) {
-        let known: Vec<(String, String)> = users::table
-            .filter(users::id.eq_any(chunk))
-            .select((users::id, users::org))
-            .load(conn)?;
-        found.extend(
-            known
-                .into_iter()
-                .filter(|(_, user_org)| user_org == org)
-                .map(|(id, _)| id),
-        );
-    }
-    let unknown: Vec<&str> = list.into_iter().filter(|id| !found.contains(*id)).collect();
+    let known: BTreeSet<&str> = found
+        .iter()
+        .filter(|(_, user_org)| user_org == org)
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let unknown: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !known.contains(id))
+        .collect();
     if unknown.is_empty() {
         return Ok(());
     }
@@ -65,43 +83,55 @@ fn check_members(conn: &mut DbConn, org: &str, ids: &BTreeSet<&str>) -> Result<(
     ))))
 }
 
+/// Deletes the memberships of `ids` in group `group_id` (absent ones are no-ops); returns how many were deleted.
+fn delete_members(conn: &mut DbConn, group_id: &str, ids: &[&str]) -> Result<usize, StoreError> {
+    let mut deleted = 0;
+    if ids.len() <= FEW {
+        for user_id in ids {
+            deleted += diesel::delete(
+                group_members::table
+                    .filter(group_members::group_id.eq(group_id))
+                    .filter(group_members::user_id.eq(*user_id)),
+            )
+            .execute(conn)?;
+        }
+        return Ok(deleted);
+    }
+    for chunk in ids.chunks(CHUNK) {
+        deleted += diesel::delete(
+            group_members::table
+                .filter(group_members::group_id.eq(group_id))
+                .filter(group_members::user_id.eq_any(chunk)),
+        )
+        .execute(conn)?;
+    }
+    Ok(deleted)
+}
+
+/// Adds `ids` to group `group_id`; ids that are members already are skipped (`INSERT OR IGNORE` / `ON CONFLICT
+/// DO NOTHING`: no read of the member list). Returns how many were added.
 fn insert_members(
     conn: &mut DbConn,
     group_id: &str,
     ids: &BTreeSet<&str>,
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
     let rows: Vec<MemberRow> = ids
         .iter()
         .map(|user_id| MemberRow { group_id, user_id })
         .collect();
-    for chunk in rows.chunks(500) {
-        on_inner!(conn, |c| diesel::insert_into(group_members::table)
-            .values(chunk)
-            .execute(c))?;
+    let mut added = 0;
+    for chunk in rows.chunks(CHUNK) {
+        added += match conn {
+            DbConn::Sqlite(c) => diesel::insert_or_ignore_into(group_members::table)
+                .values(chunk)
+                .execute(c)?,
+            DbConn::Postgres(c) => diesel::insert_into(group_members::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
     }
-    Ok(())
-}
-
-/// Inserts the ids of `ids` that are not members yet; returns how many were added. Costs O(|ids|), whatever the
-/// group's size (only the given ids are looked up in the `(group_id, user_id)` primary key).
-fn insert_new_members(
-    conn: &mut DbConn,
-    group_id: &str,
-    ids: &BTreeSet<&str>,
-) -> Result<usize, StoreError> {
-    let list: Vec<&str> = ids.iter().copied().collect();
-    let mut present = BTreeSet::new();
-    for chunk in list.chunks(500) {
-        let known: Vec<String> = group_members::table
-            .filter(group_members::group_id.eq(group_id))
-            .filter(group_members::user_id.eq_any(chunk))
-            .select(group_members::user_id)
-            .load(conn)?;
-        present.extend(known);
-    }
-    let new: BTreeSet<&str> = list.into_iter().filter(|u| !present.contains(*u)).collect();
-    insert_members(conn, group_id, &new)?;
-    Ok(new.len())
+    Ok(added)
 }
 
 /// See [`crate::Store::create_group`].
@@ -290,19 +320,13 @@ fn apply_members(
                         .execute(conn)?;
             }
             MemberChange::Remove(ids) => {
-                for chunk in ids.chunks(500) {
-                    removed += diesel::delete(
-                        group_members::table
-                            .filter(group_members::group_id.eq(id))
-                            .filter(group_members::user_id.eq_any(chunk)),
-                    )
-                    .execute(conn)?;
-                }
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                removed += delete_members(conn, id, &ids)?;
             }
             MemberChange::Add(ids) => {
                 let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
                 check_members(conn, org, &wanted)?;
-                added += insert_new_members(conn, id, &wanted)?;
+                added += insert_members(conn, id, &wanted)?;
             }
             MemberChange::Replace(ids) => {
                 // Inherently O(members): the new set is the whole list.
@@ -312,19 +336,13 @@ fn apply_members(
                     .filter(group_members::group_id.eq(id))
                     .select(group_members::user_id)
                     .load(conn)?;
-                let gone: Vec<&String> = present
+                let gone: Vec<&str> = present
                     .iter()
-                    .filter(|u| !wanted.contains(u.as_str()))
+                    .map(String::as_str)
+                    .filter(|u| !wanted.contains(u))
                     .collect();
-                for chunk in gone.chunks(500) {
-                    removed += diesel::delete(
-                        group_members::table
-                            .filter(group_members::group_id.eq(id))
-                            .filter(group_members::user_id.eq_any(chunk)),
-                    )
-                    .execute(conn)?;
-                }
-                added += insert_new_members(conn, id, &wanted)?;
+                removed += delete_members(conn, id, &gone)?;
+                added += insert_members(conn, id, &wanted)?;
             }
         }
     }

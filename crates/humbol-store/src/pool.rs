@@ -201,6 +201,9 @@ impl Pools {
             ))
         })?;
         migrate(&mut first)?;
+        if let DbConn::Postgres(pg) = &mut first {
+            warn_without_autovacuum(pg);
+        }
         drop(first);
         let (read, write) = match backend {
             Backend::Postgres => {
@@ -242,6 +245,27 @@ impl Pools {
     pub fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.read()?;
         conn.ping().map_err(StoreError::from)
+    }
+}
+
+/// Warns when the PostgreSQL server runs without autovacuum. diesel keeps every statement prepared for the
+/// connection's life, and PostgreSQL re-plans a prepared statement only when its tables' statistics change: with
+/// autovacuum (its autoanalyze) off, a statement first run on an empty table (a new organisation's first cycle)
+/// keeps its empty-table plan, e.g. a scan of the organisation's users for every look-up.
+fn warn_without_autovacuum(conn: &mut diesel::PgConnection) {
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        autovacuum: String,
+    }
+    match diesel::sql_query("SHOW autovacuum").get_result::<Setting>(conn) {
+        Ok(s) if s.autovacuum == "off" => log::warn!(
+            "PostgreSQL runs with autovacuum off: statistics of growing tables are never refreshed, so query \
+             plans made when a table was small are kept (look-ups slow down as tables grow). Turn autovacuum on \
+             or run ANALYZE after large provisioning cycles."
+        ),
+        Ok(_) => {}
+        Err(e) => log::debug!("could not read PostgreSQL's autovacuum setting: {e}"),
     }
 }
 

@@ -204,6 +204,118 @@ fn members_change_as_set_operations(
     );
 }
 
+/// Many ids at once (beyond the one-statement-per-id path): the same set semantics, and an unknown or other
+/// organisation's id among them refuses the whole change.
+#[rstest]
+fn members_change_in_bulk(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
+    let fx = fx(backend);
+    let s = &fx.store;
+    let u: Vec<String> = (0..40)
+        .map(|i| {
+            s.create_user("acme", &user(&format!("b{i}@x")), ACTOR)
+                .unwrap()
+                .id
+        })
+        .collect();
+    let g = s
+        .create_group(
+            "acme",
+            &Group {
+                display_name: "Bulk".into(),
+                external_id: None,
+                members: u[..10]
+                    .iter()
+                    .map(|v| Member {
+                        value: v.clone(),
+                        display: None,
+                    })
+                    .collect(),
+            },
+            ACTOR,
+        )
+        .unwrap();
+    let keep = |c: &scim_core::resource::Stored<Group>| Ok(c.resource.clone());
+    let count = |s: &humbol_store::Store| {
+        s.group("acme", &g.id, true)
+            .unwrap()
+            .unwrap()
+            .resource
+            .members
+            .len()
+    };
+
+    // 30 ids, 10 of them members already: 20 added.
+    let mut add: Vec<String> = u[..30].to_vec();
+    add.push(u[3].clone());
+    s.update_group(
+        "acme",
+        &g.id,
+        None,
+        ACTOR,
+        &[MemberChange::Add(add)],
+        &mut keep.clone(),
+    )
+    .unwrap();
+    assert_eq!(count(s), 30);
+
+    // An unknown id among 25 valid ones: refused, naming it; nothing added.
+    let mut add: Vec<String> = u[10..35].to_vec();
+    add.push("no-such-user".into());
+    let err = s
+        .update_group(
+            "acme",
+            &g.id,
+            None,
+            ACTOR,
+            &[MemberChange::Add(add)],
+            &mut keep.clone(),
+        )
+        .unwrap_err();
+    match err {
+        StoreError::Rejected(e) => assert!(e.detail.contains("no-such-user"), "{}", e.detail),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(count(s), 30);
+
+    // Remove 20 (5 of them not members): 15 removed.
+    let remove: Vec<String> = u[15..35].to_vec();
+    s.update_group(
+        "acme",
+        &g.id,
+        None,
+        ACTOR,
+        &[MemberChange::Remove(remove)],
+        &mut keep.clone(),
+    )
+    .unwrap();
+    assert_eq!(count(s), 15);
+    let left: Vec<String> = s
+        .group("acme", &g.id, true)
+        .unwrap()
+        .unwrap()
+        .resource
+        .members
+        .into_iter()
+        .map(|m| m.value)
+        .collect();
+    let mut want = u[..15].to_vec();
+    want.sort();
+    assert_eq!(left, want);
+
+    // Replace with 20 (5 kept, 15 new): 10 removed, 15 added.
+    let replace: Vec<String> = u[10..30].to_vec();
+    s.update_group(
+        "acme",
+        &g.id,
+        None,
+        ACTOR,
+        &[MemberChange::Replace(replace)],
+        &mut keep.clone(),
+    )
+    .unwrap();
+    assert_eq!(count(s), 20);
+}
+
 #[rstest]
 fn group_filters(#[values(Backend::Sqlite, Backend::Postgres)] backend: Backend) {
     let fx = fx(backend);
