@@ -340,6 +340,26 @@ pub fn write_txn<T>(
     }
 }
 
+/// Starts a deferred read transaction on SQLite (see [`crate::Reader::snapshot`]); `false` (nothing started) on
+/// PostgreSQL.
+pub fn begin_read(conn: &mut DbConn) -> Result<bool, StoreError> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction(c)?;
+            Ok(true)
+        }
+        DbConn::Postgres(_) => Ok(false),
+    }
+}
+
+/// Ends what [`begin_read`] started (a commit: it only read).
+pub fn end_read(conn: &mut DbConn) -> Result<(), StoreError> {
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::commit_transaction(c)?;
+    }
+    Ok(())
+}
+
 /// Runs the reads of `f` on one snapshot where that is free: SQLite, a deferred transaction (local, cheap).
 /// PostgreSQL runs them as they are: under READ COMMITTED a transaction would not give one snapshot anyway, and
 /// BEGIN/COMMIT would add two round trips to every look-up.
@@ -364,3 +384,35 @@ macro_rules! on_inner {
     };
 }
 pub(crate) use on_inner;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bundled SQLite is built as `.cargo/config.toml` says (a build without that file would bring back a
+    /// global page-cache mutex that every read connection contends on).
+    #[test]
+    fn bundled_sqlite_has_the_configured_compile_options() {
+        #[derive(QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "THREADSAFE=2"), "{options:?}");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+    }
+}

@@ -161,8 +161,11 @@ impl Caller {
         op: impl FnOnce(&Tenant<'_>, &mut Reader) -> Result<T, ApiError>,
     ) -> Result<T, Failure> {
         let now = Utc::now();
-        let found = reader.authenticate(&self.token_hash, now);
-        self.authorize_then(found, now, |tenant| op(tenant, reader))
+        // The token check and the operation's reads: one snapshot (on SQLite, one round of WAL locking).
+        reader.snapshot(|reader| {
+            let found = reader.authenticate(&self.token_hash, now);
+            self.authorize_then(found, now, |tenant| op(tenant, reader))
+        })
     }
 
     /// Checks the token found by its hash (live, this URL's organisation, SCIM enabled), notes its use, then
@@ -247,6 +250,12 @@ impl Caller {
 struct Failure {
     error: ApiError,
     event: Option<Box<(String, NewEvent)>>,
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(e).into()
+    }
 }
 
 impl From<ApiError> for Failure {

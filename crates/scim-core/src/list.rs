@@ -1,8 +1,8 @@
 //! Query parameters of list requests (RFC 7644 §3.4.2: `GET /Users?filter=..&startIndex=..`), the
 //! `POST .search` body (§3.4.3), and the ListResponse (§3.4.2).
 
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::error::ScimError;
 use crate::filter::Filter;
@@ -218,21 +218,44 @@ fn list_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Sc
 
 /// A ListResponse (RFC 7644 §3.4.2): `totalResults` (all matches), `startIndex`, `itemsPerPage` (the
 /// number of `Resources` in this page) and `Resources`, which is present (`[]`) even when empty: Entra's
-/// connection test reads it.
+/// connection test reads it. Serialisable over any resource type (e.g. [`crate::resource::UserJson`], written
+/// without a `Value` tree); fields in sorted key order, as a `serde_json::Map` keeps them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListResponse<R> {
+    #[serde(rename = "Resources")]
+    resources: Vec<R>,
+    #[serde(rename = "itemsPerPage")]
+    items_per_page: usize,
+    schemas: [&'static str; 1],
+    #[serde(rename = "startIndex")]
+    start_index: u64,
+    #[serde(rename = "totalResults")]
+    total_results: u64,
+}
+
+impl<R> ListResponse<R> {
+    pub fn new(total: u64, start_index: u64, resources: Vec<R>) -> ListResponse<R> {
+        ListResponse {
+            items_per_page: resources.len(),
+            resources,
+            schemas: [LIST_RESPONSE_SCHEMA],
+            start_index,
+            total_results: total,
+        }
+    }
+}
+
+/// [`ListResponse`] as a `Value`.
 pub fn list_response(total: u64, start_index: u64, resources: Vec<Value>) -> Value {
-    json!({
-        "schemas": [LIST_RESPONSE_SCHEMA],
-        "totalResults": total,
-        "itemsPerPage": resources.len(),
-        "startIndex": start_index,
-        "Resources": resources,
-    })
+    // Cannot fail: string keys only (`Null` would be the unreachable fallback).
+    serde_json::to_value(ListResponse::new(total, start_index, resources)).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::schema::{GROUP_RESOURCE, USER_RESOURCE};
+    use serde_json::json;
 
     fn params(pairs: &[(&str, &str)]) -> ListParams {
         let mut p = ListParams::default();

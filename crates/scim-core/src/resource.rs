@@ -18,6 +18,8 @@
 //! `{"value": id}` under the enterprise extension object. `from_json(&x.to_json()) == Ok(x)`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::ScimError;
@@ -53,28 +55,46 @@ pub struct User {
     pub manager: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The serde field order of `Name`, `Email` and `Address` is the sorted order of their JSON keys: the order a
+/// `serde_json::Map` keeps, so that a user written directly ([`UserJson`]) and through a `Value` are the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Name {
-    pub formatted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Email {
-    pub value: String,
-    /// `type`: "work", "home", "other" (or whatever the client sent).
-    pub kind: Option<String>,
-    pub primary: bool,
+impl Name {
+    /// No part set (then `name` is left out).
+    pub fn is_empty(&self) -> bool {
+        self.family_name.is_none() && self.formatted.is_none() && self.given_name.is_none()
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Address {
-    pub kind: Option<String>,
-    pub locality: Option<String>,
-    pub region: Option<String>,
-    pub country: Option<String>,
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Email {
     pub primary: bool,
+    /// `type`: "work", "home", "other" (or whatever the client sent).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Address {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    pub primary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
 }
 
 /// A Group: display name, external id, members (user ids).
@@ -455,62 +475,140 @@ impl User {
 
     /// The canonical JSON of the user's attributes, without `id` and `meta` (see [`Stored::to_json`]).
     pub fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        let mut schemas = vec![Value::from(USER_SCHEMA)];
-        o.insert("userName".into(), Value::from(self.user_name.as_str()));
-        put(&mut o, "externalId", &self.external_id);
-        let mut name = Map::new();
-        put(&mut name, "formatted", &self.name.formatted);
-        put(&mut name, "familyName", &self.name.family_name);
-        put(&mut name, "givenName", &self.name.given_name);
-        if !name.is_empty() {
-            o.insert("name".into(), Value::Object(name));
-        }
-        put(&mut o, "displayName", &self.display_name);
-        put(&mut o, "title", &self.title);
-        put(&mut o, "preferredLanguage", &self.preferred_language);
-        o.insert("active".into(), Value::Bool(self.active));
-        if !self.emails.is_empty() {
-            let emails = self.emails.iter().map(|e| {
-                let mut m = Map::new();
-                m.insert("value".into(), Value::from(e.value.as_str()));
-                put(&mut m, "type", &e.kind);
-                m.insert("primary".into(), Value::Bool(e.primary));
-                Value::Object(m)
-            });
-            o.insert("emails".into(), emails.collect());
-        }
-        if !self.addresses.is_empty() {
-            let addresses = self.addresses.iter().map(|a| {
-                let mut m = Map::new();
-                put(&mut m, "type", &a.kind);
-                put(&mut m, "locality", &a.locality);
-                put(&mut m, "region", &a.region);
-                put(&mut m, "country", &a.country);
-                m.insert("primary".into(), Value::Bool(a.primary));
-                Value::Object(m)
-            });
-            o.insert("addresses".into(), addresses.collect());
-        }
-        if let Some(role) = self.role.as_deref().filter(|r| !r.is_empty()) {
-            let mut element = json!({ "value": role });
-            if let (Some(primary), Some(e)) = (self.role_primary, element.as_object_mut()) {
-                e.insert("primary".into(), Value::Bool(primary));
-            }
-            o.insert("roles".into(), json!([element]));
-        }
-        let mut enterprise = Map::new();
-        put(&mut enterprise, "department", &self.department);
-        if let Some(manager) = self.manager.as_deref().filter(|m| !m.is_empty()) {
-            enterprise.insert("manager".into(), json!({ "value": manager }));
-        }
-        if !enterprise.is_empty() {
-            schemas.push(Value::from(ENTERPRISE_USER_SCHEMA));
-            o.insert(ENTERPRISE_USER_SCHEMA.into(), Value::Object(enterprise));
-        }
-        o.insert("schemas".into(), Value::Array(schemas));
-        Value::Object(o)
+        to_value(&UserJson {
+            user: self,
+            stored: None,
+        })
     }
+}
+
+/// A user as the API writes it, serialised straight from the typed fields (the list hot path writes it without
+/// building a `Value` tree; [`User::to_json`] and [`Stored::to_json`] are this, through `serde_json::to_value`).
+/// Keys come in sorted order, the order a `serde_json::Map` keeps, so both routes give the same bytes.
+pub struct UserJson<'a> {
+    user: &'a User,
+    /// `id`, `meta` and the resource's URL, for a stored user.
+    stored: Option<(&'a str, &'a Meta, &'a str)>,
+}
+
+impl Serialize for UserJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let u = self.user;
+        let manager = u.manager.as_deref().filter(|m| !m.is_empty());
+        let enterprise = u.department.is_some() || manager.is_some();
+        let mut m = serializer.serialize_map(None)?;
+        m.serialize_entry("active", &u.active)?;
+        if !u.addresses.is_empty() {
+            m.serialize_entry("addresses", &u.addresses)?;
+        }
+        entry_if_some(&mut m, "displayName", &u.display_name)?;
+        if !u.emails.is_empty() {
+            m.serialize_entry("emails", &u.emails)?;
+        }
+        entry_if_some(&mut m, "externalId", &u.external_id)?;
+        if let Some((id, meta, location)) = self.stored {
+            m.serialize_entry("id", id)?;
+            m.serialize_entry("meta", &MetaJson::new(meta, "User", location))?;
+        }
+        if !u.name.is_empty() {
+            m.serialize_entry("name", &u.name)?;
+        }
+        entry_if_some(&mut m, "preferredLanguage", &u.preferred_language)?;
+        if let Some(role) = u.role.as_deref().filter(|r| !r.is_empty()) {
+            m.serialize_entry(
+                "roles",
+                &[RoleJson {
+                    primary: u.role_primary,
+                    value: role,
+                }],
+            )?;
+        }
+        if enterprise {
+            m.serialize_entry("schemas", &[USER_SCHEMA, ENTERPRISE_USER_SCHEMA])?;
+        } else {
+            m.serialize_entry("schemas", &[USER_SCHEMA])?;
+        }
+        entry_if_some(&mut m, "title", &u.title)?;
+        if enterprise {
+            // The manager's `$ref` is its User URL, a sibling of this user's.
+            let users_url = self
+                .stored
+                .and_then(|(_, _, location)| location.rsplit_once('/'))
+                .map(|(users, _)| users);
+            let extension = EnterpriseJson {
+                department: u.department.as_deref(),
+                manager: manager.map(|value| ManagerJson {
+                    reference: users_url.map(|users| format!("{users}/{value}")),
+                    value,
+                }),
+            };
+            m.serialize_entry(ENTERPRISE_USER_SCHEMA, &extension)?;
+        }
+        m.serialize_entry("userName", &u.user_name)?;
+        m.end()
+    }
+}
+
+fn entry_if_some<M: SerializeMap>(
+    m: &mut M,
+    key: &str,
+    value: &Option<String>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(v) => m.serialize_entry(key, v),
+        None => Ok(()),
+    }
+}
+
+#[derive(Serialize)]
+struct RoleJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary: Option<bool>,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct EnterpriseJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manager: Option<ManagerJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct ManagerJson<'a> {
+    #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    value: &'a str,
+}
+
+/// `meta` as returned (keys sorted, see [`UserJson`]).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaJson<'a> {
+    created: String,
+    last_modified: String,
+    location: &'a str,
+    resource_type: &'a str,
+    version: String,
+}
+
+impl<'a> MetaJson<'a> {
+    fn new(meta: &Meta, resource_type: &'a str, location: &'a str) -> MetaJson<'a> {
+        MetaJson {
+            created: rfc3339(&meta.created),
+            last_modified: rfc3339(&meta.last_modified),
+            location,
+            resource_type,
+            version: meta.etag(),
+        }
+    }
+}
+
+/// `serde_json::to_value` of a type whose map keys are strings, which cannot fail (`Null` would be the unreachable
+/// fallback).
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
 }
 
 /// Inserts `key: value` when `value` is set (absent values are omitted, never `null`).
@@ -532,13 +630,7 @@ impl<T> Stored<T> {
             o.insert("id".into(), Value::from(self.id.as_str()));
             o.insert(
                 "meta".into(),
-                json!({
-                    "resourceType": resource_type,
-                    "created": rfc3339(&self.meta.created),
-                    "lastModified": rfc3339(&self.meta.last_modified),
-                    "version": self.meta.etag(),
-                    "location": location,
-                }),
+                to_value(&MetaJson::new(&self.meta, resource_type, location)),
             );
         }
         attrs
@@ -549,23 +641,15 @@ impl Stored<User> {
     /// The whole resource as returned by the API: [`User::to_json`] plus `id` and `meta`; `location` is the
     /// absolute URL of the resource (`{scim base}/Users/{id}`).
     pub fn to_json(&self, location: &str) -> Value {
-        let mut json = self.resource.to_json();
-        // The manager's `$ref` is its User URL, a sibling of this user's.
-        if let (Some((users, _)), Some(manager)) = (
-            location.rsplit_once('/'),
-            json.pointer_mut(&format!(
-                "/{}/manager",
-                crate::schema::ENTERPRISE_USER_SCHEMA.replace('/', "~1")
-            )),
-        ) {
-            if let Some(value) = manager.get("value").and_then(Value::as_str) {
-                let reference = format!("{users}/{value}");
-                if let Some(obj) = manager.as_object_mut() {
-                    obj.insert("$ref".into(), Value::String(reference));
-                }
-            }
+        to_value(&self.json(location))
+    }
+
+    /// The same, to serialise directly (see [`UserJson`]).
+    pub fn json<'a>(&'a self, location: &'a str) -> UserJson<'a> {
+        UserJson {
+            user: &self.resource,
+            stored: Some((&self.id, &self.meta, location)),
         }
-        self.with_id_and_meta(json, "User", location)
     }
 }
 
@@ -1413,6 +1497,20 @@ mod tests {
             if let Ok(g) = Group::from_json(&v) {
                 prop_assert_eq!(Group::from_json(&g.to_json()), Ok(g));
             }
+        }
+
+        /// The direct writer (the list hot path) and the `Value` form give the same bytes: keys sorted alike,
+        /// nothing added or left out.
+        #[test]
+        fn user_written_directly_equals_its_value_form(u in arb_user(), id in "[a-z0-9-]{1,36}") {
+            let stored = Stored { id: id.clone(), meta: meta(), resource: u };
+            let location = format!("https://h/scim/v2/orgs/acme/Users/{id}");
+            let direct = serde_json::to_string(&stored.json(&location)).unwrap();
+            let via_value = serde_json::to_string(&stored.to_json(&location)).unwrap();
+            prop_assert_eq!(&direct, &via_value);
+            let list = crate::list::ListResponse::new(3, 1, vec![stored.json(&location)]);
+            let list_value = crate::list::list_response(3, 1, vec![stored.to_json(&location)]);
+            prop_assert_eq!(serde_json::to_string(&list).unwrap(), serde_json::to_string(&list_value).unwrap());
         }
 
         #[test]

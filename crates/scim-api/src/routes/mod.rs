@@ -18,7 +18,7 @@ use humbol_store::Query;
 use scim_core::list::{ListParams, ListQuery, SortOrder};
 use scim_core::projection::Projection;
 use scim_core::ScimError;
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::content;
 use crate::content::SCIM_JSON;
@@ -131,15 +131,17 @@ pub struct Reply {
 
 impl Reply {
     /// `200` with `body`.
-    pub fn ok(body: &Value) -> Reply {
+    pub fn ok(body: &impl Serialize) -> Reply {
         Reply::json(StatusCode::OK, body)
     }
 
-    /// `status` with `body`.
-    pub fn json(status: StatusCode, body: &Value) -> Reply {
+    /// `status` with `body` (a `Value`, or a type written directly such as a list of
+    /// [`scim_core::resource::UserJson`]).
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
         Reply {
             status,
-            // Serialising a `Value` cannot fail; an empty body would be the (unreachable) fallback.
+            // Our bodies have string keys only, so serialising cannot fail; an empty body would be the
+            // (unreachable) fallback.
             body: Some(serde_json::to_vec(body).unwrap_or_default()),
             etag: None,
             location: None,

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpRequest;
 use humbol_store::{Reader, StoreError};
-use scim_core::list::{list_response, ListQuery};
+use scim_core::list::{ListQuery, ListResponse};
 use scim_core::patch::{self, PatchRequest};
 use scim_core::projection::Projection;
 use scim_core::resource::{check_role, Stored, User};
@@ -305,16 +305,29 @@ pub async fn delete(
 fn search_users(t: &Tenant<'_>, reader: &mut Reader, query: &ListQuery) -> Result<Reply, ApiError> {
     let page = reader.list_users(&t.org.slug, &store_query(query))?;
     let base = t.base_url();
-    let resources = page
+    let locations: Vec<String> = page
         .items
         .iter()
-        .map(|u| {
-            let mut json = u.to_json(&format!("{base}/{ENDPOINT}/{}", u.id));
+        .map(|u| format!("{base}/{ENDPOINT}/{}", u.id))
+        .collect();
+    let users = page.items.iter().zip(&locations);
+    if query.projection.is_default() {
+        // Entra's look-up: the users written straight from their fields, no `Value` tree.
+        let resources = users.map(|(u, location)| u.json(location)).collect();
+        return Ok(Reply::ok(&ListResponse::new(
+            page.total,
+            query.start_index,
+            resources,
+        )));
+    }
+    let resources = users
+        .map(|(u, location)| {
+            let mut json = u.to_json(location);
             project(&query.projection, &mut json);
             json
         })
         .collect();
-    Ok(Reply::ok(&list_response(
+    Ok(Reply::ok(&ListResponse::<Value>::new(
         page.total,
         query.start_index,
         resources,
@@ -323,9 +336,15 @@ fn search_users(t: &Tenant<'_>, reader: &mut Reader, query: &ListQuery) -> Resul
 
 /// The user as returned (projected), with its `ETag`.
 fn resource_reply(t: &Tenant<'_>, stored: &Stored<User>, projection: &Projection) -> Reply {
-    let mut json = stored.to_json(&t.location(ENDPOINT, &stored.id));
-    project(projection, &mut json);
-    Reply::ok(&json).etag(stored.meta.etag())
+    let location = t.location(ENDPOINT, &stored.id);
+    let reply = if projection.is_default() {
+        Reply::ok(&stored.json(&location))
+    } else {
+        let mut json = stored.to_json(&location);
+        project(projection, &mut json);
+        Reply::ok(&json)
+    };
+    reply.etag(stored.meta.etag())
 }
 
 fn project(projection: &Projection, json: &mut Value) {
