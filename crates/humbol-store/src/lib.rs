@@ -173,6 +173,16 @@ pub struct Page<T> {
     pub items: Vec<Stored<T>>,
 }
 
+impl<T> Default for Page<T> {
+    /// No matches.
+    fn default() -> Self {
+        Page {
+            total: 0,
+            items: Vec::new(),
+        }
+    }
+}
+
 /// A change to a group's member set (from PATCH), applied by the store as row inserts/deletes.
 pub use scim_core::patch::MemberChange;
 
@@ -607,5 +617,19 @@ impl Reader {
     /// See [`Store::list_users`].
     pub fn list_users(&mut self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
         users::list_users(&mut self.conn, org, q)
+    }
+
+    /// [`Reader::authenticate`], then [`Reader::list_users`] in the token's organisation: for a look-up by a
+    /// unique key ([`Query::is_user_key_lookup`], Entra's request before every create or update) both in ONE
+    /// statement (one round trip on PostgreSQL, one statement on SQLite); otherwise the two steps. `None`: no live
+    /// token with this hash. The users are those of the token's organisation: the caller must still check that it
+    /// is the organisation the request names (and that SCIM is enabled) before using them.
+    pub fn authenticate_and_list_users(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        q: &Query,
+    ) -> Result<Option<(TokenAuth, Page<User>)>, StoreError> {
+        users::authenticate_and_list_users(&mut self.conn, token_hash, now, q)
     }
 }

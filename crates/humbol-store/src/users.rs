@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use scim_core::eval::resolve_path;
 use scim_core::filter::{CompValue, CompareOp, Filter};
@@ -13,11 +14,11 @@ use scim_core::ScimError;
 use crate::events::{change, log};
 use crate::filter_sql::{in_subquery, user_filter, user_sort, SortKey};
 use crate::models::{
-    micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, UserRow, UserRows,
+    micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, OrgRow, UserRow, UserRows,
 };
 use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
-use crate::schema::{group_members, groups, user_addresses, user_emails, users};
-use crate::{Page, Query, StoreError};
+use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
+use crate::{Page, Query, StoreError, TokenAuth};
 
 /// How often `update_user` retries after losing a race (without `if_match`).
 const RETRIES: usize = 5;
@@ -233,6 +234,92 @@ fn by_unique_key(
         UniqueKey::ExternalId(v) => one_user!(conn, users::org.eq(org), users::external_id.eq(v)),
         UniqueKey::Id(v) => one_user!(conn, users::org.eq(org), users::id.eq(v)),
     })
+}
+
+/// A token's id and organisation, LEFT JOINed with one user row (and one of its emails and addresses).
+type TokenJoined = (
+    String,
+    OrgRow,
+    Option<UserRow>,
+    Option<EmailRow>,
+    Option<AddressRow>,
+);
+
+/// [`one_user!`] with the token check in the same statement: the live token with hash `$hash` (not revoked, not
+/// expired at `$now`) joined with its organisation, LEFT JOINed with that organisation's users matching `$cond`
+/// and their children. No row: no live token; rows with no user: a token and a miss.
+macro_rules! token_and_user {
+    ($conn:expr, $hash:expr, $now:expr, $cond:expr) => {{
+        let rows: Vec<TokenJoined> = on_inner!($conn, |c| scim_tokens::table
+            .inner_join(orgs::table)
+            .left_join(users::table.on(users::org.eq(orgs::slug).and($cond)))
+            .left_join(user_emails::table.on(user_emails::user_id.eq(users::id)))
+            .left_join(user_addresses::table.on(user_addresses::user_id.eq(users::id)))
+            .filter(scim_tokens::hash.eq($hash))
+            .filter(scim_tokens::revoked_at.is_null())
+            .filter(
+                scim_tokens::expires_at
+                    .is_null()
+                    .or(scim_tokens::expires_at.gt($now)),
+            )
+            .select((
+                scim_tokens::id,
+                OrgRow::as_select(),
+                users::all_columns.nullable(),
+                user_emails::all_columns.nullable(),
+                user_addresses::all_columns.nullable(),
+            ))
+            .load(c))?;
+        rows
+    }};
+}
+
+/// See [`crate::Reader::authenticate_and_list_users`].
+pub fn authenticate_and_list_users(
+    conn: &mut DbConn,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+    q: &Query,
+) -> Result<Option<(TokenAuth, Page<User>)>, StoreError> {
+    let key = q
+        .filter
+        .as_ref()
+        .and_then(unique_key)
+        .filter(|_| q.offset == 0 && q.limit > 0);
+    let Some(key) = key else {
+        // Not a look-up by key: the two steps.
+        let Some(auth) = crate::tokens::authenticate(conn, token_hash, now)? else {
+            return Ok(None);
+        };
+        let page = list_users(conn, &auth.org.slug, q)?;
+        return Ok(Some((auth, page)));
+    };
+    let hash = &token_hash[..];
+    let now = micros(now);
+    // Owned binds: diesel wants the ON clause's values to live as long as the cached statement's type.
+    let rows = match key {
+        UniqueKey::UserName(n) => token_and_user!(conn, hash, now, users::user_name_norm.eq(n)),
+        UniqueKey::ExternalId(v) => token_and_user!(conn, hash, now, users::external_id.eq(v)),
+        UniqueKey::Id(v) => token_and_user!(conn, hash, now, users::id.eq(v)),
+    };
+    let mut token = None;
+    let mut joined = Vec::new();
+    for (token_id, org, user, email, address) in rows {
+        token.get_or_insert((token_id, org));
+        joined.extend(user.map(|u| (u, email, address)));
+    }
+    Ok(token.map(|(token_id, org)| {
+        let items = assemble(joined);
+        let auth = TokenAuth {
+            token_id,
+            org: org.into_org(),
+        };
+        let page = Page {
+            total: items.len() as u64,
+            items,
+        };
+        (auth, page)
+    }))
 }
 
 /// See [`crate::Query::is_user_key_lookup`].

@@ -18,7 +18,8 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
-use humbol_store::{NewEvent, Org, Outcome, Reader, Store, StoreError, TokenAuth};
+use humbol_store::{NewEvent, Org, Outcome, Page, Query, Reader, Store, StoreError, TokenAuth};
+use scim_core::resource::User;
 use scim_core::token;
 
 use crate::config::Config;
@@ -131,13 +132,54 @@ impl Caller {
         F: FnOnce(&Tenant<'_>, &mut Reader) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let local = if by_key {
+        self.on_reader(by_key, move |caller, reader| {
+            let now = Utc::now();
+            // The token check and the operation's reads: one snapshot (on SQLite, one round of WAL locking).
+            reader.snapshot(|reader| {
+                let found = reader.authenticate(&caller.token_hash, now);
+                caller.authorize_then(found, now, |tenant| op(tenant, reader))
+            })
+        })
+        .await
+    }
+
+    /// Entra's look-up before every create or update (`GET /Users?filter=userName eq ".."`): the token check
+    /// and the look-up in ONE statement ([`Reader::authenticate_and_list_users`]), where [`Caller::run_read`]
+    /// takes two; then `render` makes the reply from the page. Same rules: the token must be live and this
+    /// organisation's, SCIM enabled; the page is used only then.
+    pub async fn run_user_lookup<T, F>(self, query: Query, render: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Tenant<'_>, Page<User>) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let by_key = query.is_user_key_lookup();
+        self.on_reader(by_key, move |caller, reader| {
+            let now = Utc::now();
+            let (found, page) =
+                match reader.authenticate_and_list_users(&caller.token_hash, now, &query) {
+                    Ok(Some((auth, page))) => (Ok(Some(auth)), page),
+                    Ok(None) => (Ok(None), Page::default()),
+                    Err(e) => (Err(e), Page::default()),
+                };
+            caller.authorize_then(found, now, |tenant| render(tenant, page))
+        })
+        .await
+    }
+
+    /// Runs `work` with a read connection: on this async worker when `local_ok` and SQLite has one idle (see
+    /// [`Caller::run_read`]), else on a blocking thread; then settles its outcome (records a refusal).
+    async fn on_reader<T, W>(self, local_ok: bool, work: W) -> Result<T, ApiError>
+    where
+        W: FnOnce(&Caller, &mut Reader) -> Result<T, Failure> + Send + 'static,
+        T: Send + 'static,
+    {
+        let local = if local_ok {
             self.state.store.try_local_reader()
         } else {
             None
         };
         if let Some(mut reader) = local {
-            let outcome = self.read_with(&mut reader, op);
+            let outcome = work(&self, &mut reader);
             drop(reader);
             return match outcome {
                 Ok(value) => Ok(value),
@@ -147,25 +189,12 @@ impl Caller {
         }
         web::block(move || {
             let outcome = match self.state.store.reader() {
-                Ok(mut reader) => self.read_with(&mut reader, op),
+                Ok(mut reader) => work(&self, &mut reader),
                 Err(e) => Err(ApiError::from(e).into()),
             };
             self.settle(outcome)
         })
         .await?
-    }
-
-    fn read_with<T>(
-        &self,
-        reader: &mut Reader,
-        op: impl FnOnce(&Tenant<'_>, &mut Reader) -> Result<T, ApiError>,
-    ) -> Result<T, Failure> {
-        let now = Utc::now();
-        // The token check and the operation's reads: one snapshot (on SQLite, one round of WAL locking).
-        reader.snapshot(|reader| {
-            let found = reader.authenticate(&self.token_hash, now);
-            self.authorize_then(found, now, |tenant| op(tenant, reader))
-        })
     }
 
     /// Checks the token found by its hash (live, this URL's organisation, SCIM enabled), notes its use, then

@@ -10,11 +10,6 @@ use std::process::ExitCode;
 
 use scim_api::{build_server, open_store, Config};
 
-/// mimalloc instead of the system allocator: a look-up allocates a few hundred small blocks (request, rows,
-/// strings, the reply), and glibc's malloc/free were ~10% of the server's CPU under load (docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[actix_web::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -7,7 +7,7 @@ use humbol_store::{
 };
 use rstest::rstest;
 
-use crate::{fx, settings, user, ACTOR};
+use crate::{fx, q, settings, user, ACTOR};
 
 #[test]
 fn open_refuses_bad_urls_clearly() {
@@ -236,4 +236,100 @@ fn events_page_filter_and_prune(#[values(Backend::Sqlite, Backend::Postgres)] ba
         6
     );
     assert!(s.events("acme", &EventQuery::default()).unwrap().is_empty());
+}
+
+/// The look-up hot path: token check and user look-up in one statement give what the two steps give.
+#[rstest]
+fn token_check_and_key_lookup_in_one_statement(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    use scim_core::resource::{Address, Email};
+    let fx = fx(backend);
+    let s = &fx.store;
+    s.create_token("acme", &token("entra", 1, None), ACTOR)
+        .unwrap();
+    s.create_token("acme", &token("old", 3, Some(Duration::hours(-1))), ACTOR)
+        .unwrap();
+    s.create_token("globex", &token("globex", 2, None), ACTOR)
+        .unwrap();
+    let mut alice = user("alice@x");
+    alice.external_id = Some("ext-1".into());
+    alice.emails = (0..3)
+        .map(|i| Email {
+            value: format!("a{i}@x"),
+            kind: Some("work".into()),
+            primary: i == 0,
+        })
+        .collect();
+    alice.addresses = (0..2)
+        .map(|i| Address {
+            country: Some(format!("C{i}")),
+            ..Default::default()
+        })
+        .collect();
+    let alice = s.create_user("acme", &alice, ACTOR).unwrap();
+    let now = Utc::now();
+    let mut reader = s.reader().unwrap();
+    for key in [
+        r#"userName eq "ALICE@x""#.to_string(),
+        r#"externalId eq "ext-1""#.to_string(),
+        format!(r#"id eq "{}""#, alice.id),
+    ] {
+        let (auth, page) = reader
+            .authenticate_and_list_users(&[1; 32], now, &q(&key))
+            .unwrap()
+            .unwrap();
+        assert_eq!(auth, s.authenticate(&[1; 32], now).unwrap().unwrap());
+        assert_eq!(page.total, 1, "{key}");
+        assert_eq!(
+            page.items,
+            vec![alice.clone()],
+            "{key}: 3 emails × 2 addresses fold back"
+        );
+        // Another organisation's token finds nothing: users are scoped to the token's organisation.
+        let (auth, page) = reader
+            .authenticate_and_list_users(&[2; 32], now, &q(&key))
+            .unwrap()
+            .unwrap();
+        assert_eq!(auth.org.slug, "globex");
+        assert_eq!(page.total, 0, "{key}");
+    }
+    let miss = q(r#"userName eq "bob@x""#);
+    let (_, page) = reader
+        .authenticate_and_list_users(&[1; 32], now, &miss)
+        .unwrap()
+        .unwrap();
+    assert!(page.items.is_empty());
+    for (hash, why) in [([3; 32], "expired"), ([9; 32], "unknown")] {
+        assert_eq!(
+            reader
+                .authenticate_and_list_users(&hash, now, &miss)
+                .unwrap(),
+            None,
+            "{why}"
+        );
+    }
+    // Not a look-up by key: the two steps, same answer as list_users.
+    let (_, page) = reader
+        .authenticate_and_list_users(&[1; 32], now, &q(r#"userName sw "ali""#))
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.items, vec![alice]);
+    drop(reader);
+    s.revoke_token("acme", &auth_id(s), ACTOR).unwrap();
+    assert_eq!(
+        s.reader()
+            .unwrap()
+            .authenticate_and_list_users(&[1; 32], Utc::now(), &miss)
+            .unwrap(),
+        None,
+        "revoked"
+    );
+}
+
+fn auth_id(s: &Store) -> String {
+    s.authenticate(&[1; 32], Utc::now())
+        .unwrap()
+        .unwrap()
+        .token_id
 }

@@ -7,7 +7,7 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpRequest;
-use humbol_store::{Reader, StoreError};
+use humbol_store::{Page, StoreError};
 use scim_core::list::{ListQuery, ListResponse};
 use scim_core::patch::{self, PatchRequest};
 use scim_core::projection::Projection;
@@ -45,12 +45,7 @@ const ENDPOINT: &str = "Users";
 pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
     let max_results = caller.config().max_results;
     let query = list_params(&req).and_then(|p| ListQuery::from_params(&p, max_results));
-    let by_key = query
-        .as_ref()
-        .map_or(true, |q| store_query(q).is_user_key_lookup());
-    caller
-        .run_read(by_key, move |t, reader| search_users(t, reader, &query?))
-        .await
+    search_users(caller, query).await
 }
 
 /// `POST /Users/.search`: like `GET /Users`, with the parameters in a SearchRequest body.
@@ -75,12 +70,7 @@ pub async fn search(
 ) -> Result<Reply, ApiError> {
     let max_results = caller.config().max_results;
     let query = json_body(&req, body).and_then(|b| ListQuery::from_search_request(&b, max_results));
-    let by_key = query
-        .as_ref()
-        .map_or(true, |q| store_query(q).is_user_key_lookup());
-    caller
-        .run_read(by_key, move |t, reader| search_users(t, reader, &query?))
-        .await
+    search_users(caller, query).await
 }
 
 /// `POST /Users`: creates a user; `201` with the whole resource and its `Location`.
@@ -302,8 +292,33 @@ pub async fn delete(
 }
 
 /// One page of users as a ListResponse.
-fn search_users(t: &Tenant<'_>, reader: &mut Reader, query: &ListQuery) -> Result<Reply, ApiError> {
-    let page = reader.list_users(&t.org.slug, &store_query(query))?;
+/// `GET /Users` and `POST /Users/.search` once the query is read. Entra's look-up by a unique key: the token
+/// check and the look-up in one statement ([`Caller::run_user_lookup`]); any other search after the token check;
+/// a bad query is refused after the token check.
+async fn search_users(
+    caller: Caller,
+    query: Result<ListQuery, ScimError>,
+) -> Result<Reply, ApiError> {
+    let query = match query {
+        Ok(query) => query,
+        Err(e) => return caller.run_read(true, move |_, _| Err(e.into())).await,
+    };
+    let store_query = store_query(&query);
+    if store_query.is_user_key_lookup() {
+        return caller
+            .run_user_lookup(store_query, move |t, page| Ok(users_page(t, &query, &page)))
+            .await;
+    }
+    caller
+        .run_read(false, move |t, reader| {
+            let page = reader.list_users(&t.org.slug, &store_query)?;
+            Ok(users_page(t, &query, &page))
+        })
+        .await
+}
+
+/// A ListResponse of users, projected as `query` asks.
+fn users_page(t: &Tenant<'_>, query: &ListQuery, page: &Page<User>) -> Reply {
     let base = t.base_url();
     let locations: Vec<String> = page
         .items
@@ -314,11 +329,7 @@ fn search_users(t: &Tenant<'_>, reader: &mut Reader, query: &ListQuery) -> Resul
     if query.projection.is_default() {
         // Entra's look-up: the users written straight from their fields, no `Value` tree.
         let resources = users.map(|(u, location)| u.json(location)).collect();
-        return Ok(Reply::ok(&ListResponse::new(
-            page.total,
-            query.start_index,
-            resources,
-        )));
+        return Reply::ok(&ListResponse::new(page.total, query.start_index, resources));
     }
     let resources = users
         .map(|(u, location)| {
@@ -327,11 +338,11 @@ fn search_users(t: &Tenant<'_>, reader: &mut Reader, query: &ListQuery) -> Resul
             json
         })
         .collect();
-    Ok(Reply::ok(&ListResponse::<Value>::new(
+    Reply::ok(&ListResponse::<Value>::new(
         page.total,
         query.start_index,
         resources,
-    )))
+    ))
 }
 
 /// The user as returned (projected), with its `ETag`.

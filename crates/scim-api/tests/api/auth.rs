@@ -89,6 +89,40 @@ async fn tenants_are_isolated(#[values(Backend::Sqlite, Backend::Postgres)] back
     r.assert_scim_error(401, None);
     assert_eq!(r.body, wrong_org.body);
 
+    // Entra's look-up (one statement with the token check) by org B's token: on org A's URL a 401 without
+    // alice; on its own URL, by alice's userName, externalId or id: nothing (users are scoped to the token's
+    // organisation).
+    let by_name = filter_query(r#"userName eq "alice@contoso.com""#);
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{}/Users?{by_name}", app.base("acme")),
+            None,
+            Some(&token_b),
+            &[],
+        )
+        .await;
+    r.assert_scim_error(401, None);
+    assert!(!r.body.to_string().contains(&alice));
+    for filter in [
+        r#"userName eq "alice@contoso.com""#.to_string(),
+        format!(r#"id eq "{alice}""#),
+    ] {
+        let r = app
+            .send(
+                Method::GET,
+                &format!("{}/Users?{}", app.base("beta"), filter_query(&filter)),
+                None,
+                Some(&token_b),
+                &[],
+            )
+            .await;
+        assert_eq!(r.assert_ok(200)["totalResults"], 0, "{filter}");
+    }
+    // Org A's own token finds her by the same look-up.
+    let r = app.get(&format!("/Users?{by_name}")).await;
+    assert_eq!(r.assert_ok(200)["Resources"][0]["id"], alice.as_str());
+
     // Org A's user id under org B: 404 for every method.
     let b_user = format!("{}/Users/{alice}", app.base("beta"));
     for (method, body) in [
@@ -196,6 +230,11 @@ async fn an_org_with_scim_disabled_is_refused(
     settings.scim_enabled = false;
     app.store.put_org("acme", &settings).unwrap();
     app.get("/Users").await.assert_scim_error(401, None);
+    let lookup = format!(
+        "/Users?{}",
+        filter_query(r#"userName eq "alice@contoso.com""#)
+    );
+    app.get(&lookup).await.assert_scim_error(401, None);
 }
 
 #[rstest]
@@ -256,6 +295,23 @@ async fn an_expired_token_is_refused(
         )
         .await;
     r.assert_scim_error(401, None);
+    // Also on Entra's look-up (the token check inside the look-up statement).
+    app.create_user("alice@contoso.com").await;
+    let lookup = format!(
+        "/Users?{}",
+        filter_query(r#"userName eq "alice@contoso.com""#)
+    );
+    let r = app
+        .send(
+            Method::GET,
+            &format!("{}{lookup}", app.base("acme")),
+            None,
+            Some(&issued.secret),
+            &[],
+        )
+        .await;
+    r.assert_scim_error(401, None);
     // The organisation's live token still works.
     app.get("/Users").await.assert_ok(200);
+    assert_eq!(app.get(&lookup).await.assert_ok(200)["totalResults"], 1);
 }
