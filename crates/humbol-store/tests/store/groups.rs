@@ -244,50 +244,26 @@ fn members_change_in_bulk(#[values(Backend::Sqlite, Backend::Postgres)] backend:
             .len()
     };
 
+    let change =
+        |c: MemberChange| s.update_group("acme", &g.id, None, ACTOR, &[c], &mut keep.clone());
+
     // 30 ids, 10 of them members already: 20 added.
     let mut add: Vec<String> = u[..30].to_vec();
     add.push(u[3].clone());
-    s.update_group(
-        "acme",
-        &g.id,
-        None,
-        ACTOR,
-        &[MemberChange::Add(add)],
-        &mut keep.clone(),
-    )
-    .unwrap();
+    change(MemberChange::Add(add)).unwrap();
     assert_eq!(count(s), 30);
 
     // An unknown id among 25 valid ones: refused, naming it; nothing added.
     let mut add: Vec<String> = u[10..35].to_vec();
     add.push("no-such-user".into());
-    let err = s
-        .update_group(
-            "acme",
-            &g.id,
-            None,
-            ACTOR,
-            &[MemberChange::Add(add)],
-            &mut keep.clone(),
-        )
-        .unwrap_err();
-    match err {
+    match change(MemberChange::Add(add)).unwrap_err() {
         StoreError::Rejected(e) => assert!(e.detail.contains("no-such-user"), "{}", e.detail),
         other => panic!("expected a rejection, got {other:?}"),
     }
     assert_eq!(count(s), 30);
 
     // Remove 20 (5 of them not members): 15 removed.
-    let remove: Vec<String> = u[15..35].to_vec();
-    s.update_group(
-        "acme",
-        &g.id,
-        None,
-        ACTOR,
-        &[MemberChange::Remove(remove)],
-        &mut keep.clone(),
-    )
-    .unwrap();
+    change(MemberChange::Remove(u[15..35].to_vec())).unwrap();
     assert_eq!(count(s), 15);
     let left: Vec<String> = s
         .group("acme", &g.id, true)
@@ -303,16 +279,7 @@ fn members_change_in_bulk(#[values(Backend::Sqlite, Backend::Postgres)] backend:
     assert_eq!(left, want);
 
     // Replace with 20 (5 kept, 15 new): 10 removed, 15 added.
-    let replace: Vec<String> = u[10..30].to_vec();
-    s.update_group(
-        "acme",
-        &g.id,
-        None,
-        ACTOR,
-        &[MemberChange::Replace(replace)],
-        &mut keep.clone(),
-    )
-    .unwrap();
+    change(MemberChange::Replace(u[10..30].to_vec())).unwrap();
     assert_eq!(count(s), 20);
 }
 
