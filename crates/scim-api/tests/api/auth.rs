@@ -64,28 +64,12 @@ async fn tenants_are_isolated(#[values(Backend::Sqlite, Backend::Postgres)] back
     let token_b = app.other_org("beta");
 
     // Org B's token on org A's URL: 401, and the body names neither organisation.
-    let wrong_org = app
-        .send(
-            Method::GET,
-            &format!("{}/Users", app.base("acme")),
-            None,
-            Some(&token_b),
-            &[],
-        )
-        .await;
+    let wrong_org = app.get_as("acme", "/Users", &token_b).await;
     wrong_org.assert_scim_error(401, None);
     let text = wrong_org.body.to_string();
     assert!(!text.contains("acme") && !text.contains("beta"), "{text}");
     // An organisation that does not exist: the same 401.
-    let r = app
-        .send(
-            Method::GET,
-            &format!("{}/Users", app.base("nope")),
-            None,
-            Some(&app.token),
-            &[],
-        )
-        .await;
+    let r = app.get_as("nope", "/Users", &app.token).await;
     r.assert_scim_error(401, None);
     assert_eq!(r.body, wrong_org.body);
 
@@ -94,13 +78,7 @@ async fn tenants_are_isolated(#[values(Backend::Sqlite, Backend::Postgres)] back
     // organisation).
     let by_name = filter_query(r#"userName eq "alice@contoso.com""#);
     let r = app
-        .send(
-            Method::GET,
-            &format!("{}/Users?{by_name}", app.base("acme")),
-            None,
-            Some(&token_b),
-            &[],
-        )
+        .get_as("acme", &format!("/Users?{by_name}"), &token_b)
         .await;
     r.assert_scim_error(401, None);
     assert!(!r.body.to_string().contains(&alice));
@@ -108,15 +86,8 @@ async fn tenants_are_isolated(#[values(Backend::Sqlite, Backend::Postgres)] back
         r#"userName eq "alice@contoso.com""#.to_string(),
         format!(r#"id eq "{alice}""#),
     ] {
-        let r = app
-            .send(
-                Method::GET,
-                &format!("{}/Users?{}", app.base("beta"), filter_query(&filter)),
-                None,
-                Some(&token_b),
-                &[],
-            )
-            .await;
+        let path = format!("/Users?{}", filter_query(&filter));
+        let r = app.get_as("beta", &path, &token_b).await;
         assert_eq!(r.assert_ok(200)["totalResults"], 0, "{filter}");
     }
     // Org A's own token finds her by the same look-up.
@@ -142,15 +113,7 @@ async fn tenants_are_isolated(#[values(Backend::Sqlite, Backend::Postgres)] back
         r.assert_scim_error(404, None);
     }
     // Org B sees none of org A's users, and may reuse the same userName.
-    let r = app
-        .send(
-            Method::GET,
-            &format!("{}/Users", app.base("beta")),
-            None,
-            Some(&token_b),
-            &[],
-        )
-        .await;
+    let r = app.get_as("beta", "/Users", &token_b).await;
     assert_eq!(r.assert_ok(200)["totalResults"], 0);
     let r = app
         .send(
@@ -285,15 +248,7 @@ async fn an_expired_token_is_refused(
             "test",
         )
         .unwrap();
-    let r = app
-        .send(
-            Method::GET,
-            &format!("{}/Users", app.base("acme")),
-            None,
-            Some(&issued.secret),
-            &[],
-        )
-        .await;
+    let r = app.get_as("acme", "/Users", &issued.secret).await;
     r.assert_scim_error(401, None);
     // Also on Entra's look-up (the token check inside the look-up statement).
     app.create_user("alice@contoso.com").await;
@@ -301,15 +256,7 @@ async fn an_expired_token_is_refused(
         "/Users?{}",
         filter_query(r#"userName eq "alice@contoso.com""#)
     );
-    let r = app
-        .send(
-            Method::GET,
-            &format!("{}{lookup}", app.base("acme")),
-            None,
-            Some(&issued.secret),
-            &[],
-        )
-        .await;
+    let r = app.get_as("acme", &lookup, &issued.secret).await;
     r.assert_scim_error(401, None);
     // The organisation's live token still works.
     app.get("/Users").await.assert_ok(200);

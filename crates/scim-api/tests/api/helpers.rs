@@ -161,6 +161,12 @@ impl TestApp {
         self.req(Method::GET, path, None).await
     }
 
+    /// `GET {base of org}{path}` with `token` (another organisation's, an expired one, ...).
+    pub async fn get_as(&self, org: &str, path: &str, token: &str) -> Resp {
+        let url = format!("{}{path}", self.base(org));
+        self.send(Method::GET, &url, None, Some(token), &[]).await
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> Resp {
         self.req(Method::POST, path, Some(body)).await
     }
