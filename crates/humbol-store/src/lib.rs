@@ -580,24 +580,17 @@ impl std::fmt::Debug for Reader {
 }
 
 impl Reader {
-    /// Runs `f` (several reads, e.g. the token check and then the look-up) on one snapshot: on SQLite one read
-    /// transaction, so one round of WAL locking instead of one per statement; on PostgreSQL the statements run as
-    /// they are (no BEGIN/COMMIT round trips).
+    /// Runs `f` (several reads, e.g. the token check and then the operation's reads) on one snapshot: on SQLite
+    /// one read transaction, so one round of WAL locking instead of one per statement; on PostgreSQL the
+    /// statements run as they are (no BEGIN/COMMIT round trips).
     pub fn snapshot<T, E: From<StoreError>>(
         &mut self,
         f: impl FnOnce(&mut Reader) -> Result<T, E>,
     ) -> Result<T, E> {
+        // `pool::read_txn`, around a closure that takes the whole reader.
         let began = pool::begin_read(&mut self.conn)?;
         let out = f(self);
-        if began {
-            if let Err(e) = pool::end_read(&mut self.conn) {
-                if out.is_ok() {
-                    return Err(e.into());
-                }
-                log::warn!("ending a read transaction failed: {e}");
-            }
-        }
-        out
+        pool::end_read(&mut self.conn, began, out)
     }
 
     /// See [`Store::authenticate`].

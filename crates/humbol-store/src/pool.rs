@@ -340,8 +340,7 @@ pub fn write_txn<T>(
     }
 }
 
-/// Starts a deferred read transaction on SQLite (see [`crate::Reader::snapshot`]); `false` (nothing started) on
-/// PostgreSQL.
+/// Starts a deferred read transaction on SQLite (see [`read_txn`]); `false` (nothing started) on PostgreSQL.
 pub fn begin_read(conn: &mut DbConn) -> Result<bool, StoreError> {
     match conn {
         DbConn::Sqlite(c) => {
@@ -352,25 +351,39 @@ pub fn begin_read(conn: &mut DbConn) -> Result<bool, StoreError> {
     }
 }
 
-/// Ends what [`begin_read`] started (a commit: it only read).
-pub fn end_read(conn: &mut DbConn) -> Result<(), StoreError> {
-    if let DbConn::Sqlite(c) = conn {
-        AnsiTransactionManager::commit_transaction(c)?;
+/// Ends what [`begin_read`] started (`began`) with a commit (it only read), and returns `out`: a failure to end
+/// it is the result when `out` is a success, and is logged otherwise.
+pub fn end_read<T, E: From<StoreError>>(
+    conn: &mut DbConn,
+    began: bool,
+    out: Result<T, E>,
+) -> Result<T, E> {
+    let DbConn::Sqlite(c) = conn else {
+        return out;
+    };
+    if !began {
+        return out;
     }
-    Ok(())
+    match AnsiTransactionManager::commit_transaction(c) {
+        Ok(()) => out,
+        Err(e) if out.is_ok() => Err(StoreError::from(e).into()),
+        Err(e) => {
+            log::warn!("ending a read transaction failed: {e}");
+            out
+        }
+    }
 }
 
 /// Runs the reads of `f` on one snapshot where that is free: SQLite, a deferred transaction (local, cheap).
 /// PostgreSQL runs them as they are: under READ COMMITTED a transaction would not give one snapshot anyway, and
 /// BEGIN/COMMIT would add two round trips to every look-up.
-pub fn read_txn<T>(
+pub fn read_txn<T, E: From<StoreError>>(
     conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    match conn {
-        DbConn::Sqlite(_) => conn.transaction(|c| f(c)),
-        DbConn::Postgres(_) => f(conn),
-    }
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
+    let began = begin_read(conn)?;
+    let out = f(conn);
+    end_read(conn, began, out)
 }
 
 /// Runs `$body` with `$c` bound to the inner connection of either backend: for the few statements that the

@@ -102,6 +102,20 @@ pub fn revoke_token(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool,
     })
 }
 
+/// A live token's condition: this SHA-256 `hash`, not revoked, not expired at `now` (µs). The token check alone
+/// ([`authenticate`]) and the one inside Entra's look-up (`users::authenticate_and_list_users`) share it.
+#[diesel::dsl::auto_type]
+pub(crate) fn live_token<'a>(hash: &'a [u8], now: i64) -> _ {
+    scim_tokens::hash
+        .eq(hash)
+        .and(scim_tokens::revoked_at.is_null())
+        .and(
+            scim_tokens::expires_at
+                .is_null()
+                .or(scim_tokens::expires_at.gt(now)),
+        )
+}
+
 /// See [`crate::Store::authenticate`]: one statement, so no transaction (one statement reads one snapshot),
 /// run on the backend's own connection, where diesel caches it by type (see `users::one_user!`).
 pub fn authenticate(
@@ -112,13 +126,7 @@ pub fn authenticate(
     let now = micros(now);
     let found = on_inner!(conn, |c| scim_tokens::table
         .inner_join(orgs::table)
-        .filter(scim_tokens::hash.eq(&token_hash[..]))
-        .filter(scim_tokens::revoked_at.is_null())
-        .filter(
-            scim_tokens::expires_at
-                .is_null()
-                .or(scim_tokens::expires_at.gt(now)),
-        )
+        .filter(live_token(&token_hash[..], now))
         .select((scim_tokens::id, OrgRow::as_select()))
         .get_result::<(String, OrgRow)>(c)
         .optional())?;

@@ -255,13 +255,7 @@ macro_rules! token_and_user {
             .left_join(users::table.on(users::org.eq(orgs::slug).and($cond)))
             .left_join(user_emails::table.on(user_emails::user_id.eq(users::id)))
             .left_join(user_addresses::table.on(user_addresses::user_id.eq(users::id)))
-            .filter(scim_tokens::hash.eq($hash))
-            .filter(scim_tokens::revoked_at.is_null())
-            .filter(
-                scim_tokens::expires_at
-                    .is_null()
-                    .or(scim_tokens::expires_at.gt($now)),
-            )
+            .filter(crate::tokens::live_token($hash, $now))
             .select((
                 scim_tokens::id,
                 OrgRow::as_select(),
