@@ -49,22 +49,10 @@ pub async fn run(args: CycleArgs) -> Result<(), Error> {
         "loadgen: 1st cycle, {n} users, {} clients",
         args.target.concurrency
     );
-    let started = Instant::now();
-    let done = run_jobs(
-        n,
-        args.target.concurrency,
-        limit.map(|l| started + l),
-        first_cycle_job(&scim, &recorder, &args.prefix, &ids),
-    )
-    .await;
-    let elapsed = started.elapsed();
+    let job = first_cycle_job(&scim, &recorder, &args.prefix, &ids);
     // Printed at once, so that a 2nd cycle cut short by an outer time-out does not lose them.
-    args.target.print(&recorder.rows(
-        &args.target.label,
-        elapsed,
-        Some(&cycle_label("1st cycle", done, n, elapsed)),
-        args.target.peak_rss(),
-    ));
+    args.target
+        .print(&timed_cycle(&args.target, "1st cycle", n, limit, &recorder, job).await);
 
     if !args.first_only {
         // 2nd cycle: every created user is matched, read and updated.
@@ -78,23 +66,35 @@ pub async fn run(args: CycleArgs) -> Result<(), Error> {
         let m = created.len();
         let recorder = Recorder::new()?;
         eprintln!("loadgen: 2nd cycle, {m} users");
-        let started = Instant::now();
-        let done = run_jobs(
-            m,
-            args.target.concurrency,
-            limit.map(|l| started + l),
-            second_cycle_job(&scim, &recorder, &args.prefix, Arc::new(created)),
-        )
-        .await;
-        let elapsed = started.elapsed();
-        args.target.print_rows(&recorder.rows(
-            &args.target.label,
-            elapsed,
-            Some(&cycle_label("2nd cycle", done, m, elapsed)),
-            args.target.peak_rss(),
-        ));
+        let job = second_cycle_job(&scim, &recorder, &args.prefix, Arc::new(created));
+        args.target
+            .print_rows(&timed_cycle(&args.target, "2nd cycle", m, limit, &recorder, job).await);
     }
     Ok(())
+}
+
+/// Runs one cycle's `n` jobs (none started after `limit`) and returns `recorder`'s rows with the cycle's total.
+async fn timed_cycle<F, Fut>(
+    target: &Target,
+    cycle: &str,
+    n: usize,
+    limit: Option<Duration>,
+    recorder: &Recorder,
+    job: F,
+) -> Vec<crate::report::Row>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let started = Instant::now();
+    let done = run_jobs(n, target.concurrency, limit.map(|l| started + l), job).await;
+    let elapsed = started.elapsed();
+    recorder.rows(
+        &target.label,
+        elapsed,
+        Some(&cycle_label(cycle, done, n, elapsed)),
+        target.peak_rss(),
+    )
 }
 
 /// The total row's operation: e.g. "1st cycle, all: 10000 users in 3.2 s", noting a time limit that cut it.

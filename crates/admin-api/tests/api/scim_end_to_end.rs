@@ -28,15 +28,19 @@ fn spawn_scim_api(app: &TestApp) -> String {
     base
 }
 
-/// `GET /Users` of `org` with `token`: the HTTP status.
-async fn list_users(app: &TestApp, scim: &str, org: &str, token: &str) -> StatusCode {
+/// `GET /Users` of `org` with `token`.
+async fn get_users(app: &TestApp, scim: &str, org: &str, token: &str) -> reqwest::Response {
     app.client
         .get(format!("{scim}/scim/v2/orgs/{org}/Users"))
         .bearer_auth(token)
         .send()
         .await
         .unwrap()
-        .status()
+}
+
+/// `GET /Users` of `org` with `token`: the HTTP status.
+async fn list_users(app: &TestApp, scim: &str, org: &str, token: &str) -> StatusCode {
+    get_users(app, scim, org, token).await.status()
 }
 
 #[rstest]
@@ -88,19 +92,8 @@ async fn tokens_work_on_the_scim_api_until_revoked(
 
     // Support disables SCIM for the organisation: every token stops working at once.
     assert_eq!(app.put_org("acme", false).await.status(), StatusCode::OK);
-    assert_eq!(
-        list_users(&app, &scim, "acme", second_token).await,
-        StatusCode::UNAUTHORIZED
-    );
-    let body: Value = app
-        .client
-        .get(format!("{scim}/scim/v2/orgs/acme/Users"))
-        .bearer_auth(second_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let res = get_users(&app, &scim, "acme", second_token).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "401");
 }
