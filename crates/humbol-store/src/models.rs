@@ -151,133 +151,168 @@ impl TokenRow {
 
 // ---- users ----
 
+/// A user's attributes as stored and read back: what every read selects. Not its organisation (reads are
+/// scoped by it) nor the `*_norm` columns (only filters, sorting and unique indexes use them): a look-up
+/// decodes 17 columns, not 27.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users, treat_none_as_null = true)]
 pub struct UserRow {
     pub id: String,
-    pub org: String,
     pub user_name: String,
-    pub user_name_norm: String,
     pub external_id: Option<String>,
     pub display_name: Option<String>,
-    pub display_name_norm: Option<String>,
     pub active: bool,
     pub title: Option<String>,
-    pub title_norm: Option<String>,
     pub preferred_language: Option<String>,
-    pub preferred_language_norm: Option<String>,
     pub name_formatted: Option<String>,
-    pub name_formatted_norm: Option<String>,
     pub given_name: Option<String>,
-    pub given_name_norm: Option<String>,
     pub family_name: Option<String>,
-    pub family_name_norm: Option<String>,
     pub role: Option<String>,
     pub role_primary: Option<bool>,
     pub department: Option<String>,
-    pub department_norm: Option<String>,
     pub manager_id: Option<String>,
     pub created: i64,
     pub last_modified: i64,
     pub version: i64,
 }
 
+/// The `users` row a write stores: [`UserRow`], the organisation and the normalised columns.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+pub struct UserWriteRow {
+    #[diesel(embed)]
+    pub attrs: UserRow,
+    pub org: String,
+    pub user_name_norm: String,
+    pub display_name_norm: Option<String>,
+    pub title_norm: Option<String>,
+    pub preferred_language_norm: Option<String>,
+    pub name_formatted_norm: Option<String>,
+    pub given_name_norm: Option<String>,
+    pub family_name_norm: Option<String>,
+    pub department_norm: Option<String>,
+}
+
+/// An email as read back (see [`UserRow`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = user_emails)]
 pub struct EmailRow {
     pub user_id: String,
     pub position: i32,
     pub value: String,
-    pub value_norm: String,
     pub kind: Option<String>,
-    pub kind_norm: Option<String>,
     pub is_primary: bool,
 }
 
+/// The `user_emails` row a write stores.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = user_emails)]
+pub struct EmailWriteRow {
+    #[diesel(embed)]
+    pub attrs: EmailRow,
+    pub value_norm: String,
+    pub kind_norm: Option<String>,
+}
+
+/// An address as read back (see [`UserRow`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = user_addresses)]
 pub struct AddressRow {
     pub user_id: String,
     pub position: i32,
     pub kind: Option<String>,
-    pub kind_norm: Option<String>,
     pub locality: Option<String>,
-    pub locality_norm: Option<String>,
     pub region: Option<String>,
-    pub region_norm: Option<String>,
     pub country: Option<String>,
-    pub country_norm: Option<String>,
     pub is_primary: bool,
 }
 
-/// The rows of one user.
+/// The `user_addresses` row a write stores.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = user_addresses)]
+pub struct AddressWriteRow {
+    #[diesel(embed)]
+    pub attrs: AddressRow,
+    pub kind_norm: Option<String>,
+    pub locality_norm: Option<String>,
+    pub region_norm: Option<String>,
+    pub country_norm: Option<String>,
+}
+
+/// The rows a write stores for one user.
 pub struct UserRows {
-    pub user: UserRow,
-    pub emails: Vec<EmailRow>,
-    pub addresses: Vec<AddressRow>,
+    pub user: UserWriteRow,
+    pub emails: Vec<EmailWriteRow>,
+    pub addresses: Vec<AddressWriteRow>,
 }
 
 impl UserRows {
     /// The rows that store `u` as user `id` of `org` with metadata `meta`.
     pub fn new(id: &str, org: &str, u: &User, meta: &Meta) -> UserRows {
-        let user = UserRow {
-            id: id.to_string(),
+        let user = UserWriteRow {
+            attrs: UserRow {
+                id: id.to_string(),
+                user_name: u.user_name.clone(),
+                external_id: u.external_id.clone(),
+                display_name: u.display_name.clone(),
+                active: u.active,
+                title: u.title.clone(),
+                preferred_language: u.preferred_language.clone(),
+                name_formatted: u.name.formatted.clone(),
+                given_name: u.name.given_name.clone(),
+                family_name: u.name.family_name.clone(),
+                role: u.role.clone(),
+                role_primary: u.role_primary,
+                department: u.department.clone(),
+                manager_id: u.manager.clone(),
+                created: micros(meta.created),
+                last_modified: micros(meta.last_modified),
+                version: meta.version,
+            },
             org: org.to_string(),
-            user_name: u.user_name.clone(),
             user_name_norm: norm(&u.user_name),
-            external_id: u.external_id.clone(),
-            display_name: u.display_name.clone(),
             display_name_norm: norm_opt(&u.display_name),
-            active: u.active,
-            title: u.title.clone(),
             title_norm: norm_opt(&u.title),
-            preferred_language: u.preferred_language.clone(),
             preferred_language_norm: norm_opt(&u.preferred_language),
-            name_formatted: u.name.formatted.clone(),
             name_formatted_norm: norm_opt(&u.name.formatted),
-            given_name: u.name.given_name.clone(),
             given_name_norm: norm_opt(&u.name.given_name),
-            family_name: u.name.family_name.clone(),
             family_name_norm: norm_opt(&u.name.family_name),
-            role: u.role.clone(),
-            role_primary: u.role_primary,
-            department: u.department.clone(),
             department_norm: norm_opt(&u.department),
-            manager_id: u.manager.clone(),
-            created: micros(meta.created),
-            last_modified: micros(meta.last_modified),
-            version: meta.version,
         };
         let emails = u
             .emails
             .iter()
             .enumerate()
-            .map(|(i, e)| EmailRow {
-                user_id: id.to_string(),
-                position: i as i32,
-                value: e.value.clone(),
+            .map(|(i, e)| EmailWriteRow {
+                attrs: EmailRow {
+                    user_id: id.to_string(),
+                    position: i as i32,
+                    value: e.value.clone(),
+                    kind: e.kind.clone(),
+                    is_primary: e.primary,
+                },
                 value_norm: norm(&e.value),
-                kind: e.kind.clone(),
                 kind_norm: norm_opt(&e.kind),
-                is_primary: e.primary,
             })
             .collect();
         let addresses = u
             .addresses
             .iter()
             .enumerate()
-            .map(|(i, a)| AddressRow {
-                user_id: id.to_string(),
-                position: i as i32,
-                kind: a.kind.clone(),
+            .map(|(i, a)| AddressWriteRow {
+                attrs: AddressRow {
+                    user_id: id.to_string(),
+                    position: i as i32,
+                    kind: a.kind.clone(),
+                    locality: a.locality.clone(),
+                    region: a.region.clone(),
+                    country: a.country.clone(),
+                    is_primary: a.primary,
+                },
                 kind_norm: norm_opt(&a.kind),
-                locality: a.locality.clone(),
                 locality_norm: norm_opt(&a.locality),
-                region: a.region.clone(),
                 region_norm: norm_opt(&a.region),
-                country: a.country.clone(),
                 country_norm: norm_opt(&a.country),
-                is_primary: a.primary,
             })
             .collect();
         UserRows {
@@ -287,9 +322,28 @@ impl UserRows {
         }
     }
 
+    /// The stored user these rows hold.
+    pub fn into_stored(self) -> Stored<User> {
+        LoadedUser {
+            user: self.user.attrs,
+            emails: self.emails.into_iter().map(|e| e.attrs).collect(),
+            addresses: self.addresses.into_iter().map(|a| a.attrs).collect(),
+        }
+        .into_stored()
+    }
+}
+
+/// The rows of one user as read back.
+pub struct LoadedUser {
+    pub user: UserRow,
+    pub emails: Vec<EmailRow>,
+    pub addresses: Vec<AddressRow>,
+}
+
+impl LoadedUser {
     /// The stored user these rows hold (child rows sorted by position).
     pub fn into_stored(self) -> Stored<User> {
-        let UserRows {
+        let LoadedUser {
             user: r,
             mut emails,
             mut addresses,

@@ -14,7 +14,8 @@ use scim_core::ScimError;
 use crate::events::{change, log};
 use crate::filter_sql::{in_subquery, user_filter, user_sort, SortKey};
 use crate::models::{
-    micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, OrgRow, UserRow, UserRows,
+    micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, LoadedUser, OrgRow,
+    UserRow, UserRows,
 };
 use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
@@ -96,9 +97,8 @@ macro_rules! one_user {
             $(.filter($cond))+
             .select((
                 UserRow::as_select(),
-                // Row structs list their table's columns in order (see models.rs).
-                user_emails::all_columns.nullable(),
-                user_addresses::all_columns.nullable(),
+                Option::<EmailRow>::as_select(),
+                Option::<AddressRow>::as_select(),
             ))
             .load(c))?;
         assemble(rows)
@@ -107,12 +107,12 @@ macro_rules! one_user {
 
 /// Folds joined rows back into users (in first-seen order), each child row once.
 fn assemble(rows: Vec<Joined>) -> Vec<Stored<User>> {
-    let mut out: Vec<UserRows> = Vec::new();
+    let mut out: Vec<LoadedUser> = Vec::new();
     for (user, email, address) in rows {
         let i = match out.iter().position(|r| r.user.id == user.id) {
             Some(i) => i,
             None => {
-                out.push(UserRows {
+                out.push(LoadedUser {
                     user,
                     emails: Vec::new(),
                     addresses: Vec::new(),
@@ -128,7 +128,7 @@ fn assemble(rows: Vec<Joined>) -> Vec<Stored<User>> {
             r.addresses.push(a);
         }
     }
-    out.into_iter().map(UserRows::into_stored).collect()
+    out.into_iter().map(LoadedUser::into_stored).collect()
 }
 
 /// User `id` of `org` with its emails and addresses.
@@ -176,12 +176,12 @@ fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<Use
     }
     Ok(rows
         .into_iter()
-        .map(|user| UserRows {
+        .map(|user| LoadedUser {
             emails: emails.remove(&user.id).unwrap_or_default(),
             addresses: addresses.remove(&user.id).unwrap_or_default(),
             user,
         })
-        .map(UserRows::into_stored)
+        .map(LoadedUser::into_stored)
         .collect())
 }
 
@@ -259,9 +259,9 @@ macro_rules! token_and_user {
             .select((
                 scim_tokens::id,
                 OrgRow::as_select(),
-                users::all_columns.nullable(),
-                user_emails::all_columns.nullable(),
-                user_addresses::all_columns.nullable(),
+                Option::<UserRow>::as_select(),
+                Option::<EmailRow>::as_select(),
+                Option::<AddressRow>::as_select(),
             ))
             .load(c))?;
         rows

@@ -181,6 +181,11 @@ impl Caller {
         if let Some(mut reader) = local {
             let outcome = work(&self, &mut reader);
             drop(reader);
+            // Let the worker's other ready requests run before this reply is sent: under load the replies then
+            // leave in a burst, and a client asleep in `epoll_wait` is woken once per burst instead of once per
+            // reply (on this VM a cross-CPU wake-up cost the server about as much as the look-up's SQLite
+            // statement; see docs/benchmarks.md). With nothing else ready it resumes at once.
+            actix_web::rt::task::yield_now().await;
             return match outcome {
                 Ok(value) => Ok(value),
                 Err(Failure { error, event: None }) => Err(error),

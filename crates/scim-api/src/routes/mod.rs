@@ -138,11 +138,16 @@ impl Reply {
     /// `status` with `body` (a `Value`, or a type written directly such as a list of
     /// [`scim_core::resource::UserJson`]).
     pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
+        // Room for a typical resource up front (serde_json starts at 128 bytes and grows by doubling).
+        let mut bytes = Vec::with_capacity(2048);
+        // Our bodies have string keys only, so serialising cannot fail; an empty body would be the
+        // (unreachable) fallback.
+        if serde_json::to_writer(&mut bytes, body).is_err() {
+            bytes.clear();
+        }
         Reply {
             status,
-            // Our bodies have string keys only, so serialising cannot fail; an empty body would be the
-            // (unreachable) fallback.
-            body: Some(serde_json::to_vec(body).unwrap_or_default()),
+            body: Some(bytes),
             etag: None,
             location: None,
         }
