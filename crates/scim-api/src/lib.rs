@@ -52,8 +52,8 @@ pub fn build_server(
     let state = web::Data::new(AppState::new(config, store));
     spawn_token_use_flusher(state.clone().into_inner());
     let max_body = state.config.max_body_bytes;
-    let workers = state.config.workers;
-    let mut server = HttpServer::new(move || {
+    let workers = state.config.workers.unwrap_or_else(config::default_workers);
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(content::payload_config(max_body))
@@ -66,10 +66,7 @@ pub fn build_server(
             .wrap(NormalizePath::trim())
             .wrap(from_fn(logging::access_log))
     });
-    if let Some(n) = workers {
-        server = server.workers(n);
-    }
-    Ok(server.listen(listener)?.run())
+    Ok(server.workers(workers).listen(listener)?.run())
 }
 
 /// Writes the tokens' last-use times to the database every `token_use_flush`.
