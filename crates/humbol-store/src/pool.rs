@@ -301,18 +301,26 @@ pub fn migrate(conn: &mut DbConn) -> Result<(), StoreError> {
     })
 }
 
-/// Reverts every migration (tests only: see `testing`).
+/// Reverts migrations (tests only: see `testing`): every applied one, or only the last; returns how many.
 #[cfg(feature = "testing")]
-pub fn revert_all(conn: &mut DbConn) -> Result<usize, StoreError> {
-    let fail =
-        |e: Box<dyn std::error::Error + Send + Sync>| StoreError::Database(format!("revert: {e}"));
-    match conn {
-        DbConn::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Postgres(c) => c
-            .revert_all_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
+pub fn revert(conn: &mut DbConn, all: bool) -> Result<usize, StoreError> {
+    type Failure = Box<dyn std::error::Error + Send + Sync>;
+    fn run<DB: diesel::backend::Backend>(
+        c: &mut impl MigrationHarness<DB>,
+        migrations: EmbeddedMigrations,
+        all: bool,
+    ) -> Result<usize, Failure> {
+        if all {
+            c.revert_all_migrations(migrations).map(|v| v.len())
+        } else {
+            c.revert_last_migration(migrations).map(|_| 1)
+        }
     }
-    .map_err(fail)
+    match conn {
+        DbConn::Sqlite(c) => run(c, SQLITE_MIGRATIONS, all),
+        DbConn::Postgres(c) => run(c, POSTGRES_MIGRATIONS, all),
+    }
+    .map_err(|e| StoreError::Database(format!("revert: {e}")))
 }
 
 /// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back otherwise. On SQLite it is

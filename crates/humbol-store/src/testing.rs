@@ -115,7 +115,12 @@ fn connect(url: &str) -> Result<crate::pool::DbConn, StoreError> {
 
 /// Reverts every applied migration of the database at `url`; returns how many were reverted.
 pub fn revert_all_migrations(url: &str) -> Result<usize, StoreError> {
-    crate::pool::revert_all(&mut connect(url)?)
+    crate::pool::revert(&mut connect(url)?, true)
+}
+
+/// Reverts the last applied migration of the database at `url`.
+pub fn revert_last_migration(url: &str) -> Result<(), StoreError> {
+    crate::pool::revert(&mut connect(url)?, false).map(|_| ())
 }
 
 /// Runs the pending migrations of the database at `url` (as `Store::open` does).
