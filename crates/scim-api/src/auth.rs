@@ -47,7 +47,7 @@ impl Tenant<'_> {
 
     /// The absolute URL of a resource: `{base}/{endpoint}/{id}`, e.g. `.../Users/2819c223`.
     pub fn location(&self, endpoint: &str, id: &str) -> String {
-        format!("{}/{endpoint}/{id}", self.base_url())
+        [self.base_url().as_str(), "/", endpoint, "/", id].concat()
     }
 }
 
@@ -94,7 +94,7 @@ impl Caller {
             state,
             org,
             token_hash,
-            request_line: format!("{} {}", req.method(), path),
+            request_line: [req.method().as_str(), " ", path].concat(),
             resource_type,
             resource_id: req.match_info().get("id").map(str::to_string),
         })
@@ -225,7 +225,7 @@ impl Caller {
             )
             .into());
         }
-        let actor = format!("token:{}", auth.token_id);
+        let actor = ["token:", auth.token_id.as_str()].concat();
         let tenant = Tenant {
             store: &state.store,
             config: &state.config,

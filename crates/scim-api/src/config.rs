@@ -124,7 +124,7 @@ impl Config {
 
     /// The SCIM base URL of an organisation: `{public url}/scim/v2/orgs/{org}`.
     pub fn org_base_url(&self, org: &str) -> String {
-        format!("{}/scim/v2/orgs/{org}", self.public_url)
+        [self.public_url.as_str(), "/scim/v2/orgs/", org].concat()
     }
 }
 

@@ -323,7 +323,7 @@ fn users_page(t: &Tenant<'_>, query: &ListQuery, page: &Page<User>) -> Reply {
     let locations: Vec<String> = page
         .items
         .iter()
-        .map(|u| format!("{base}/{ENDPOINT}/{}", u.id))
+        .map(|u| [base.as_str(), "/", ENDPOINT, "/", u.id.as_str()].concat())
         .collect();
     let users = page.items.iter().zip(&locations);
     if query.projection.is_default() {
