@@ -319,11 +319,10 @@ async fn search_users(
 
 /// A ListResponse of users, projected as `query` asks.
 fn users_page(t: &Tenant<'_>, query: &ListQuery, page: &Page<User>) -> Reply {
-    let base = t.base_url();
     let locations: Vec<String> = page
         .items
         .iter()
-        .map(|u| [base.as_str(), "/", ENDPOINT, "/", u.id.as_str()].concat())
+        .map(|u| t.location(ENDPOINT, &u.id))
         .collect();
     let users = page.items.iter().zip(&locations);
     if query.projection.is_default() {
