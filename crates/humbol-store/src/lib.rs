@@ -130,6 +130,10 @@ pub struct TokenAuth {
     pub org: Org,
 }
 
+/// What a read made with a token found: the live token (with its organisation) and what was read; `None`: no
+/// live token with that hash.
+pub type Authenticated<T> = Option<(TokenAuth, T)>;
+
 /// A list query (`GET /Users?filter=..&sortBy=..&startIndex=..&count=..`). The filter and sort attribute are
 /// compiled to SQL; an attribute Humbol does not store is [`StoreError::InvalidFilter`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -339,6 +343,20 @@ impl Store {
         Ok(Reader {
             conn: self.inner.read()?,
         })
+    }
+
+    /// A read connection for batches of look-ups by key ([`Reader::authenticate_and_find_users`]), waiting for
+    /// one like [`Store::reader`]. PostgreSQL: from a pool of its own, whose connections plan each statement
+    /// once (a batch's `= ANY($1)` would otherwise be planned again for every array); SQLite: the read pool.
+    pub fn lookup_reader(&self) -> Result<Reader, StoreError> {
+        Ok(Reader {
+            conn: self.inner.lookup()?,
+        })
+    }
+
+    /// How many [`Store::lookup_reader`] connections there are: how many batches can run at once.
+    pub fn lookup_readers(&self) -> usize {
+        self.inner.lookup_size()
     }
 
     /// A read connection that may be used on an async worker thread, if there is one right now: SQLite only (a
@@ -622,7 +640,21 @@ impl Reader {
         token_hash: &[u8; 32],
         now: DateTime<Utc>,
         q: &Query,
-    ) -> Result<Option<(TokenAuth, Page<User>)>, StoreError> {
+    ) -> Result<Authenticated<Page<User>>, StoreError> {
         users::authenticate_and_list_users(&mut self.conn, token_hash, now, q)
+    }
+
+    /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
+    /// look-ups coalesced into one batch: the look-ups by key take ONE statement per kind of key (`userName`,
+    /// `externalId`, `id`; on PostgreSQL `= ANY($1)`, so one round trip for the batch), each with the token
+    /// check; any other query is answered as [`Reader::list_users`] would. The pages are in the order of
+    /// `queries`. `None`: no live token with this hash. The same caveat: the caller checks the organisation.
+    pub fn authenticate_and_find_users(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        queries: &[Query],
+    ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
+        users::authenticate_and_find_users(&mut self.conn, token_hash, now, queries)
     }
 }

@@ -103,6 +103,8 @@ const SQLITE_CACHE_KIB: u32 = 8192;
 pub struct Manager {
     target: Target,
     busy_timeout: Duration,
+    /// PostgreSQL: `plan_cache_mode = force_generic_plan` on every connection (see [`LOOKUP_POOL_SIZE`]).
+    generic_plans: bool,
 }
 
 impl Manager {
@@ -111,7 +113,26 @@ impl Manager {
         Manager {
             target,
             busy_timeout,
+            generic_plans: false,
         }
+    }
+
+    /// This manager, its PostgreSQL connections planning each prepared statement once, whatever its parameters.
+    fn with_generic_plans(self) -> Manager {
+        Manager {
+            generic_plans: true,
+            ..self
+        }
+    }
+
+    fn postgres(&self, url: &str) -> Result<DbConn, diesel::r2d2::Error> {
+        let mut conn =
+            diesel::PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        if self.generic_plans {
+            conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+                .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(DbConn::Postgres(conn))
     }
 
     fn sqlite(&self, path: &str) -> Result<DbConn, diesel::r2d2::Error> {
@@ -137,9 +158,7 @@ impl ManageConnection for Manager {
         match &self.target {
             Target::SqliteFile(path) => self.sqlite(path),
             Target::SqliteMemory => self.sqlite(":memory:"),
-            Target::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(DbConn::Postgres)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Target::Postgres(url) => self.postgres(url),
         }
     }
 
@@ -155,12 +174,21 @@ impl ManageConnection for Manager {
 /// A pooled connection.
 pub type Conn = PooledConnection<Manager>;
 
+/// PostgreSQL: connections in the pool for batches of look-ups ([`crate::Store::lookup_reader`]). One: on a
+/// machine where the database shares the cores, one batch at a time makes the largest batches and the fewest
+/// statements (docs/benchmarks.md: 16 clients, 1 batch at a time 24.4k look-ups/s, 2 17.4k, 4 20.9k). Its
+/// connections plan statements generically: PostgreSQL would otherwise plan a batch's `= ANY($1)` again at
+/// every execution (a custom plan for each array; about 0.45 ms here, ten times the statement's execution).
+pub const LOOKUP_POOL_SIZE: u32 = 1;
+
 /// The pools of one [`crate::Store`].
 pub struct Pools {
     pub backend: Backend,
     read: Pool<Manager>,
     /// SQLite: a pool of exactly one connection; PostgreSQL: the same pool as `read`.
     write: Pool<Manager>,
+    /// PostgreSQL: [`LOOKUP_POOL_SIZE`] connections with generic plans; SQLite: the same pool as `read`.
+    lookup: Pool<Manager>,
 }
 
 impl Pools {
@@ -196,6 +224,7 @@ impl Pools {
             return Ok(Pools {
                 backend,
                 read: pool.clone(),
+                lookup: pool.clone(),
                 write: pool,
             });
         }
@@ -212,20 +241,28 @@ impl Pools {
             warn_without_autovacuum(pg);
         }
         drop(first);
-        let (read, write) = match backend {
+        let (read, write, lookup) = match backend {
             Backend::Postgres => {
-                let pool = builder().max_size(size).build_unchecked(manager);
-                (pool.clone(), pool)
+                let pool = builder().max_size(size).build_unchecked(manager.clone());
+                let lookup = builder()
+                    .max_size(LOOKUP_POOL_SIZE)
+                    .build_unchecked(manager.with_generic_plans());
+                (pool.clone(), pool, lookup)
             }
-            Backend::Sqlite => (
-                builder().max_size(size).build_unchecked(manager.clone()),
-                builder().max_size(1).build_unchecked(manager),
-            ),
+            Backend::Sqlite => {
+                let read = builder().max_size(size).build_unchecked(manager.clone());
+                (
+                    read.clone(),
+                    builder().max_size(1).build_unchecked(manager),
+                    read,
+                )
+            }
         };
         Ok(Pools {
             backend,
             read,
             write,
+            lookup,
         })
     }
 
@@ -234,6 +271,18 @@ impl Pools {
         self.read
             .get()
             .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// A connection for batches of look-ups by key.
+    pub fn lookup(&self) -> Result<Conn, StoreError> {
+        self.lookup
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// How many batches of look-ups can run at once: the lookup pool's size.
+    pub fn lookup_size(&self) -> usize {
+        self.lookup.max_size() as usize
     }
 
     /// A connection for reads if one is idle right now (never waits).
@@ -460,5 +509,31 @@ mod tests {
             .get_result::<CacheSize>(&mut conn)
             .unwrap();
         assert_eq!(size.cache_size, -i64::from(SQLITE_CACHE_KIB));
+    }
+
+    /// The look-up pool's PostgreSQL connections plan generically; the others keep PostgreSQL's default (a
+    /// filter's `LIKE 'prefix%'` needs its value at planning to use an index).
+    #[cfg(feature = "testing")]
+    #[test]
+    fn only_lookup_connections_plan_generically() {
+        #[derive(QueryableByName)]
+        struct PlanCacheMode {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            plan_cache_mode: String,
+        }
+        let target = Target::Postgres(crate::testing::postgres_admin_url());
+        let manager = Manager::new(target, Duration::from_secs(1));
+        for (manager, expected) in [
+            (manager.clone(), "auto"),
+            (manager.with_generic_plans(), "force_generic_plan"),
+        ] {
+            let DbConn::Postgres(mut conn) = manager.connect().unwrap() else {
+                panic!("a PostgreSQL target gives a PostgreSQL connection");
+            };
+            let mode = diesel::sql_query("SHOW plan_cache_mode")
+                .get_result::<PlanCacheMode>(&mut conn)
+                .unwrap();
+            assert_eq!(mode.plan_cache_mode, expected);
+        }
     }
 }

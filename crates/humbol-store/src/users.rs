@@ -19,7 +19,7 @@ use crate::models::{
 };
 use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
-use crate::{Page, Query, StoreError, TokenAuth};
+use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
 
 /// How often `update_user` retries after losing a race (without `if_match`).
 const RETRIES: usize = 5;
@@ -268,19 +268,60 @@ macro_rules! token_and_user {
     }};
 }
 
+/// The unique key `q` looks up on its first page (see [`crate::Query::is_user_key_lookup`]).
+fn key_lookup(q: &Query) -> Option<UniqueKey> {
+    q.filter
+        .as_ref()
+        .and_then(unique_key)
+        .filter(|_| q.offset == 0 && q.limit > 0)
+}
+
+impl UniqueKey {
+    /// Whether `u` has this key: the same answer as the key's statement gives.
+    fn matches(&self, u: &Stored<User>) -> bool {
+        match self {
+            UniqueKey::UserName(n) => norm(&u.resource.user_name) == *n,
+            UniqueKey::ExternalId(v) => u.resource.external_id.as_deref() == Some(v.as_str()),
+            UniqueKey::Id(v) => u.id == *v,
+        }
+    }
+}
+
+/// Folds the rows of [`token_and_user!`] into `token` (set from the first row: every row carries the same
+/// token) and the joined user rows. No row: no live token.
+fn fold_token_rows(
+    rows: Vec<TokenJoined>,
+    token: &mut Option<(String, OrgRow)>,
+    joined: &mut Vec<Joined>,
+) {
+    for (token_id, org, user, email, address) in rows {
+        token.get_or_insert((token_id, org));
+        joined.extend(user.map(|u| (u, email, address)));
+    }
+}
+
+fn token_auth((token_id, org): (String, OrgRow)) -> TokenAuth {
+    TokenAuth {
+        token_id,
+        org: org.into_org(),
+    }
+}
+
+fn page(items: Vec<Stored<User>>) -> Page<User> {
+    Page {
+        total: items.len() as u64,
+        items,
+    }
+}
+
 /// See [`crate::Reader::authenticate_and_list_users`].
 pub fn authenticate_and_list_users(
     conn: &mut DbConn,
     token_hash: &[u8; 32],
     now: DateTime<Utc>,
     q: &Query,
-) -> Result<Option<(TokenAuth, Page<User>)>, StoreError> {
-    let key = q
-        .filter
-        .as_ref()
-        .and_then(unique_key)
-        .filter(|_| q.offset == 0 && q.limit > 0);
-    let Some(key) = key else {
+) -> Result<Authenticated<Page<User>>, StoreError> {
+    let Some(key) = key_lookup(q) else {
         // Not a look-up by key: the two steps.
         let Some(auth) = crate::tokens::authenticate(conn, token_hash, now)? else {
             return Ok(None);
@@ -296,29 +337,66 @@ pub fn authenticate_and_list_users(
         UniqueKey::ExternalId(v) => token_and_user!(conn, hash, now, users::external_id.eq(v)),
         UniqueKey::Id(v) => token_and_user!(conn, hash, now, users::id.eq(v)),
     };
-    let mut token = None;
-    let mut joined = Vec::new();
-    for (token_id, org, user, email, address) in rows {
-        token.get_or_insert((token_id, org));
-        joined.extend(user.map(|u| (u, email, address)));
+    let (mut token, mut joined) = (None, Vec::new());
+    fold_token_rows(rows, &mut token, &mut joined);
+    Ok(token.map(|token| (token_auth(token), page(assemble(joined)))))
+}
+
+/// See [`crate::Reader::authenticate_and_find_users`].
+pub fn authenticate_and_find_users(
+    conn: &mut DbConn,
+    token_hash: &[u8; 32],
+    now: DateTime<Utc>,
+    queries: &[Query],
+) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
+    let keys: Vec<Option<UniqueKey>> = queries.iter().map(key_lookup).collect();
+    let (mut names, mut external_ids, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+    for key in keys.iter().flatten() {
+        match key {
+            UniqueKey::UserName(v) => names.push(v.clone()),
+            UniqueKey::ExternalId(v) => external_ids.push(v.clone()),
+            UniqueKey::Id(v) => ids.push(v.clone()),
+        }
     }
-    Ok(token.map(|(token_id, org)| {
-        let items = assemble(joined);
-        let auth = TokenAuth {
-            token_id,
-            org: org.into_org(),
-        };
-        let page = Page {
-            total: items.len() as u64,
-            items,
-        };
-        (auth, page)
-    }))
+    let hash = &token_hash[..];
+    let at = micros(now);
+    // One statement per kind of key in the batch (`= ANY($1)` on PostgreSQL), each with the token check.
+    let (mut token, mut joined) = (None, Vec::new());
+    let any_key = !(names.is_empty() && external_ids.is_empty() && ids.is_empty());
+    if !names.is_empty() {
+        let rows = token_and_user!(conn, hash, at, users::user_name_norm.eq_any(names));
+        fold_token_rows(rows, &mut token, &mut joined);
+    }
+    if !external_ids.is_empty() {
+        let rows = token_and_user!(conn, hash, at, users::external_id.eq_any(external_ids));
+        fold_token_rows(rows, &mut token, &mut joined);
+    }
+    if !ids.is_empty() {
+        let rows = token_and_user!(conn, hash, at, users::id.eq_any(ids));
+        fold_token_rows(rows, &mut token, &mut joined);
+    }
+    let auth = if any_key {
+        token.map(token_auth)
+    } else {
+        crate::tokens::authenticate(conn, token_hash, now)?
+    };
+    let Some(auth) = auth else {
+        return Ok(None);
+    };
+    let found = assemble(joined);
+    let mut pages = Vec::with_capacity(queries.len());
+    for (q, key) in queries.iter().zip(keys) {
+        pages.push(match key {
+            Some(key) => page(found.iter().filter(|u| key.matches(u)).cloned().collect()),
+            None => list_users(conn, &auth.org.slug, q)?,
+        });
+    }
+    Ok(Some((auth, pages)))
 }
 
 /// See [`crate::Query::is_user_key_lookup`].
 pub fn is_key_lookup(q: &Query) -> bool {
-    q.offset == 0 && q.limit > 0 && q.filter.as_ref().and_then(unique_key).is_some()
+    key_lookup(q).is_some()
 }
 
 /// See [`crate::Store::list_users`].

@@ -18,12 +18,15 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
-use humbol_store::{NewEvent, Org, Outcome, Page, Query, Reader, Store, StoreError, TokenAuth};
+use humbol_store::{
+    Backend, NewEvent, Org, Outcome, Page, Query, Reader, Store, StoreError, TokenAuth,
+};
 use scim_core::resource::User;
 use scim_core::token;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::lookups::Found;
 use crate::state::AppState;
 
 /// The detail of every 401 after the format check: the same whatever the reason (unknown, revoked or expired
@@ -146,24 +149,39 @@ impl Caller {
     /// Entra's look-up before every create or update (`GET /Users?filter=userName eq ".."`): the token check
     /// and the look-up in ONE statement ([`Reader::authenticate_and_list_users`]), where [`Caller::run_read`]
     /// takes two; then `render` makes the reply from the page. Same rules: the token must be live and this
-    /// organisation's, SCIM enabled; the page is used only then.
+    /// organisation's, SCIM enabled; the page is used only then. On PostgreSQL a look-up by key waits for the
+    /// next batch of look-ups ([`crate::lookups`]): one hop and one round trip for many requests.
     pub async fn run_user_lookup<T, F>(self, query: Query, render: F) -> Result<T, ApiError>
     where
         F: FnOnce(&Tenant<'_>, Page<User>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         let by_key = query.is_user_key_lookup();
+        if by_key && self.state.store.backend() == Backend::Postgres {
+            let found = self.state.lookups.find(self.token_hash, query).await;
+            let outcome = self.authorize_page(found, render);
+            return self.settle_on_worker(outcome).await;
+        }
         self.on_reader(by_key, move |caller, reader| {
-            let now = Utc::now();
-            let (found, page) =
-                match reader.authenticate_and_list_users(&caller.token_hash, now, &query) {
-                    Ok(Some((auth, page))) => (Ok(Some(auth)), page),
-                    Ok(None) => (Ok(None), Page::default()),
-                    Err(e) => (Err(e), Page::default()),
-                };
-            caller.authorize_then(found, now, |tenant| render(tenant, page))
+            let found = reader.authenticate_and_list_users(&caller.token_hash, Utc::now(), &query);
+            caller.authorize_page(found, render)
         })
         .await
+    }
+
+    /// [`Caller::authorize_then`] for what a look-up found: `render` gets the page only when the token is
+    /// this organisation's.
+    fn authorize_page<T>(
+        &self,
+        found: Found,
+        render: impl FnOnce(&Tenant<'_>, Page<User>) -> Result<T, ApiError>,
+    ) -> Result<T, Failure> {
+        let (found, page) = match found {
+            Ok(Some((auth, page))) => (Ok(Some(auth)), page),
+            Ok(None) => (Ok(None), Page::default()),
+            Err(e) => (Err(e), Page::default()),
+        };
+        self.authorize_then(found, Utc::now(), |tenant| render(tenant, page))
     }
 
     /// Runs `work` with a read connection: on this async worker when `local_ok` and SQLite has one idle (see
@@ -186,11 +204,7 @@ impl Caller {
             // reply (on this VM a cross-CPU wake-up cost the server about as much as the look-up's SQLite
             // statement; see docs/benchmarks.md). With nothing else ready it resumes at once.
             actix_web::rt::task::yield_now().await;
-            return match outcome {
-                Ok(value) => Ok(value),
-                Err(Failure { error, event: None }) => Err(error),
-                Err(failure) => web::block(move || self.settle::<T>(Err(failure))).await?,
-            };
+            return self.settle_on_worker(outcome).await;
         }
         web::block(move || {
             let outcome = match self.state.store.reader() {
@@ -200,6 +214,18 @@ impl Caller {
             self.settle(outcome)
         })
         .await?
+    }
+
+    /// [`Caller::settle`] from the async worker: only a refusal to record takes a hop to a blocking thread.
+    async fn settle_on_worker<T: Send + 'static>(
+        self,
+        outcome: Result<T, Failure>,
+    ) -> Result<T, ApiError> {
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(Failure { error, event: None }) => Err(error),
+            Err(failure) => web::block(move || self.settle::<T>(Err(failure))).await?,
+        }
     }
 
     /// Checks the token found by its hash (live, this URL's organisation, SCIM enabled), notes its use, then

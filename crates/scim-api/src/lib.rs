@@ -17,6 +17,7 @@ pub mod content;
 pub mod dev;
 pub mod error;
 pub mod logging;
+pub mod lookups;
 pub mod openapi;
 pub mod routes;
 pub mod state;

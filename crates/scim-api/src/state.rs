@@ -1,12 +1,13 @@
 //! What every handler shares: the store, the configuration, and the in-memory record of token uses.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use humbol_store::Store;
 
 use crate::config::Config;
+use crate::lookups::Lookups;
 
 /// The application state behind `web::Data`.
 #[derive(Debug)]
@@ -14,11 +15,14 @@ pub struct AppState {
     pub store: Store,
     pub config: Config,
     pub token_uses: TokenUses,
+    /// Look-ups by key on PostgreSQL, answered in batches.
+    pub lookups: Arc<Lookups>,
 }
 
 impl AppState {
     pub fn new(config: Config, store: Store) -> Self {
         AppState {
+            lookups: Arc::new(Lookups::new(store.clone())),
             store,
             config,
             token_uses: TokenUses::default(),

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 use humbol_store::testing::TestDb;
 use humbol_store::{
-    Backend, EventQuery, NewEvent, NewToken, Outcome, PoolOptions, Store, StoreError,
+    Backend, EventQuery, NewEvent, NewToken, Outcome, PoolOptions, Query, Store, StoreError,
 };
 use rstest::rstest;
 
@@ -321,6 +321,105 @@ fn token_check_and_key_lookup_in_one_statement(
         s.reader()
             .unwrap()
             .authenticate_and_list_users(&[1; 32], Utc::now(), &miss)
+            .unwrap(),
+        None,
+        "revoked"
+    );
+}
+
+/// Coalesced look-ups: one batch of queries with one token gives, query by query, what one look-up each gives,
+/// in the queries' order; other organisations' users are never found; a dead token finds nothing at all.
+#[rstest]
+fn a_batch_of_lookups_answers_each_as_alone(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    use scim_core::resource::Email;
+    let fx = fx(backend);
+    let s = &fx.store;
+    s.create_token("acme", &token("entra", 1, None), ACTOR)
+        .unwrap();
+    s.create_token("globex", &token("globex", 2, None), ACTOR)
+        .unwrap();
+    let mut ids = Vec::new();
+    for (i, name) in ["alice@x", "bob@x", "carol@x"].into_iter().enumerate() {
+        let mut u = user(name);
+        u.external_id = Some(format!("ext-{i}"));
+        u.emails = (0..2)
+            .map(|j| Email {
+                value: format!("{j}.{name}"),
+                kind: Some("work".into()),
+                primary: j == 0,
+            })
+            .collect();
+        ids.push(s.create_user("acme", &u, ACTOR).unwrap().id);
+    }
+    // globex has its own "alice@x" and an "ext-1": never in acme's answers.
+    let mut other = user("alice@x");
+    other.external_id = Some("ext-1".into());
+    s.create_user("globex", &other, ACTOR).unwrap();
+    let queries: Vec<Query> = [
+        r#"userName eq "BOB@x""#.to_string(),
+        r#"userName eq "alice@x""#.to_string(),
+        r#"userName eq "nobody@x""#.to_string(),
+        r#"externalId eq "ext-1""#.to_string(),
+        format!(r#"id eq "{}""#, ids[2]),
+        r#"userName eq "bob@x""#.to_string(),
+        r#"userName sw "ca""#.to_string(),
+    ]
+    .iter()
+    .map(|f| q(f))
+    .collect();
+    let now = Utc::now();
+    let mut reader = s.reader().unwrap();
+    // Batches run on the look-up connections (PostgreSQL: generic plans); same answers on the read pool.
+    let (auth, pages) = s
+        .lookup_reader()
+        .unwrap()
+        .authenticate_and_find_users(&[1; 32], now, &queries)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        reader
+            .authenticate_and_find_users(&[1; 32], now, &queries)
+            .unwrap(),
+        Some((auth.clone(), pages.clone()))
+    );
+    assert_eq!(auth, s.authenticate(&[1; 32], now).unwrap().unwrap());
+    assert_eq!(pages.len(), queries.len());
+    for (query, page) in queries.iter().zip(&pages) {
+        let (_, alone) = reader
+            .authenticate_and_list_users(&[1; 32], now, query)
+            .unwrap()
+            .unwrap();
+        assert_eq!(*page, alone, "{:?}", query.filter);
+    }
+    let found: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+    assert_eq!(found, [1, 1, 0, 1, 1, 1, 1]);
+    assert_eq!(pages[0].items[0].id, ids[1]);
+    assert_eq!(pages[1].items[0].id, ids[0], "acme's alice, not globex's");
+    assert_eq!(pages[3].items[0].id, ids[1], "acme's ext-1");
+    assert_eq!(pages[1].items[0].resource.emails.len(), 2);
+    // globex's token over the same batch finds only globex's users.
+    let (auth, pages) = reader
+        .authenticate_and_find_users(&[2; 32], now, &queries)
+        .unwrap()
+        .unwrap();
+    assert_eq!(auth.org.slug, "globex");
+    let found: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
+    assert_eq!(found, [0, 1, 0, 1, 0, 0, 0]);
+    assert_eq!(
+        reader
+            .authenticate_and_find_users(&[9; 32], now, &queries)
+            .unwrap(),
+        None,
+        "unknown token"
+    );
+    drop(reader);
+    s.revoke_token("acme", &auth_id(s), ACTOR).unwrap();
+    assert_eq!(
+        s.reader()
+            .unwrap()
+            .authenticate_and_find_users(&[1; 32], Utc::now(), &queries[..1])
             .unwrap(),
         None,
         "revoked"

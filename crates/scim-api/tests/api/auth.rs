@@ -262,3 +262,97 @@ async fn an_expired_token_is_refused(
     app.get("/Users").await.assert_ok(200);
     assert_eq!(app.get(&lookup).await.assert_ok(200)["totalResults"], 1);
 }
+
+/// Concurrent look-ups (on PostgreSQL answered in batches, several requests to a statement): each request gets
+/// its own answer, from its own token's organisation; a token never answers for another organisation.
+#[rstest]
+#[tokio::test]
+async fn concurrent_lookups_each_get_their_own_answer(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = std::sync::Arc::new(spawn_app(backend).await);
+    let globex = app.other_org("globex");
+    let stranger = scim_core::token::from_random_bytes(&[9; scim_core::token::RANDOM_BYTES]).secret;
+    let names: Vec<String> = (0..6).map(|i| format!("user{i}@contoso.com")).collect();
+    let mut acme_ids = Vec::new();
+    let mut globex_ids = Vec::new();
+    for name in &names {
+        acme_ids.push(id_of(&app.create_user(name).await));
+        let r = app
+            .send(
+                Method::POST,
+                &format!("{}/Users", app.base("globex")),
+                Some(&entra_user(name)),
+                Some(&globex),
+                &[],
+            )
+            .await;
+        globex_ids.push(id_of(r.assert_ok(201)));
+    }
+    /// What a look-up must answer.
+    enum Expect {
+        User(String),
+        NoMatch,
+        Unauthorized,
+    }
+    // (organisation in the URL, token, filter, answer)
+    let mut cases: Vec<(&str, String, String, Expect)> = Vec::new();
+    for round in 0..4 {
+        for (i, name) in names.iter().enumerate() {
+            let by_name = format!(r#"userName eq "{}""#, name.to_uppercase());
+            let acme = Expect::User(acme_ids[i].clone());
+            cases.push(match (round + i) % 6 {
+                0 => ("acme", app.token.clone(), by_name, acme),
+                1 => (
+                    "globex",
+                    globex.clone(),
+                    by_name,
+                    Expect::User(globex_ids[i].clone()),
+                ),
+                2 => (
+                    "acme",
+                    app.token.clone(),
+                    format!(r#"externalId eq "ext-{name}""#),
+                    acme,
+                ),
+                3 => (
+                    "acme",
+                    app.token.clone(),
+                    format!(r#"id eq "{}""#, globex_ids[i]),
+                    Expect::NoMatch,
+                ),
+                4 => ("globex", app.token.clone(), by_name, Expect::Unauthorized),
+                _ => ("acme", stranger.clone(), by_name, Expect::Unauthorized),
+            });
+        }
+        cases.push((
+            "acme",
+            app.token.clone(),
+            r#"userName eq "nobody@contoso.com""#.into(),
+            Expect::NoMatch,
+        ));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, (org, token, filter, expected)) in cases.into_iter().enumerate() {
+        let app = app.clone();
+        tasks.spawn(async move {
+            let path = format!("/Users?{}", filter_query(&filter));
+            let r = app.get_as(org, &path, &token).await;
+            let id = match expected {
+                Expect::Unauthorized => return r.assert_scim_error(401, None),
+                Expect::User(id) => Some(id),
+                Expect::NoMatch => None,
+            };
+            let body = r.assert_ok(200);
+            let found: Vec<&str> = body["Resources"]
+                .as_array()
+                .map(|a| a.iter().map(|u| u["id"].as_str().unwrap()).collect())
+                .unwrap_or_default();
+            assert_eq!(found, Vec::from_iter(id.as_deref()), "#{n} {org} {filter}");
+            assert_eq!(body["totalResults"], found.len(), "#{n}");
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+}
