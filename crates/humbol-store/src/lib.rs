@@ -645,10 +645,11 @@ impl Reader {
     }
 
     /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
-    /// look-ups coalesced into one batch: the look-ups by key take ONE statement per kind of key (`userName`,
-    /// `externalId`, `id`; on PostgreSQL `= ANY($1)`, so one round trip for the batch), each with the token
-    /// check; any other query is answered as [`Reader::list_users`] would. The pages are in the order of
-    /// `queries`. `None`: no live token with this hash. The same caveat: the caller checks the organisation.
+    /// look-ups coalesced into one batch. On PostgreSQL the look-ups by key take ONE statement per kind of key
+    /// (`userName`, `externalId`, `id`: `= ANY($1)`, so one round trip for the batch), each with the token check;
+    /// any other query is answered as [`Reader::list_users`] would. On SQLite (local reads, no round trips to
+    /// save) each query is answered on its own. The pages are in the order of `queries`. `None`: no live token
+    /// with this hash. The same caveat: the caller checks the organisation.
     pub fn authenticate_and_find_users(
         &mut self,
         token_hash: &[u8; 32],
