@@ -244,8 +244,11 @@ impl Pools {
         let (read, write, lookup) = match backend {
             Backend::Postgres => {
                 let pool = builder().max_size(size).build_unchecked(manager.clone());
+                // Connected at the first batch and kept: a process that never batches (admin-api) opens none.
                 let lookup = builder()
                     .max_size(LOOKUP_POOL_SIZE)
+                    .min_idle(Some(0))
+                    .idle_timeout(None)
                     .build_unchecked(manager.with_generic_plans());
                 (pool.clone(), pool, lookup)
             }
