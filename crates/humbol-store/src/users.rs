@@ -393,29 +393,19 @@ pub fn authenticate_and_find_users(
     // One statement per kind of key in the batch, each with the token check.
     let (mut token, mut joined) = (None, Vec::new());
     let any_key = !(names.is_empty() && external_ids.is_empty() && ids.is_empty());
+    macro_rules! fold {
+        ($cond:expr) => {
+            fold_token_rows(token_and_user!(on pg, hash, at, $cond)?, &mut token, &mut joined)
+        };
+    }
     if !names.is_empty() {
-        let cond = users::user_name_norm.eq(any_of(names));
-        fold_token_rows(
-            token_and_user!(on pg, hash, at, cond)?,
-            &mut token,
-            &mut joined,
-        );
+        fold!(users::user_name_norm.eq(any_of(names)));
     }
     if !external_ids.is_empty() {
-        let cond = users::external_id.eq(any_of(external_ids).nullable());
-        fold_token_rows(
-            token_and_user!(on pg, hash, at, cond)?,
-            &mut token,
-            &mut joined,
-        );
+        fold!(users::external_id.eq(any_of(external_ids).nullable()));
     }
     if !ids.is_empty() {
-        let cond = users::id.eq(any_of(ids));
-        fold_token_rows(
-            token_and_user!(on pg, hash, at, cond)?,
-            &mut token,
-            &mut joined,
-        );
+        fold!(users::id.eq(any_of(ids)));
     }
     let auth = if any_key {
         token.map(token_auth)
