@@ -271,16 +271,12 @@ impl Pools {
 
     /// A connection for reads.
     pub fn read(&self) -> Result<Conn, StoreError> {
-        self.read
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        checkout(&self.read)
     }
 
     /// A connection for batches of look-ups by key.
     pub fn lookup(&self) -> Result<Conn, StoreError> {
-        self.lookup
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        checkout(&self.lookup)
     }
 
     /// How many batches of look-ups can run at once: the lookup pool's size.
@@ -295,9 +291,7 @@ impl Pools {
 
     /// The connection for writes (SQLite: the one writer).
     pub fn write(&self) -> Result<Conn, StoreError> {
-        self.write
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        checkout(&self.write)
     }
 
     /// `SELECT 1` through the read pool.
@@ -305,6 +299,12 @@ impl Pools {
         let mut conn = self.read()?;
         conn.ping().map_err(StoreError::from)
     }
+}
+
+/// A connection from `pool`, waiting up to its `connection_timeout`; [`StoreError::Unavailable`] if none came.
+fn checkout(pool: &Pool<Manager>) -> Result<Conn, StoreError> {
+    pool.get()
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 /// Warns when the PostgreSQL server runs without autovacuum. diesel keeps every statement prepared for the

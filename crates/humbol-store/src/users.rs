@@ -362,7 +362,6 @@ pub fn authenticate_and_find_users(
     now: DateTime<Utc>,
     queries: &[Query],
 ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
-    let keys: Vec<Option<UniqueKey>> = queries.iter().map(key_lookup).collect();
     let pg = match conn {
         DbConn::Postgres(pg) => pg,
         // A local read costs microseconds: batching pays only for round trips. The token check, then each
@@ -380,6 +379,7 @@ pub fn authenticate_and_find_users(
             });
         }
     };
+    let keys: Vec<Option<UniqueKey>> = queries.iter().map(key_lookup).collect();
     let (mut names, mut external_ids, mut ids) = (Vec::new(), Vec::new(), Vec::new());
     for key in keys.iter().flatten() {
         match key {
