@@ -46,7 +46,9 @@ const MAX_FILTER: usize = 64;
 fn word_filter(name: &str, value: Option<String>) -> Result<Option<String>, AppError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) if v.len() <= MAX_FILTER && v.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') => {
+        Some(v)
+            if v.len() <= MAX_FILTER && v.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') =>
+        {
             Ok(Some(v.to_owned()))
         }
         Some(_) => Err(AppError::bad_request(format!(

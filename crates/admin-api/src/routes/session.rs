@@ -87,10 +87,7 @@ fn verifier(req: &HttpRequest) -> Result<&JwtVerifier, AppError> {
     )
 )]
 #[post("/api/v1/session")]
-pub async fn sign_in(
-    req: HttpRequest,
-    body: web::Json<SignIn>,
-) -> Result<HttpResponse, AppError> {
+pub async fn sign_in(req: HttpRequest, body: web::Json<SignIn>) -> Result<HttpResponse, AppError> {
     refuse_cross_site(&req)?;
     let jwt = body.into_inner().token;
     let jwt = jwt.trim();
