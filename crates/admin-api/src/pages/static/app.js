@@ -198,7 +198,11 @@ function statusText(s) {
   }
   const parts = [];
   if (s.last_request_at) parts.push(h("strong", {}, "Last request from Entra "), time(s.last_request_at), "; ");
-  else if (s.live_tokens === 0) parts.push(h("strong", {}, "Not connected yet. "), "Create a SCIM token below and paste it into Entra with the tenant URL; ");
+  else if (s.live_tokens === 0) {
+    parts.push(h("strong", {}, "Not connected yet. "), session.role === "admin"
+      ? "Create a SCIM token below and paste it into Entra with the tenant URL; "
+      : "The organisation has no live SCIM token: its admin creates one on this page; ");
+  }
   else parts.push(h("strong", {}, "Entra has not called yet. "), "Start provisioning in Entra; ");
   const counts = s.actions.map((a) => `${a.count} ${a.action.replace(/_/g, " ")}`);
   parts.push(`in the last ${s.window_hours} h: ${counts.length ? counts.join(", ") : "no changes"}.`);
@@ -309,7 +313,7 @@ function tokensSection(ctx) {
     "Entra authenticates with a SCIM token (the Secret Token). Several can be live at once: to rotate, create a new one, paste it into Entra, then revoke the old one.",
     form, region, reveal,
     h("div", { class: "table-wrap" },
-      h("table", { class: "table" },
+      h("table", { class: "table table-stack" },
         h("caption", { class: "sr-only" }, "SCIM tokens"),
         h("thead", {}, h("tr", {},
           h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Hint"), h("th", { scope: "col" }, "Created"),
@@ -387,7 +391,8 @@ function logSection(ctx) {
         : [h("tr", {}, h("td", { colspan: 4, class: "empty" }, "Nothing logged yet."))]));
       pager.replaceChildren(
         h("button", { type: "button", class: "button", disabled: cursors.length === 1, onclick: () => { cursors.pop(); load(); } }, "← Newer"),
-        h("span", { class: "muted" }, `Page ${cursors.length}`),
+        h("span", { class: "pager-mid" }, h("span", { class: "muted" }, `Page ${cursors.length}`),
+          h("button", { type: "button", class: "button button-quiet", id: "log-refresh", onclick: () => ctx.refresh() }, "Refresh")),
         h("button", { type: "button", class: "button", id: "log-older", disabled: !page.next, onclick: () => { cursors.push(page.next); load(); } }, "Older →"));
       region.replaceChildren();
     } catch (e) {
@@ -417,14 +422,13 @@ function logSection(ctx) {
     "What each request from Entra did, newest first. Refused requests say why and what to do.",
     filters, region,
     h("div", { class: "table-wrap" },
-      h("table", { class: "table" },
+      h("table", { class: "table table-stack" },
         h("caption", { class: "sr-only" }, "Provisioning log"),
         h("thead", {}, h("tr", {},
           h("th", { scope: "col" }, "When"), h("th", { scope: "col" }, "Action"),
           h("th", { scope: "col" }, "Resource"), h("th", { scope: "col" }, "Details"))),
         tbody)),
-    pager,
-    h("button", { type: "button", class: "button button-quiet", id: "log-refresh", onclick: () => ctx.refresh() }, "Refresh"));
+    pager);
   load();
   return section;
 }
@@ -451,7 +455,7 @@ function supportSection(ctx) {
 function orgForm(org, saved) {
   const region = h("div", { class: "region", "aria-live": "polite" });
   const prefix = org ? "org" : "new-org";
-  const slug = org ? null : h("input", { id: `${prefix}-slug`, type: "text", required: true, pattern: "[a-z0-9-]{1,63}", maxlength: 63, autocomplete: "off", "aria-describedby": `${prefix}-slug-help` });
+  const slug = org ? null : h("input", { id: `${prefix}-slug`, type: "text", required: true, pattern: "[a-z0-9\\-]{1,63}", maxlength: 63, autocomplete: "off", "aria-describedby": `${prefix}-slug-help` });
   const name = h("input", { id: `${prefix}-name`, type: "text", required: true, maxlength: 200, value: org ? org.name : "" });
   const enabled = h("input", { id: `${prefix}-enabled`, type: "checkbox", checked: org ? org.scim_enabled : true });
   const roles = h("input", { id: `${prefix}-roles`, type: "text", required: true, value: org ? org.roles.join(", ") : "Admin, Member, Viewer", "aria-describedby": `${prefix}-roles-help` });
@@ -523,7 +527,7 @@ function supportPage() {
     return;
   }
   document.title = "Support · Humbol";
-  const open = h("input", { id: "open-slug", type: "text", required: true, pattern: "[a-z0-9-]{1,63}", autocomplete: "off" });
+  const open = h("input", { id: "open-slug", type: "text", required: true, pattern: "[a-z0-9\\-]{1,63}", autocomplete: "off" });
   const region = h("div", { class: "region", "aria-live": "polite" });
   main().replaceChildren(
     h("div", { class: "page-head" }, h("div", {}, h("p", { class: "eyebrow" }, "Humbol support"), h("h1", {}, "Organisations"))),
