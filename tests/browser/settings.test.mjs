@@ -75,8 +75,8 @@ const newUser = (userName) => ({
   name: { givenName: "Ada", familyName: "Lovelace" },
 });
 
-async function shot(page, name) {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+async function shot(page, name, fullPage = true) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage });
 }
 
 before(async () => {
@@ -233,7 +233,7 @@ test("an admin copies the tenant URL, creates a token once, sees Entra's calls, 
   // Revoke, with a confirmation.
   await page.getByRole("button", { name: "Revoke token Entra provisioning" }).click();
   await page.getByRole("dialog").waitFor();
-  await shot(page, "09-revoke-confirmation");
+  await shot(page, "09-revoke-confirmation", false);
   await page.getByRole("button", { name: "Revoke token", exact: true }).click();
   await page.locator("#token-rows tr", { hasText: "Revoked" }).waitFor();
   await shot(page, "10-revoked");
