@@ -231,6 +231,10 @@ function tokensSection(ctx) {
   function tokenState(t) {
     if (t.revoked_at) return h("span", { class: "pill pill-off" }, "Revoked ", time(t.revoked_at));
     if (t.expires_at && new Date(t.expires_at) <= new Date()) return h("span", { class: "pill pill-off" }, "Expired");
+    // Entra stops provisioning when its token expires: say so two weeks ahead.
+    if (t.expires_at && new Date(t.expires_at) - Date.now() < 14 * 86400 * 1000) {
+      return h("span", { class: "pill pill-warn", title: "Create a new token, paste it into Entra, then revoke this one" }, "Expires ", time(t.expires_at));
+    }
     return h("span", { class: "pill pill-ok" }, "Active");
   }
 
@@ -310,7 +314,7 @@ function tokensSection(ctx) {
 
   ctx.reloadTokens = load;
   const section = card("tokens", "SCIM tokens",
-    "Entra authenticates with a SCIM token (the Secret Token). Several can be live at once: to rotate, create a new one, paste it into Entra, then revoke the old one.",
+    "Entra authenticates with a SCIM token (the Secret Token). Several can be live at once: to rotate, create a new one, paste it into Entra, then revoke the old one. “Last used” catches up within a minute.",
     form, region, reveal,
     h("div", { class: "table-wrap" },
       h("table", { class: "table table-stack" },
