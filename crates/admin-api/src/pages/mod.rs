@@ -4,6 +4,7 @@
 //!
 //! | path | what |
 //! | --- | --- |
+//! | `/` | redirects to `/signin` |
 //! | `/signin#token=<JWT>` | Humbol's app links its admins here; the script posts the JWT to `/api/v1/session` |
 //! | `/orgs/{org}/settings` | the organisation's API settings: status, tenant URL, SCIM tokens, provisioning log |
 //! | `/support` | Humbol support: open, create or enable an organisation |
@@ -37,7 +38,8 @@ pub fn security_headers() -> DefaultHeaders {
 
 /// Registers the pages and their assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(signin)
+    cfg.service(home)
+        .service(signin)
         .service(support)
         .service(settings)
         .service(script)
@@ -57,6 +59,14 @@ fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .body(body)
+}
+
+/// The admin API's root: to sign-in, which sends a signed-in browser on to its home page.
+#[get("/")]
+async fn home() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/signin"))
+        .finish()
 }
 
 /// Where Humbol's app sends its admins: `/signin#token=<JWT>` (the fragment never reaches a server or a

@@ -51,6 +51,15 @@ async fn pages_and_assets_are_served_with_security_headers(
     assert!(html.contains(r#"<script src="/assets/app.js" defer></script>"#));
     assert!(!html.contains("http://") && !html.contains("https://"));
 
+    // The root leads to sign-in (which sends a signed-in browser on to its page).
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirects.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/signin");
+
     // API answers are never cached: they may hold a secret.
     let res = app.get("/api/v1/orgs/acme", &app.support()).await;
     assert_eq!(res.headers()["cache-control"], "no-store");
