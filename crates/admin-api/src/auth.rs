@@ -113,17 +113,13 @@ impl JwtVerifier {
             keys.push((Algorithm::HS256, DecodingKey::from_secret(secret)));
         }
         if let Some(path) = &settings.public_key_file {
-            const VAR: &str = "HUMBOL_ADMIN_JWT_PUBLIC_KEY_FILE";
-            let pem = std::fs::read(path).map_err(|e| ConfigError::Invalid {
-                var: VAR,
-                message: format!("cannot read {}: {e}", path.display()),
+            const VAR: &humbol_config::Var = &humbol_config::vars::ADMIN_JWT_PUBLIC_KEY_FILE;
+            let pem = std::fs::read(path).map_err(|e| {
+                ConfigError::invalid(VAR, format!("cannot read {}: {e}", path.display()))
             })?;
-            keys.push(
-                public_key_from_pem(&pem).map_err(|message| ConfigError::Invalid {
-                    var: VAR,
-                    message: format!("{}: {message}", path.display()),
-                })?,
-            );
+            keys.push(public_key_from_pem(&pem).map_err(|message| {
+                ConfigError::invalid(VAR, format!("{}: {message}", path.display()))
+            })?);
         }
         if keys.is_empty() {
             return Err(ConfigError::NoJwtKey);
