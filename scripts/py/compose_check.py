@@ -2,9 +2,10 @@
 
 - the file is valid YAML with services postgres, scim-api and admin-api;
 - each API service runs the binary of its name, and every environment variable it sets is one that binary reads
-  (named in crates/<binary>/src/config.rs, or RUST_LOG for env_logger) and documented in README.md and
-  .env.sample;
-- the published container port is the port of the service's *_BIND address, and its health check probes it;
+  (declared in crates/humbol-config/src/vars.rs with that binary among its readers) and documented in
+  README.md and .env.sample;
+- the published container port is the port of the service's *_BIND address, and its health check probes it
+  (`<binary> healthcheck`, or a URL on that port);
 - each API service waits for a healthy postgres and points DATABASE_URL at it.
 
 Usage: python compose_check.py [REPO]   (prints what it checked; exits 1 on the first mismatch)
@@ -18,6 +19,16 @@ from pathlib import Path
 import yaml
 
 API_SERVICES = {"scim-api": "HUMBOL_SCIM_BIND", "admin-api": "HUMBOL_ADMIN_BIND"}
+READERS = {"BOTH": {"scim-api", "admin-api"}, "SCIM": {"scim-api"}, "ADMIN": {"admin-api"}}
+
+
+def declared_vars(repo: Path) -> dict:
+    """Variable name -> the binaries that read it, from humbol-config's declarations."""
+    text = (repo / "crates" / "humbol-config" / "src" / "vars.rs").read_text()
+    found = re.findall(r'name: "([A-Z0-9_]+)",.*?read_by: ([A-Z]+),', text, re.S)
+    if not found:
+        fail("no variable declarations found in crates/humbol-config/src/vars.rs")
+    return {name: READERS[readers] for name, readers in found}
 
 
 def fail(msg: str) -> None:
@@ -53,8 +64,7 @@ def main() -> None:
         binary = command[0] if isinstance(command, list) else str(command).split()[0]
         if binary != name:
             fail(f"{name}: command runs {binary!r}, not the {name} binary")
-        config = (repo / "crates" / name / "src" / "config.rs").read_text()
-        read_vars = set(re.findall(r'"((?:HUMBOL_|DATABASE_URL)[A-Z0-9_]*)"', config)) | {"RUST_LOG"}
+        read_vars = {var for var, readers in declared_vars(repo).items() if name in readers}
         env = env_of(svc)
         for var in env:
             if var not in read_vars:
@@ -71,8 +81,9 @@ def main() -> None:
         if port not in published:
             fail(f"{name}: listens on {port} ({bind_var}) but publishes {published}")
         health = " ".join(svc.get("healthcheck", {}).get("test", []))
-        if f":{port}/readyz" not in health:
-            fail(f"{name}: health check {health!r} does not probe /readyz on port {port}")
+        # Either the binary's own probe (`scim-api healthcheck` GETs /readyz on its *_BIND) or a URL.
+        if f"{name} healthcheck" not in health and f":{port}/readyz" not in health:
+            fail(f"{name}: health check {health!r} neither runs `{name} healthcheck` nor probes /readyz on port {port}")
         depends = svc.get("depends_on") or {}
         if (depends.get("postgres") or {}).get("condition") != "service_healthy":
             fail(f"{name}: must wait for a healthy postgres")

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use crate::auth::JwtVerifier;
 
-use humbol_config::{parse, vars, Env};
 pub use humbol_config::parse::MIN_SECRET_BYTES;
+use humbol_config::{parse, vars, Env};
 
 /// The admin API's configuration.
 #[derive(Clone)]
@@ -113,7 +113,8 @@ impl Config {
             database_url: env.require(&vars::DATABASE_URL, parse::database_url)?,
             bind: env.require(&vars::ADMIN_BIND, parse::bind)?,
             scim_public_url: env.require(&vars::SCIM_PUBLIC_URL, parse::public_url)?,
-            event_retention_days: env.require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
+            event_retention_days: env
+                .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
             jwt,
         };

@@ -126,7 +126,10 @@ mod tests {
             Ok(1_048_576)
         );
         assert!(!env.is_set(&vars::MAX_BODY_BYTES));
-        assert_eq!(env.get(&vars::DB_POOL_SIZE, parse::positive::<u32>), Ok(None));
+        assert_eq!(
+            env.get(&vars::DB_POOL_SIZE, parse::positive::<u32>),
+            Ok(None)
+        );
     }
 
     #[test]
@@ -141,11 +144,16 @@ mod tests {
             .require(&vars::MAX_BODY_BYTES, parse::body_bytes)
             .unwrap_err();
         assert_eq!(err.variable, "HUMBOL_MAX_BODY_BYTES");
-        assert!(err.to_string().starts_with("HUMBOL_MAX_BODY_BYTES=\"1MB\": "));
+        assert!(err
+            .to_string()
+            .starts_with("HUMBOL_MAX_BODY_BYTES=\"1MB\": "));
         let err = env
             .require(&vars::ADMIN_JWT_SECRET, parse::jwt_secret)
             .unwrap_err();
-        assert!(err.to_string().starts_with("HUMBOL_ADMIN_JWT_SECRET: "), "{err}");
+        assert!(
+            err.to_string().starts_with("HUMBOL_ADMIN_JWT_SECRET: "),
+            "{err}"
+        );
         assert!(!err.to_string().contains("short-secret"), "{err}");
         let err = env
             .require(&vars::DATABASE_URL, parse::database_url)

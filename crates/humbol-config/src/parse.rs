@@ -18,7 +18,12 @@ const PLACEHOLDER_SECRETS: &[&str] = &[
 
 /// A `DATABASE_URL`: `sqlite://PATH`, `sqlite::memory:` or `postgres(ql)://...`, kept as given (trimmed).
 pub fn database_url(text: &str) -> Result<String, String> {
-    let known = ["sqlite://", "sqlite::memory:", "postgres://", "postgresql://"];
+    let known = [
+        "sqlite://",
+        "sqlite::memory:",
+        "postgres://",
+        "postgresql://",
+    ];
     if known.iter().any(|scheme| text.starts_with(scheme)) {
         return Ok(text.to_string());
     }
@@ -92,7 +97,8 @@ pub fn retention_days(text: &str) -> Result<u32, String> {
 pub fn jwt_secret(text: &str) -> Result<Vec<u8>, String> {
     if PLACEHOLDER_SECRETS.contains(&text) || text.starts_with("change-me") {
         return Err(
-            "is the sample's placeholder: set a random secret, e.g. `openssl rand -hex 32`".to_string(),
+            "is the sample's placeholder: set a random secret, e.g. `openssl rand -hex 32`"
+                .to_string(),
         );
     }
     if text.len() < MIN_SECRET_BYTES {
@@ -132,7 +138,13 @@ mod tests {
             public_url("https://humbol.example/").as_deref(),
             Ok("https://humbol.example")
         );
-        for bad in ["humbol.example", "ftp://x", "https://", "https:///x", "https://h?x=1"] {
+        for bad in [
+            "humbol.example",
+            "ftp://x",
+            "https://",
+            "https:///x",
+            "https://h?x=1",
+        ] {
             assert!(public_url(bad).is_err(), "{bad}");
         }
     }

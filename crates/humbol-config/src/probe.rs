@@ -22,7 +22,8 @@ pub fn target(bind: SocketAddr) -> SocketAddr {
 pub fn get_ok(bind: SocketAddr, path: &str) -> Result<String, String> {
     let addr = target(bind);
     let fail = |what: &str, e: std::io::Error| format!("{what} http://{addr}{path}: {e}");
-    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| fail("cannot connect to", e))?;
+    let mut stream =
+        TcpStream::connect_timeout(&addr, TIMEOUT).map_err(|e| fail("cannot connect to", e))?;
     stream
         .set_read_timeout(Some(TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(TIMEOUT)))
@@ -53,6 +54,26 @@ pub fn get_ok(bind: SocketAddr, path: &str) -> Result<String, String> {
     }
 }
 
+/// The `healthcheck` subcommand: probes `/readyz` on the address in `bind_var` (as the server reads it) and
+/// reports on stdout (ok) or stderr (why not). Exit status 0 when ready, 1 otherwise.
+pub fn healthcheck(binary: &str, bind_var: &crate::Var) -> std::process::ExitCode {
+    let env = crate::Env::new(&crate::process_env);
+    let outcome = env
+        .require(bind_var, crate::parse::bind)
+        .map_err(|e| e.to_string())
+        .and_then(|bind| get_ok(bind, "/readyz"));
+    match outcome {
+        Ok(status) => {
+            println!("{binary}: ready ({status})");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("{binary} healthcheck: not ready: {why}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,14 +101,28 @@ mod tests {
 
     #[test]
     fn nothing_listening_is_an_error() {
-        let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        assert!(get_ok(addr, "/readyz").unwrap_err().contains("cannot connect"));
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        assert!(get_ok(addr, "/readyz")
+            .unwrap_err()
+            .contains("cannot connect"));
     }
 
     #[test]
     fn unspecified_binds_are_probed_on_loopback() {
-        assert_eq!(target("0.0.0.0:8080".parse().unwrap()).to_string(), "127.0.0.1:8080");
-        assert_eq!(target("[::]:8080".parse().unwrap()).to_string(), "[::1]:8080");
-        assert_eq!(target("10.0.0.1:8080".parse().unwrap()).to_string(), "10.0.0.1:8080");
+        assert_eq!(
+            target("0.0.0.0:8080".parse().unwrap()).to_string(),
+            "127.0.0.1:8080"
+        );
+        assert_eq!(
+            target("[::]:8080".parse().unwrap()).to_string(),
+            "[::1]:8080"
+        );
+        assert_eq!(
+            target("10.0.0.1:8080".parse().unwrap()).to_string(),
+            "10.0.0.1:8080"
+        );
     }
 }

@@ -53,7 +53,11 @@ fn redact_keywords(text: &str) -> String {
     let mut rest = text;
     while let Some(eq) = rest.find('=') {
         let (head, tail) = rest.split_at(eq);
-        let key = head.trim_end().rsplit(char::is_whitespace).next().unwrap_or(head);
+        let key = head
+            .trim_end()
+            .rsplit(char::is_whitespace)
+            .next()
+            .unwrap_or(head);
         let value_and_rest = &tail[1..];
         let value_len = value_len(value_and_rest);
         out.push_str(head);
@@ -95,15 +99,27 @@ mod tests {
     #[test]
     fn every_form_loses_its_password() {
         let cases = [
-            ("postgres://u:hunter2@h:5432/db", "postgres://u:***@h:5432/db"),
-            ("postgres://u@h/db?password=hunter2", "postgres://u@h/db?password=***"),
+            (
+                "postgres://u:hunter2@h:5432/db",
+                "postgres://u:***@h:5432/db",
+            ),
+            (
+                "postgres://u@h/db?password=hunter2",
+                "postgres://u@h/db?password=***",
+            ),
             (
                 "postgresql://u@h/db?sslmode=require&sslpassword=hunter2&x=1",
                 "postgresql://u@h/db?sslmode=require&sslpassword=***&x=1",
             ),
             ("postgres://u:hun@ter2@h/db", "postgres://u:***@h/db"),
-            ("host=db user=u password=hunter2 dbname=x", "host=db user=u password=*** dbname=x"),
-            ("host=db password='hun ter2' dbname=x", "host=db password=*** dbname=x"),
+            (
+                "host=db user=u password=hunter2 dbname=x",
+                "host=db user=u password=*** dbname=x",
+            ),
+            (
+                "host=db password='hun ter2' dbname=x",
+                "host=db password=*** dbname=x",
+            ),
             ("host=db password = hunter2", "host=db password =***"),
             ("mysql://root:hunter2@db/x", "mysql://root:***@db/x"),
         ];
@@ -115,7 +131,12 @@ mod tests {
 
     #[test]
     fn the_rest_is_kept() {
-        for kept in ["sqlite://humbol.db", "humbol.db", "postgres://u@h/db?sslmode=require", ""] {
+        for kept in [
+            "sqlite://humbol.db",
+            "humbol.db",
+            "postgres://u@h/db?sslmode=require",
+            "",
+        ] {
             assert_eq!(r(kept), kept);
         }
     }

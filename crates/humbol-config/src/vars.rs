@@ -251,7 +251,8 @@ mod tests {
         // The README's configuration table (or a docs/ page holding it) and .env.sample name every variable;
         // the table's row shows the default declared here.
         let mut docs = repo_file("README.md");
-        if let Ok(dir) = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")) {
+        if let Ok(dir) = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs"))
+        {
             for entry in dir.flatten() {
                 docs.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
             }
@@ -263,9 +264,17 @@ mod tests {
                 .find(|l| l.starts_with(&format!("| `{}` |", var.name)));
             let row = row.unwrap_or_else(|| panic!("{} has no row in the docs' table", var.name));
             if let Some(default) = var.default {
-                assert!(row.contains(default), "{}: default {default} not in {row}", var.name);
+                assert!(
+                    row.contains(default),
+                    "{}: default {default} not in {row}",
+                    var.name
+                );
             }
-            assert!(sample.contains(var.name), "{} missing from .env.sample", var.name);
+            assert!(
+                sample.contains(var.name),
+                "{} missing from .env.sample",
+                var.name
+            );
         }
     }
 }

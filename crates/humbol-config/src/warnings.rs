@@ -12,7 +12,10 @@ pub fn public_url(public_url: &str, bind: Option<SocketAddr>) -> Vec<String> {
     let mut out = Vec::new();
     let (https, rest) = match public_url.strip_prefix("https://") {
         Some(rest) => (true, rest),
-        None => (false, public_url.strip_prefix("http://").unwrap_or(public_url)),
+        None => (
+            false,
+            public_url.strip_prefix("http://").unwrap_or(public_url),
+        ),
     };
     let authority = rest.split('/').next().unwrap_or(rest);
     let host = host_of(authority);
@@ -47,7 +50,9 @@ fn port_of(authority: &str) -> Option<u16> {
         Some(v6) => v6.split_once(']').map(|(_, rest)| rest).unwrap_or(""),
         None => authority,
     };
-    after_host.rsplit_once(':').and_then(|(_, p)| p.parse().ok())
+    after_host
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
 }
 
 /// The host of `host[:port]` or `[v6]:port`.
@@ -60,7 +65,9 @@ fn host_of(authority: &str) -> &str {
 
 fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

@@ -109,12 +109,20 @@ fn sqlite_file_problem(path: &str) -> Option<String> {
         Ok(m) if !m.is_dir() => return Some(format!("{} is not a directory", dir.display())),
         Ok(_) => {}
     }
-    if let Err(e) = std::fs::OpenOptions::new().append(true).create(true).open(file) {
+    if let Err(e) = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)
+    {
         return Some(format!("cannot create or write {}: {e}", file.display()));
     }
     // The -wal and -shm files: probe with a file of our own, removed at once.
     let probe = dir.join(format!(".humbol-write-check-{}", std::process::id()));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
             None
@@ -259,7 +267,9 @@ impl Pools {
         // A first connection tells a wrong or unreachable database at once, with the driver's reason.
         let mut first = manager.connect().map_err(|e| {
             let why = match &target {
-                Target::SqliteFile(path) => sqlite_file_problem(path).unwrap_or_else(|| e.to_string()),
+                Target::SqliteFile(path) => {
+                    sqlite_file_problem(path).unwrap_or_else(|| e.to_string())
+                }
                 _ => e.to_string(),
             };
             StoreError::Config(format!(

@@ -8,8 +8,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use humbol_config::{parse, vars, Env};
 pub use humbol_config::ConfigError;
+use humbol_config::{parse, vars, Env};
 
 /// Default of `HUMBOL_SCIM_WORKERS`: two HTTP workers per CPU core. A look-up by key runs its SQLite read on
 /// the worker itself (no hop to a blocking thread), so a worker is sometimes busy without using its core
@@ -46,7 +46,10 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &humbol_config::redact_database_url(&self.database_url))
+            .field(
+                "database_url",
+                &humbol_config::redact_database_url(&self.database_url),
+            )
             .field("bind", &self.bind)
             .field("public_url", &self.public_url)
             .field("max_body_bytes", &self.max_body_bytes)

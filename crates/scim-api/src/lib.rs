@@ -9,11 +9,12 @@
 //!   every [`config::Config::token_use_flush`];
 //! - [`content`], [`error`]: `application/scim+json` in and out, SCIM error bodies for every refusal;
 //! - [`logging`]: the access log; [`openapi`]: the OpenAPI document at `/openapi.json`;
-//! - [`dev`]: `scim-api dev-token ORG`, an organisation and token for local runs.
+//! - `dev` (feature `dev-tools` only): `scim-api dev-token ORG`, an organisation and token for local runs.
 
 pub mod auth;
 pub mod config;
 pub mod content;
+#[cfg(feature = "dev-tools")]
 pub mod dev;
 pub mod error;
 pub mod logging;
