@@ -138,13 +138,16 @@ impl JwtVerifier {
 
     /// Checks a JWT's signature, algorithm, expiry, issuer, audience and claims.
     pub fn verify(&self, token: &str) -> Result<Principal, AppError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| AppError::unauthorized("the bearer token is not a well-formed JWT"))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| {
+            auth_failure("malformed");
+            AppError::unauthorized("the bearer token is not a well-formed JWT")
+        })?;
         let (alg, key) = self
             .keys
             .iter()
             .find(|(alg, _)| *alg == header.alg)
             .ok_or_else(|| {
+                auth_failure("algorithm");
                 AppError::unauthorized(format!(
                     "JWTs signed with {:?} are not accepted here",
                     header.alg
@@ -168,6 +171,11 @@ impl JwtVerifier {
         validation.set_required_spec_claims(&required);
 
         let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| {
+            auth_failure(match e.kind() {
+                ErrorKind::ExpiredSignature => "expired",
+                ErrorKind::InvalidSignature => "bad_signature",
+                _ => "invalid_claims",
+            });
             AppError::unauthorized(match e.kind() {
                 ErrorKind::ExpiredSignature => "the JWT has expired".to_owned(),
                 ErrorKind::ImmatureSignature => "the JWT is not valid yet (`nbf`)".to_owned(),
@@ -184,8 +192,13 @@ impl JwtVerifier {
                 _ => "the JWT is not valid".to_owned(),
             })
         })?;
-        principal_from_claims(data.claims)
+        principal_from_claims(data.claims).inspect_err(|_| auth_failure("invalid_claims"))
     }
+}
+
+/// Counts a refused admin credential in the metrics, by a fixed reason.
+fn auth_failure(reason: &'static str) {
+    humbol_ops::auth_failure(humbol_ops::Api::Admin, reason);
 }
 
 /// Reads an RSA (-> RS256) or EC (-> ES256) public key from PEM.
@@ -234,15 +247,22 @@ fn extract(req: &HttpRequest) -> Result<Principal, AppError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| AppError::unauthorized("missing `Authorization: Bearer <JWT>` header"))?
+        .ok_or_else(|| {
+            auth_failure("missing");
+            AppError::unauthorized("missing `Authorization: Bearer <JWT>` header")
+        })?
         .to_str()
-        .map_err(|_| AppError::unauthorized("the Authorization header is not valid text"))?;
+        .map_err(|_| {
+            auth_failure("malformed");
+            AppError::unauthorized("the Authorization header is not valid text")
+        })?;
     let token = value
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or_else(|| {
+            auth_failure("malformed");
             AppError::unauthorized("the Authorization header must read `Bearer <JWT>`")
         })?;
     verifier.verify(token)

@@ -30,6 +30,8 @@ pub struct Config {
     pub event_retention_days: u32,
     /// `HUMBOL_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `HUMBOL_LOG_FORMAT`.
+    pub log_format: humbol_config::parse::LogFormat,
 }
 
 /// JWT verification settings.
@@ -66,6 +68,7 @@ impl std::fmt::Debug for Config {
             .field("jwt", &self.jwt)
             .field("event_retention_days", &self.event_retention_days)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("log_format", &self.log_format)
             .finish()
     }
 }
@@ -116,6 +119,7 @@ impl Config {
             event_retention_days: env
                 .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
+            log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
             jwt,
         };
         // Fail now, naming the variable, rather than on the first request.

@@ -110,6 +110,25 @@ pub fn jwt_secret(text: &str) -> Result<Vec<u8>, String> {
     Ok(text.as_bytes().to_vec())
 }
 
+/// How request log lines are written (`HUMBOL_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// `key=value` fields.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `text` or `json` (any case).
+pub fn log_format(text: &str) -> Result<LogFormat, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        _ => Err("expected text or json".to_string()),
+    }
+}
+
 /// Any text (already trimmed and non-empty).
 pub fn text(text: &str) -> Result<String, String> {
     Ok(text.to_string())

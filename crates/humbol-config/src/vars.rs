@@ -187,6 +187,15 @@ pub const EVENT_RETENTION_DAYS: Var = Var {
     doc: "provisioning events older than this many days are pruned hourly (1 to 36500)",
 };
 
+/// `HUMBOL_LOG_FORMAT` ([`crate::parse::log_format`]).
+pub const LOG_FORMAT: Var = Var {
+    name: "HUMBOL_LOG_FORMAT",
+    default: Some("text"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "request log lines as `text` (key=value) or `json` (one object per line)",
+};
+
 /// `RUST_LOG`: read by env_logger itself; declared here so that it is documented with the others.
 pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
@@ -211,6 +220,7 @@ pub const ALL: &[Var] = &[
     ADMIN_JWT_ISSUER,
     ADMIN_JWT_AUDIENCE,
     EVENT_RETENTION_DAYS,
+    LOG_FORMAT,
     RUST_LOG,
 ];
 

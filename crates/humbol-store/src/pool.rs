@@ -217,6 +217,19 @@ pub type Conn = PooledConnection<Manager>;
 /// every execution (a custom plan for each array; about 0.45 ms here, ten times the statement's execution).
 pub const LOOKUP_POOL_SIZE: u32 = 1;
 
+/// How many connections a pool holds (r2d2's state), for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `read` or `write`.
+    pub name: &'static str,
+    /// Connections open.
+    pub connections: u32,
+    /// Of which idle.
+    pub idle: u32,
+    /// The pool's size.
+    pub max: u32,
+}
+
 /// The pools of one [`crate::Store`].
 pub struct Pools {
     pub backend: Backend,
@@ -334,6 +347,23 @@ impl Pools {
     /// The connection for writes (SQLite: the one writer).
     pub fn write(&self) -> Result<Conn, StoreError> {
         checkout(&self.write)
+    }
+
+    /// The read and write pools' connection counts, for metrics (on PostgreSQL they are one pool: `read`).
+    pub fn stats(&self) -> Vec<PoolStats> {
+        let stat = |name, pool: &Pool<Manager>| {
+            let state = pool.state();
+            PoolStats {
+                name,
+                connections: state.connections,
+                idle: state.idle_connections,
+                max: pool.max_size(),
+            }
+        };
+        match self.backend {
+            Backend::Sqlite => vec![stat("read", &self.read), stat("write", &self.write)],
+            Backend::Postgres => vec![stat("read", &self.read)],
+        }
     }
 
     /// `SELECT 1` through the read pool.

@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use humbol_config::parse::LogFormat;
 pub use humbol_config::ConfigError;
 use humbol_config::{parse, vars, Env};
 
@@ -39,6 +40,8 @@ pub struct Config {
     pub db_pool_size: Option<u32>,
     /// `HUMBOL_SCIM_WORKERS` (`None`: [`default_workers`]).
     pub workers: Option<usize>,
+    /// `HUMBOL_LOG_FORMAT`.
+    pub log_format: LogFormat,
     /// How often the tokens' last-use times are flushed to the database (not an environment variable).
     pub token_use_flush: Duration,
 }
@@ -56,6 +59,7 @@ impl std::fmt::Debug for Config {
             .field("max_results", &self.max_results)
             .field("db_pool_size", &self.db_pool_size)
             .field("workers", &self.workers)
+            .field("log_format", &self.log_format)
             .field("token_use_flush", &self.token_use_flush)
             .finish()
     }
@@ -87,6 +91,7 @@ impl Config {
             max_results: env.require(&vars::SCIM_MAX_RESULTS, parse::positive)?,
             db_pool_size: env.get(&vars::DB_POOL_SIZE, parse::positive)?,
             workers: env.get(&vars::SCIM_WORKERS, parse::positive)?,
+            log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
             token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
         })
     }

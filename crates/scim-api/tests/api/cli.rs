@@ -29,7 +29,12 @@ async fn help_lists_the_variables_and_starts_nothing() {
     let out = scim_api(&["--help"], &[("HUMBOL_SCIM_BIND", "nonsense")]).await;
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for expected in ["healthcheck", "openapi", "DATABASE_URL", "HUMBOL_SCIM_PUBLIC_URL [default: "] {
+    for expected in [
+        "healthcheck",
+        "openapi",
+        "DATABASE_URL",
+        "HUMBOL_SCIM_PUBLIC_URL [default: ",
+    ] {
         assert!(help.contains(expected), "{expected} missing from:\n{help}");
     }
     // Release builds (no `dev-tools`) have no way around the admin API.
@@ -65,10 +70,22 @@ async fn healthcheck_fails_when_nothing_listens() {
 #[tokio::test]
 async fn bad_configuration_is_a_clear_start_up_error() {
     for (var, value, expected) in [
-        ("HUMBOL_MAX_BODY_BYTES", "1MB", "HUMBOL_MAX_BODY_BYTES=\"1MB\""),
-        ("HUMBOL_SCIM_PUBLIC_URL", "scim.example", "HUMBOL_SCIM_PUBLIC_URL=\"scim.example\""),
+        (
+            "HUMBOL_MAX_BODY_BYTES",
+            "1MB",
+            "HUMBOL_MAX_BODY_BYTES=\"1MB\"",
+        ),
+        (
+            "HUMBOL_SCIM_PUBLIC_URL",
+            "scim.example",
+            "HUMBOL_SCIM_PUBLIC_URL=\"scim.example\"",
+        ),
         ("DATABASE_URL", "humbol.db", "sqlite://humbol.db"),
-        ("DATABASE_URL", "mysql://u:hunter2@h/db", "mysql://u:***@h/db"),
+        (
+            "DATABASE_URL",
+            "mysql://u:hunter2@h/db",
+            "mysql://u:***@h/db",
+        ),
         ("DATABASE_URL", "host=h password=hunter2", "password=***"),
     ] {
         let out = scim_api(&[], &[(var, value)]).await;

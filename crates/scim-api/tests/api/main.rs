@@ -12,5 +12,6 @@ mod cli;
 mod connection;
 mod groups;
 mod helpers;
+mod metrics;
 mod refusals;
 mod users;
