@@ -8,7 +8,6 @@
 //! - [`Metrics`]: the Prometheus metrics of the process (one registry, also when `humbol` runs both APIs in
 //!   one process: every series has an `api` label), rendered by [`render`] for `GET /metrics`.
 
-use std::future::Future;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -215,13 +214,13 @@ const UNMATCHED: &str = "unmatched";
 
 /// The request log line and metrics of one request, for `App::wrap(from_fn(...))`:
 /// `.wrap(from_fn(move |req, next| humbol_ops::observe(Api::Scim, format, req, next)))`.
-pub fn observe<B: MessageBody>(
+pub async fn observe<B: MessageBody>(
     api: Api,
     format: LogFormat,
     req: ServiceRequest,
     next: Next<B>,
-) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> {
-    async move {
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    {
         let start = Instant::now();
         let method = req.method().clone();
         let client = req.peer_addr().map(|a| a.ip());

@@ -156,7 +156,10 @@ fn help_and_version_print_and_start_nothing() {
         assert!(text.contains("humbol"), "{text}");
         if arg == "--help" {
             assert!(text.contains("HUMBOL_ADMIN_JWT_SECRET"), "{text}");
-            assert!(text.contains("HUMBOL_SCIM_BIND [default: 127.0.0.1:8080]"), "{text}");
+            assert!(
+                text.contains("HUMBOL_SCIM_BIND [default: 127.0.0.1:8080]"),
+                "{text}"
+            );
         }
     }
     assert!(!db.exists(), "--help opened the database");
