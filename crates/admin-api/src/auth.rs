@@ -259,12 +259,10 @@ fn extract(req: &HttpRequest) -> Result<Principal, AppError> {
         .app_data::<web::Data<JwtVerifier>>()
         .ok_or_else(|| AppError::internal("JwtVerifier is not registered as app data"))?;
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let value = value
-            .to_str()
-            .map_err(|_| {
-                auth_failure("malformed");
-                AppError::unauthorized("the Authorization header is not valid text")
-            })?;
+        let value = value.to_str().map_err(|_| {
+            auth_failure("malformed");
+            AppError::unauthorized("the Authorization header is not valid text")
+        })?;
         let token = value
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
