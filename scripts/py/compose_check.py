@@ -2,8 +2,8 @@
 
 - the file is valid YAML with services postgres, scim-api and admin-api;
 - each API service runs the binary of its name, and every environment variable it sets is one that binary reads
-  (named in crates/<binary>/src/config.rs, or RUST_LOG for env_logger) and documented in README.md and
-  .env.sample;
+  (declared in crates/humbol-config/src/vars.rs with that binary among its readers) and documented in
+  README.md and .env.sample;
 - every setting comes from `.env`: each `${VAR...}` in the file is in .env.sample, a required one
   (`${VAR:?...}`) uncommented there; HUMBOL_SCIM_PUBLIC_URL and HUMBOL_ADMIN_JWT_SECRET are not hard-coded;
 - .env.sample's HUMBOL_ADMIN_JWT_SECRET is the one placeholder the binaries refuse at start-up;
@@ -30,6 +30,16 @@ API_SERVICES = {"scim-api": "HUMBOL_SCIM_BIND", "admin-api": "HUMBOL_ADMIN_BIND"
 PLACEHOLDER_SECRET = "change-me-to-a-random-secret-of-at-least-32-bytes"
 # `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:?message}`, `${VAR?message}` (compose's forms).
 INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+READERS = {"BOTH": {"scim-api", "admin-api"}, "SCIM": {"scim-api"}, "ADMIN": {"admin-api"}}
+
+
+def declared_vars(repo: Path) -> dict:
+    """Variable name -> the binaries that read it, from humbol-config's declarations."""
+    text = (repo / "crates" / "humbol-config" / "src" / "vars.rs").read_text()
+    found = re.findall(r'name: "([A-Z0-9_]+)",.*?read_by: ([A-Z]+),', text, re.S)
+    if not found:
+        fail("no variable declarations found in crates/humbol-config/src/vars.rs")
+    return {name: READERS[readers] for name, readers in found}
 
 
 def fail(msg: str) -> None:
@@ -139,8 +149,7 @@ def main() -> None:
         binary = command[0] if isinstance(command, list) else str(command).split()[0]
         if binary != name:
             fail(f"{name}: command runs {binary!r}, not the {name} binary")
-        config = (repo / "crates" / name / "src" / "config.rs").read_text()
-        read_vars = set(re.findall(r'"((?:HUMBOL_|DATABASE_URL)[A-Z0-9_]*)"', config)) | {"RUST_LOG"}
+        read_vars = {var for var, readers in declared_vars(repo).items() if name in readers}
         env = env_of(svc)
         for var, value in env.items():
             if var not in read_vars:
