@@ -9,6 +9,7 @@
 //! | `HUMBOL_SCIM_MAX_RESULTS` | `200`                   | largest page a list or search returns (`filter.maxResults`) |
 //! | `HUMBOL_DB_POOL_SIZE`     | the store's default     | database connections per process                          |
 //! | `HUMBOL_SCIM_WORKERS`     | 2 × CPU cores           | HTTP worker threads (see [`default_workers`])             |
+//! | `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS` | `3600` (1 hour) | lifetime of OAuth access tokens, 3600 to 21600 (6 hours) |
 //!
 //! A value that does not parse is a start-up error naming the variable ([`ConfigError`]).
 
@@ -33,6 +34,11 @@ pub fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
+/// Default of `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`: one hour, Entra's shortest.
+pub const DEFAULT_OAUTH_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+/// The bounds of `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`: 1 to 6 hours, what Entra's gallery requires.
+pub const OAUTH_TOKEN_LIFETIME_SECS: std::ops::RangeInclusive<u64> = 3600..=21600;
+
 /// How often the tokens' last-use times are written to the database.
 pub const DEFAULT_TOKEN_USE_FLUSH: Duration = Duration::from_secs(30);
 
@@ -55,6 +61,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// How often the tokens' last-use times are flushed to the database (not an environment variable).
     pub token_use_flush: Duration,
+    /// `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`: how long an access token from the token endpoint lives.
+    pub oauth_token_lifetime: Duration,
 }
 
 /// A configuration value that cannot be used; the message names the variable.
@@ -77,6 +85,7 @@ impl Default for Config {
             db_pool_size: None,
             workers: None,
             token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
+            oauth_token_lifetime: DEFAULT_OAUTH_TOKEN_LIFETIME,
         }
     }
 }
@@ -118,6 +127,18 @@ impl Config {
         }
         if let Some(v) = get("HUMBOL_SCIM_WORKERS") {
             config.workers = Some(positive(&v, "HUMBOL_SCIM_WORKERS")?);
+        }
+        if let Some(v) = get("HUMBOL_OAUTH_TOKEN_LIFETIME_SECS") {
+            const VAR: &str = "HUMBOL_OAUTH_TOKEN_LIFETIME_SECS";
+            let secs: u64 = positive(&v, VAR)?;
+            if !OAUTH_TOKEN_LIFETIME_SECS.contains(&secs) {
+                return Err(invalid(
+                    VAR,
+                    &v,
+                    "expected 3600 to 21600 seconds (1 to 6 hours)",
+                ));
+            }
+            config.oauth_token_lifetime = Duration::from_secs(secs);
         }
         Ok(config)
     }
@@ -201,6 +222,19 @@ mod tests {
         assert_eq!(c.max_body_bytes, 1_048_576);
         assert_eq!(c.max_results, 200);
         assert_eq!(c.db_pool_size, None);
+        assert_eq!(c.oauth_token_lifetime, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn oauth_token_lifetime_is_one_to_six_hours() {
+        for ok in ["3600", "7200", "21600"] {
+            let c = from(&[("HUMBOL_OAUTH_TOKEN_LIFETIME_SECS", ok)]).unwrap();
+            assert_eq!(c.oauth_token_lifetime.as_secs().to_string(), ok);
+        }
+        for bad in ["3599", "21601", "0", "1h"] {
+            let err = from(&[("HUMBOL_OAUTH_TOKEN_LIFETIME_SECS", bad)]).unwrap_err();
+            assert_eq!(err.variable, "HUMBOL_OAUTH_TOKEN_LIFETIME_SECS", "{bad}");
+        }
     }
 
     #[test]
