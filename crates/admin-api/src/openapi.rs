@@ -7,14 +7,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{events, health, orgs, tokens};
+use crate::routes::{clients, events, health, orgs, tokens};
 
 /// The admin API's OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Humbol admin API",
-        description = "Organisations' SCIM settings, SCIM tokens (shown once) and the provisioning log. \
+        description = "Organisations' SCIM settings, SCIM tokens and OAuth clients (secrets shown once) and the provisioning log. \
             Authenticate with `Authorization: Bearer <JWT>`: claims `sub`, `exp`, `role` (`admin` with `org`, \
             or `support`).",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
@@ -27,6 +27,13 @@ use crate::routes::{events, health, orgs, tokens};
         tokens::create_token,
         tokens::list_tokens,
         tokens::revoke_token,
+        clients::create_client,
+        clients::list_clients,
+        clients::create_secret,
+        clients::delete_secret,
+        clients::revoke_client,
+        clients::put_federation,
+        clients::delete_federation,
         events::list_events,
         openapi_json,
     ),
@@ -40,6 +47,14 @@ use crate::routes::{events, health, orgs, tokens};
         tokens::CreatedToken,
         tokens::TokenSummary,
         tokens::TokenList,
+        clients::CreateClientRequest,
+        clients::CreateSecretRequest,
+        clients::CreatedClient,
+        clients::CreatedSecret,
+        clients::SecretSummary,
+        clients::FederationBody,
+        clients::ClientSummary,
+        clients::ClientList,
         events::EventItem,
         events::EventPage,
     )),
@@ -47,6 +62,7 @@ use crate::routes::{events, health, orgs, tokens};
     tags(
         (name = "orgs", description = "Organisations and their SCIM settings"),
         (name = "tokens", description = "SCIM bearer tokens for Entra"),
+        (name = "clients", description = "OAuth 2.0 clients for Entra: client secrets (shown once) and federated credentials"),
         (name = "events", description = "The provisioning log"),
         (name = "health", description = "Liveness, readiness and this document"),
     )

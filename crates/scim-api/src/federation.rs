@@ -77,7 +77,8 @@ struct Discovery {
 
 #[derive(Deserialize)]
 struct Claims {
-    jti: String,
+    #[serde(default)]
+    jti: Option<String>,
     exp: i64,
 }
 
@@ -140,9 +141,10 @@ impl Issuers {
             })
         })?;
         let claims = data.claims;
-        if claims.jti.is_empty() || claims.jti.len() > 256 {
-            return Err(refused("the client assertion's jti is empty or too long"));
-        }
+        let jti = claims
+            .jti
+            .filter(|j| !j.is_empty() && j.len() <= 256)
+            .ok_or_else(|| refused("the client assertion has no jti (or an overlong one)"))?;
         if claims.exp - now.timestamp() > MAX_ASSERTION_LIFETIME_SECS {
             return Err(refused(
                 "the client assertion is valid for more than a day (exp too far ahead)",
@@ -150,7 +152,7 @@ impl Issuers {
         }
         let until = claims.exp.saturating_add(LEEWAY_SECS as i64);
         Ok(Verified {
-            jti: claims.jti,
+            jti,
             expires_at: DateTime::from_timestamp(until, 0).unwrap_or(now),
         })
     }

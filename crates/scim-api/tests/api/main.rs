@@ -11,5 +11,6 @@ mod auth;
 mod connection;
 mod groups;
 mod helpers;
+mod oauth;
 mod refusals;
 mod users;
