@@ -289,9 +289,9 @@ fn authenticate_access_token(
 
 impl Reader {
     /// The live OAuth access token with this SHA-256 hash (not expired at `now`, its client not revoked), with
-    /// its organisation; `token_id` is the client's public `client_id` (the actor of its
-    /// requests). One indexed statement, every request: a revocation is
-    /// seen at once. Whether the organisation has SCIM enabled is the caller's to check, as for SCIM tokens.
+    /// its organisation; `token_id` is the client's public `client_id` (the actor of its requests). One indexed
+    /// statement, every request: a revocation is seen at once. Whether the organisation has SCIM enabled is the
+    /// caller's to check, as for SCIM tokens.
     pub fn authenticate_access_token(
         &mut self,
         hash: &[u8; 32],
@@ -606,11 +606,7 @@ impl Store {
             match decided {
                 Err((refusal, client)) => {
                     let detail = format!("no access token for client {client_id}: {refusal}");
-                    log(
-                        conn,
-                        org,
-                        &refusal_event(&actor, client.as_deref(), detail),
-                    )?;
+                    log(conn, org, &refusal_event(&actor, client.as_deref(), detail))?;
                     Ok(Err(refusal))
                 }
                 Ok((client, how)) => {
@@ -723,12 +719,10 @@ fn decide(
                 org,
                 expires_at: micros(*expires_at).max(now_us),
             };
-            let inserted = on_inner!(conn, |c| diesel::insert_into(
-                oauth_used_assertions::table
-            )
-            .values(&row)
-            .on_conflict_do_nothing()
-            .execute(c))?;
+            let inserted = on_inner!(conn, |c| diesel::insert_into(oauth_used_assertions::table)
+                .values(&row)
+                .on_conflict_do_nothing()
+                .execute(c))?;
             if inserted == 0 {
                 return refuse(TokenRefusal::ReplayedAssertion);
             }

@@ -396,7 +396,8 @@ fn bearer_credential(req: &HttpRequest) -> Result<Credential, ApiError> {
     let credentials = credentials.trim();
     // The prefix names the table that knows the credential, so a SCIM token keeps its one look-up.
     let parsed = if credentials.starts_with(token::ACCESS_TOKEN_PREFIX) {
-        token::parse_with_prefix(token::ACCESS_TOKEN_PREFIX, credentials).map(Credential::AccessToken)
+        token::parse_with_prefix(token::ACCESS_TOKEN_PREFIX, credentials)
+            .map(Credential::AccessToken)
     } else {
         token::parse(credentials).map(Credential::ScimToken)
     };

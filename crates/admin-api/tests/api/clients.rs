@@ -65,8 +65,11 @@ async fn admin_creates_lists_rotates_and_revokes_clients(
         created["scim_base_url"],
         "https://scim.test.example/scim/v2/orgs/acme"
     );
-    let expires: chrono::DateTime<chrono::Utc> =
-        created["secret_expires_at"].as_str().unwrap().parse().unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = created["secret_expires_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let in_a_year = chrono::Utc::now() + chrono::Duration::days(365);
     assert!((expires - in_a_year).num_minutes().abs() < 5, "{expires}");
     let id = created["id"].as_str().unwrap().to_owned();
@@ -112,7 +115,10 @@ async fn admin_creates_lists_rotates_and_revokes_clients(
     }
     let res = app
         .delete(
-            &format!("{CLIENTS}/{id}/secrets/{}", created["secret_id"].as_str().unwrap()),
+            &format!(
+                "{CLIENTS}/{id}/secrets/{}",
+                created["secret_id"].as_str().unwrap()
+            ),
             &app.admin("acme"),
         )
         .await;
@@ -129,12 +135,13 @@ async fn admin_creates_lists_rotates_and_revokes_clients(
     assert_eq!(users(access.clone()).await, StatusCode::OK);
 
     // Support revokes the client: its access token is refused on the very next request.
-    let res = app
-        .delete(&format!("{CLIENTS}/{id}"), &app.support())
-        .await;
+    let res = app.delete(&format!("{CLIENTS}/{id}"), &app.support()).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(users(access).await, StatusCode::UNAUTHORIZED);
-    assert_eq!(token(&app, &endpoint, client_id, &second_secret).await.0, 401);
+    assert_eq!(
+        token(&app, &endpoint, client_id, &second_secret).await.0,
+        401
+    );
     let res = app
         .delete(&format!("{CLIENTS}/{id}"), &app.admin("acme"))
         .await;
@@ -176,7 +183,11 @@ async fn support_never_sees_or_makes_a_secret_and_bad_input_changes_nothing(
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     let res = app
-        .post_json(&format!("{CLIENTS}/{id}/secrets"), &app.support(), &json!({}))
+        .post_json(
+            &format!("{CLIENTS}/{id}/secrets"),
+            &app.support(),
+            &json!({}),
+        )
         .await;
     assert_error(res, StatusCode::FORBIDDEN, "forbidden").await;
     let fed = json!({"issuer": "https://login.microsoftonline.com/t/v2.0", "subject": "s", "audience": "a"});
@@ -211,7 +222,11 @@ async fn support_never_sees_or_makes_a_secret_and_bad_input_changes_nothing(
         json!({"issuer": "https://login.microsoftonline.com/t/v2.0", "subject": "", "audience": "a"}),
     ] {
         let res = app
-            .put_json(&format!("{CLIENTS}/{id}/federation"), &app.admin("acme"), &fed)
+            .put_json(
+                &format!("{CLIENTS}/{id}/federation"),
+                &app.admin("acme"),
+                &fed,
+            )
             .await;
         assert_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
     }
@@ -221,7 +236,11 @@ async fn support_never_sees_or_makes_a_secret_and_bad_input_changes_nothing(
 
     // The admin sets and removes a federated credential.
     let res = app
-        .put_json(&format!("{CLIENTS}/{id}/federation"), &app.admin("acme"), &fed)
+        .put_json(
+            &format!("{CLIENTS}/{id}/federation"),
+            &app.admin("acme"),
+            &fed,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let (_, body) = list(&app, &app.support()).await;
@@ -239,7 +258,11 @@ async fn support_never_sees_or_makes_a_secret_and_bad_input_changes_nothing(
         .await;
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
     let res = app
-        .post_json(&format!("{CLIENTS}/nope/secrets"), &app.admin("acme"), &json!({}))
+        .post_json(
+            &format!("{CLIENTS}/nope/secrets"),
+            &app.admin("acme"),
+            &json!({}),
+        )
         .await;
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
     app.put_org("acme", false).await;

@@ -26,9 +26,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::Utc;
-use humbol_store::{
-    ClientCredential, Federation, NewAccessToken, Store, StoreError, TokenRefusal,
-};
+use humbol_store::{ClientCredential, Federation, NewAccessToken, Store, StoreError, TokenRefusal};
 use rand::RngCore;
 use scim_core::token;
 use serde::{Deserialize, Serialize};
@@ -93,28 +91,46 @@ fn no_store(status: StatusCode) -> actix_web::HttpResponseBuilder {
     b
 }
 
-fn error(status: StatusCode, error: &'static str, description: &'static str) -> HttpResponse {
-    let mut b = no_store(status);
-    if status == StatusCode::UNAUTHORIZED {
-        b.insert_header((
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Basic realm=\"humbol\", error=\"invalid_client\""),
-        ));
-    }
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        b.insert_header((header::RETRY_AFTER, HeaderValue::from_static("2")));
-    }
-    b.json(OAuthError {
-        error,
-        error_description: description,
-    })
+/// An error answer (RFC 6749 §5.2), built into a response at the end.
+#[derive(Debug, Clone, Copy)]
+struct Fail {
+    status: StatusCode,
+    error: &'static str,
+    description: &'static str,
 }
 
-fn invalid_request(description: &'static str) -> HttpResponse {
+fn error(status: StatusCode, error: &'static str, description: &'static str) -> Fail {
+    Fail {
+        status,
+        error,
+        description,
+    }
+}
+
+impl Fail {
+    fn response(self) -> HttpResponse {
+        let mut b = no_store(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            b.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"humbol\", error=\"invalid_client\""),
+            ));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            b.insert_header((header::RETRY_AFTER, HeaderValue::from_static("2")));
+        }
+        b.json(OAuthError {
+            error: self.error,
+            error_description: self.description,
+        })
+    }
+}
+
+fn invalid_request(description: &'static str) -> Fail {
     error(StatusCode::BAD_REQUEST, "invalid_request", description)
 }
 
-fn invalid_client() -> HttpResponse {
+fn invalid_client() -> Fail {
     error(
         StatusCode::UNAUTHORIZED,
         "invalid_client",
@@ -122,7 +138,7 @@ fn invalid_client() -> HttpResponse {
     )
 }
 
-fn store_error(e: &StoreError) -> HttpResponse {
+fn store_error(e: &StoreError) -> Fail {
     match e {
         StoreError::Unavailable(_) => error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -142,8 +158,14 @@ fn store_error(e: &StoreError) -> HttpResponse {
 
 /// How the client authenticated, as read from the request (nothing checked yet).
 enum Presented {
-    Secret { client_id: String, secret: String },
-    Assertion { client_id: String, assertion: String },
+    Secret {
+        client_id: String,
+        secret: String,
+    },
+    Assertion {
+        client_id: String,
+        assertion: String,
+    },
 }
 
 /// The `client_secret_basic` credentials of the `Authorization` header, if it has `Basic` ones; `Err` when
@@ -176,7 +198,7 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, ()> 
 }
 
 /// Reads the grant and the client's authentication from the request, or the error to answer.
-fn read_request(req: &HttpRequest, body: &[u8]) -> Result<Presented, HttpResponse> {
+fn read_request(req: &HttpRequest, body: &[u8]) -> Result<Presented, Fail> {
     let form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -224,7 +246,9 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Result<Presented, HttpRespons
     }
     let presented = if let Some((client_id, secret)) = basic {
         if body_id.as_ref().is_some_and(|id| *id != client_id) {
-            return Err(invalid_request("client_id differs from the Basic credentials"));
+            return Err(invalid_request(
+                "client_id differs from the Basic credentials",
+            ));
         }
         Presented::Secret { client_id, secret }
     } else if let Some(secret) = post {
@@ -273,19 +297,16 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Result<Presented, HttpRespons
     ),
     security(())
 )]
-pub async fn token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> HttpResponse {
+pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
     let org = req.match_info().get("org").unwrap_or_default().to_string();
     let presented = match read_request(&req, &body) {
         Ok(p) => p,
-        Err(response) => return response,
+        Err(fail) => return fail.response(),
     };
     let now = Utc::now();
     let lifetime = state.config.oauth_token_lifetime;
-    let expires_at = now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::hours(1));
+    let expires_at =
+        now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::hours(1));
     let mut random = [0u8; token::RANDOM_BYTES];
     rand::rng().fill_bytes(&mut random);
     let access = token::from_random_bytes_with_prefix(token::ACCESS_TOKEN_PREFIX, &random);
@@ -299,8 +320,14 @@ pub async fn token(
             match token::parse_with_prefix(token::CLIENT_SECRET_PREFIX, &secret) {
                 Ok(hash) => (client_id, ClientCredential::Secret(hash)),
                 Err(_) => {
-                    refuse(&state.store, org, client_id, "malformed client secret (typo?)").await;
-                    return invalid_client();
+                    refuse(
+                        &state.store,
+                        org,
+                        client_id,
+                        "malformed client secret (typo?)",
+                    )
+                    .await;
+                    return invalid_client().response();
                 }
             }
         }
@@ -312,8 +339,8 @@ pub async fn token(
             let (o, c) = (org.clone(), client_id.clone());
             let federation = match web::block(move || store.client_federation(&o, &c)).await {
                 Ok(Ok(f)) => f,
-                Ok(Err(e)) => return store_error(&e),
-                Err(_) => return store_error(&StoreError::Database("blocking".into())),
+                Ok(Err(e)) => return store_error(&e).response(),
+                Err(_) => return store_error(&StoreError::Database("blocking".into())).response(),
             };
             let Some(federation) = federation else {
                 // The store logs why (unknown or revoked client, no federated credential).
@@ -339,7 +366,7 @@ pub async fn token(
                 ),
                 Err(reason) => {
                     refuse(&state.store, org, client_id, &reason.0).await;
-                    return invalid_client();
+                    return invalid_client().response();
                 }
             }
         }
@@ -371,10 +398,11 @@ async fn issue(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "SCIM provisioning is disabled for this organisation",
-        ),
-        Ok(Ok(Err(_))) => invalid_client(),
-        Ok(Err(e)) => store_error(&e),
-        Err(_) => store_error(&StoreError::Database("blocking".into())),
+        )
+        .response(),
+        Ok(Ok(Err(_))) => invalid_client().response(),
+        Ok(Err(e)) => store_error(&e).response(),
+        Err(_) => store_error(&StoreError::Database("blocking".into())).response(),
     }
 }
 
