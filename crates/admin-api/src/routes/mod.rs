@@ -5,6 +5,8 @@ pub mod clients;
 pub mod events;
 pub mod health;
 pub mod orgs;
+pub mod session;
+pub mod status;
 pub mod tokens;
 
 use actix_web::web;
@@ -27,7 +29,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(clients::revoke_client)
         .service(clients::put_federation)
         .service(clients::delete_federation)
-        .service(events::list_events);
+        .service(events::list_events)
+        .service(status::scim_status)
+        .service(session::sign_in)
+        .service(session::current_session)
+        .service(session::sign_out);
 }
 
 /// Longest organisation slug.
