@@ -7,14 +7,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{events, health, orgs, session, status, tokens};
+use crate::routes::{clients, events, health, orgs, session, status, tokens};
 
 /// The admin API's OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Humbol admin API",
-        description = "Organisations' SCIM settings, SCIM tokens (shown once) and the provisioning log. \
+        description = "Organisations' SCIM settings, SCIM tokens and OAuth clients (secrets shown once) and the provisioning log. \
             Authenticate with `Authorization: Bearer <JWT>`: claims `sub`, `exp`, `role` (`admin` with `org`, \
             or `support`). The settings page uses the same JWT in the `humbol_session` cookie (`POST \
             /api/v1/session`); a POST, PUT or DELETE with that cookie must send its CSRF token as `X-Humbol-CSRF`.",
@@ -28,6 +28,13 @@ use crate::routes::{events, health, orgs, session, status, tokens};
         tokens::create_token,
         tokens::list_tokens,
         tokens::revoke_token,
+        clients::create_client,
+        clients::list_clients,
+        clients::create_secret,
+        clients::delete_secret,
+        clients::revoke_client,
+        clients::put_federation,
+        clients::delete_federation,
         events::list_events,
         status::scim_status,
         session::sign_in,
@@ -45,6 +52,14 @@ use crate::routes::{events, health, orgs, session, status, tokens};
         tokens::CreatedToken,
         tokens::TokenSummary,
         tokens::TokenList,
+        clients::CreateClientRequest,
+        clients::CreateSecretRequest,
+        clients::CreatedClient,
+        clients::CreatedSecret,
+        clients::SecretSummary,
+        clients::FederationBody,
+        clients::ClientSummary,
+        clients::ClientList,
         events::EventItem,
         events::EventPage,
         status::ScimStatus,
@@ -56,6 +71,7 @@ use crate::routes::{events, health, orgs, session, status, tokens};
     tags(
         (name = "orgs", description = "Organisations and their SCIM settings"),
         (name = "tokens", description = "SCIM bearer tokens for Entra"),
+        (name = "clients", description = "OAuth 2.0 clients for Entra: client secrets (shown once) and federated credentials"),
         (name = "events", description = "The provisioning log and status"),
         (name = "session", description = "The settings page's sign-in (session cookie) and sign-out"),
         (name = "health", description = "Liveness, readiness and this document"),

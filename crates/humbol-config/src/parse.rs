@@ -93,6 +93,14 @@ pub fn retention_days(text: &str) -> Result<u32, String> {
     }
 }
 
+/// An OAuth access-token lifetime in seconds: 1 to 6 hours (what Entra's gallery requires).
+pub fn oauth_token_lifetime_secs(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if (3600..=21_600).contains(&n) => Ok(n),
+        _ => Err("expected 3600 to 21600 seconds (1 to 6 hours)".to_string()),
+    }
+}
+
 /// An HS256 secret: at least [`MIN_SECRET_BYTES`] bytes, and not a published placeholder.
 pub fn jwt_secret(text: &str) -> Result<Vec<u8>, String> {
     if PLACEHOLDER_SECRETS.contains(&text) || text.starts_with("change-me") {

@@ -187,6 +187,15 @@ pub const EVENT_RETENTION_DAYS: Var = Var {
     doc: "provisioning events older than this many days are pruned hourly (1 to 36500)",
 };
 
+/// `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS` ([`crate::parse::oauth_token_lifetime_secs`]).
+pub const OAUTH_TOKEN_LIFETIME_SECS: Var = Var {
+    name: "HUMBOL_OAUTH_TOKEN_LIFETIME_SECS",
+    default: Some("3600"),
+    read_by: SCIM,
+    secrecy: Secrecy::Plain,
+    doc: "lifetime in seconds of the access tokens the OAuth token endpoint issues (3600 to 21600: 1 to 6 hours)",
+};
+
 /// `HUMBOL_LOG_FORMAT` ([`crate::parse::log_format`]).
 pub const LOG_FORMAT: Var = Var {
     name: "HUMBOL_LOG_FORMAT",
@@ -220,6 +229,7 @@ pub const ALL: &[Var] = &[
     ADMIN_JWT_ISSUER,
     ADMIN_JWT_AUDIENCE,
     EVENT_RETENTION_DAYS,
+    OAUTH_TOKEN_LIFETIME_SECS,
     LOG_FORMAT,
     RUST_LOG,
 ];

@@ -29,11 +29,17 @@ mod events;
 mod filter_sql;
 mod groups;
 mod models;
+mod oauth;
 mod orgs;
 mod pool;
 mod schema;
 mod tokens;
 mod users;
+
+pub use oauth::{
+    ClientCredential, ClientInfo, ClientSecretInfo, Federation, IssuedAccessToken, NewAccessToken,
+    NewClient, NewClientSecret, TokenRefusal,
+};
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -145,3 +145,67 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_members,
     events,
 );
+
+// ---- OAuth 2.0 clients of the SCIM connection (`oauth`) ----
+
+diesel::table! {
+    /// OAuth clients: `client_id` is the public identifier pasted into Entra; `fed_*` its federated credential.
+    oauth_clients (id) {
+        id -> Text,
+        org -> Text,
+        client_id -> Text,
+        name -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        fed_issuer -> Nullable<Text>,
+        fed_subject -> Nullable<Text>,
+        fed_audience -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Client secrets: only the SHA-256 `hash` (unique index); several live ones per client for rotation.
+    oauth_client_secrets (id) {
+        id -> Text,
+        client -> Text,
+        org -> Text,
+        hash -> Binary,
+        hint -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Access tokens issued by the token endpoint: only the SHA-256 `hash` (unique index).
+    oauth_access_tokens (id) {
+        id -> Text,
+        client -> Text,
+        org -> Text,
+        hash -> Binary,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Client assertions already exchanged (`jti` per issuer), until they expire.
+    oauth_used_assertions (issuer, jti) {
+        issuer -> Text,
+        jti -> Text,
+        org -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::joinable!(oauth_access_tokens -> oauth_clients (client));
+diesel::joinable!(oauth_client_secrets -> oauth_clients (client));
+diesel::joinable!(oauth_clients -> orgs (org));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    oauth_clients,
+    oauth_client_secrets,
+    oauth_access_tokens,
+);

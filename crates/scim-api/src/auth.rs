@@ -9,6 +9,10 @@
 //! enabled, and only then does the operation run. Every failure is the same `401`, which says nothing about
 //! other organisations.
 //!
+//! The credential is an organisation's SCIM token or an OAuth access token from the organisation's token
+//! endpoint ([`crate::routes::oauth`]): both have the same shape and differ by prefix, which decides once, in
+//! [`bearer_credential`], which table looks it up ([`Credential`]); after that both are treated alike.
+//!
 //! The token's last use is noted in memory ([`crate::state::TokenUses`]) and flushed in batches; a refusal
 //! of an authenticated request (any 4xx) is written to the organisation's provisioning event log.
 
@@ -54,11 +58,20 @@ impl Tenant<'_> {
     }
 }
 
+/// A well-formed bearer credential: the SHA-256 by which the store knows it, and which kind it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential {
+    /// An organisation's SCIM token (`humbol_scim_`).
+    ScimToken([u8; 32]),
+    /// An OAuth access token (`humbol_at_`).
+    AccessToken([u8; 32]),
+}
+
 /// A SCIM request with a well-formed bearer token, not yet checked against the database.
 pub struct Caller {
     state: web::Data<AppState>,
     org: String,
-    token_hash: [u8; 32],
+    credential: Credential,
     /// `METHOD /path` (no query string), for refusal events.
     request_line: String,
     /// `User` / `Group` when the path names one, for refusal events.
@@ -85,7 +98,7 @@ impl Caller {
                 ApiError(scim_core::ScimError::internal("internal error"))
             })?;
         let org = req.match_info().get("org").unwrap_or_default().to_string();
-        let token_hash = bearer_token_hash(req)?;
+        let credential = bearer_credential(req)?;
         let path = req.path();
         // `/scim/v2/orgs/{org}/{endpoint}/...`
         let resource_type = match path.split('/').nth(5) {
@@ -96,7 +109,7 @@ impl Caller {
         Ok(Caller {
             state,
             org,
-            token_hash,
+            credential,
             request_line: [req.method().as_str(), " ", path].concat(),
             resource_type,
             resource_id: req.match_info().get("id").map(str::to_string),
@@ -117,7 +130,14 @@ impl Caller {
     {
         web::block(move || {
             let now = Utc::now();
-            let found = self.state.store.authenticate(&self.token_hash, now);
+            let found = match self.credential {
+                Credential::ScimToken(hash) => self.state.store.authenticate(&hash, now),
+                Credential::AccessToken(_) => self
+                    .state
+                    .store
+                    .reader()
+                    .and_then(|mut reader| self.authenticate(&mut reader, now)),
+            };
             let outcome = self.authorize_then(found, now, op);
             self.settle(outcome)
         })
@@ -139,7 +159,7 @@ impl Caller {
             let now = Utc::now();
             // The token check and the operation's reads: one snapshot (on SQLite, one round of WAL locking).
             reader.snapshot(|reader| {
-                let found = reader.authenticate(&caller.token_hash, now);
+                let found = caller.authenticate(reader, now);
                 caller.authorize_then(found, now, |tenant| op(tenant, reader))
             })
         })
@@ -157,16 +177,40 @@ impl Caller {
         T: Send + 'static,
     {
         let by_key = query.is_user_key_lookup();
+        let token_hash = match self.credential {
+            Credential::ScimToken(hash) => hash,
+            // The one-statement look-up joins the SCIM tokens' table: an access token takes the two steps.
+            Credential::AccessToken(_) => {
+                return self
+                    .run_read(by_key, move |tenant, reader| {
+                        let page = reader.list_users(&tenant.org.slug, &query)?;
+                        render(tenant, page)
+                    })
+                    .await
+            }
+        };
         if by_key && self.state.store.backend() == Backend::Postgres {
-            let found = self.state.lookups.find(self.token_hash, query).await;
+            let found = self.state.lookups.find(token_hash, query).await;
             let outcome = self.authorize_page(found, render);
             return self.settle_on_worker(outcome).await;
         }
         self.on_reader(by_key, move |caller, reader| {
-            let found = reader.authenticate_and_list_users(&caller.token_hash, Utc::now(), &query);
+            let found = reader.authenticate_and_list_users(&token_hash, Utc::now(), &query);
             caller.authorize_page(found, render)
         })
         .await
+    }
+
+    /// The live credential (with its organisation) that the request carries, looked up in its own table.
+    fn authenticate(
+        &self,
+        reader: &mut Reader,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenAuth>, StoreError> {
+        match &self.credential {
+            Credential::ScimToken(hash) => reader.authenticate(hash, now),
+            Credential::AccessToken(hash) => reader.authenticate_access_token(hash, now),
+        }
     }
 
     /// [`Caller::authorize_then`] for what a look-up found: `render` gets the page only when the token is
@@ -245,7 +289,14 @@ impl Caller {
             auth_failure("other_organisation");
             return Err(ApiError::unauthorized(NOT_VALID_HERE).into());
         }
-        state.token_uses.record(&auth.token_id, now);
+        let kind = match self.credential {
+            Credential::ScimToken(_) => {
+                state.token_uses.record(&auth.token_id, now);
+                "token:"
+            }
+            // Its client's id: an access token's use is its issue, logged by the token endpoint.
+            Credential::AccessToken(_) => "client:",
+        };
         if !auth.org.scim_enabled {
             auth_failure("scim_disabled");
             // The token is this organisation's own: saying why is safe.
@@ -254,7 +305,7 @@ impl Caller {
             )
             .into());
         }
-        let actor = ["token:", auth.token_id.as_str()].concat();
+        let actor = [kind, auth.token_id.as_str()].concat();
         let tenant = Tenant {
             store: &state.store,
             config: &state.config,
@@ -332,12 +383,12 @@ fn auth_failure(reason: &'static str) {
     humbol_ops::auth_failure(humbol_ops::Api::Scim, reason);
 }
 
-/// The SHA-256 of the request's bearer token, if it has one of the right format; else a `401`.
-fn bearer_token_hash(req: &HttpRequest) -> Result<[u8; 32], ApiError> {
-    bearer_token_hash_inner(req).inspect_err(|_| auth_failure("malformed"))
+/// The request's bearer credential, if it has one of the right format; else a `401`.
+fn bearer_credential(req: &HttpRequest) -> Result<Credential, ApiError> {
+    bearer_credential_inner(req).inspect_err(|_| auth_failure("malformed"))
 }
 
-fn bearer_token_hash_inner(req: &HttpRequest) -> Result<[u8; 32], ApiError> {
+fn bearer_credential_inner(req: &HttpRequest) -> Result<Credential, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -354,8 +405,16 @@ fn bearer_token_hash_inner(req: &HttpRequest) -> Result<[u8; 32], ApiError> {
             "the Authorization header is not a bearer token",
         ));
     }
-    token::parse(credentials.trim()).map_err(|_| {
-        ApiError::unauthorized("the bearer token is not a well-formed Humbol SCIM token")
+    let credentials = credentials.trim();
+    // The prefix names the table that knows the credential, so a SCIM token keeps its one look-up.
+    let parsed = if credentials.starts_with(token::ACCESS_TOKEN_PREFIX) {
+        token::parse_with_prefix(token::ACCESS_TOKEN_PREFIX, credentials)
+            .map(Credential::AccessToken)
+    } else {
+        token::parse(credentials).map(Credential::ScimToken)
+    };
+    parsed.map_err(|_| {
+        ApiError::unauthorized("the bearer token is not a well-formed Humbol SCIM or access token")
     })
 }
 
@@ -373,10 +432,16 @@ mod tests {
     #[test]
     fn well_formed_tokens_are_hashed_without_a_database() {
         let t = token::from_random_bytes(&[7; token::RANDOM_BYTES]);
-        let hash = bearer_token_hash(&with_auth(&format!("Bearer {}", t.secret))).unwrap();
-        assert_eq!(hash, t.hash);
-        let hash = bearer_token_hash(&with_auth(&format!("bearer  {} ", t.secret))).unwrap();
-        assert_eq!(hash, t.hash);
+        let found = bearer_credential(&with_auth(&format!("Bearer {}", t.secret))).unwrap();
+        assert_eq!(found, Credential::ScimToken(t.hash));
+        let found = bearer_credential(&with_auth(&format!("bearer  {} ", t.secret))).unwrap();
+        assert_eq!(found, Credential::ScimToken(t.hash));
+        let at = token::from_random_bytes_with_prefix(
+            token::ACCESS_TOKEN_PREFIX,
+            &[7; token::RANDOM_BYTES],
+        );
+        let found = bearer_credential(&with_auth(&format!("Bearer {}", at.secret))).unwrap();
+        assert_eq!(found, Credential::AccessToken(at.hash));
     }
 
     #[test]
@@ -389,11 +454,11 @@ mod tests {
             format!("Bearer {typo}"),
             format!("Token {}", t.secret),
         ] {
-            let e = bearer_token_hash(&with_auth(&value)).unwrap_err();
+            let e = bearer_credential(&with_auth(&value)).unwrap_err();
             assert_eq!(e.status(), 401, "{value}");
             assert!(!e.scim().detail.contains(&t.secret[14..]));
         }
-        let e = bearer_token_hash(&TestRequest::get().to_http_request()).unwrap_err();
+        let e = bearer_credential(&TestRequest::get().to_http_request()).unwrap_err();
         assert_eq!(e.status(), 401);
     }
 }

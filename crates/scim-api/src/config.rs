@@ -1,6 +1,7 @@
 //! The server's typed configuration, read once at start-up from environment variables. The variables
 //! (`DATABASE_URL`, `HUMBOL_SCIM_BIND`, `HUMBOL_SCIM_PUBLIC_URL`, `HUMBOL_MAX_BODY_BYTES`,
-//! `HUMBOL_SCIM_MAX_RESULTS`, `HUMBOL_DB_POOL_SIZE`, `HUMBOL_SCIM_WORKERS`), their defaults and their parsers
+//! `HUMBOL_SCIM_MAX_RESULTS`, `HUMBOL_DB_POOL_SIZE`, `HUMBOL_SCIM_WORKERS`,
+//! `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`), their defaults and their parsers
 //! are declared once in [`humbol_config::vars`], shared with the admin API; `scim-api --help` lists them.
 //!
 //! A value that does not parse is a start-up error naming the variable ([`ConfigError`]).
@@ -44,6 +45,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// How often the tokens' last-use times are flushed to the database (not an environment variable).
     pub token_use_flush: Duration,
+    /// `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`: how long an access token from the token endpoint lives.
+    pub oauth_token_lifetime: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for Config {
             .field("workers", &self.workers)
             .field("log_format", &self.log_format)
             .field("token_use_flush", &self.token_use_flush)
+            .field("oauth_token_lifetime", &self.oauth_token_lifetime)
             .finish()
     }
 }
@@ -93,6 +97,10 @@ impl Config {
             workers: env.get(&vars::SCIM_WORKERS, parse::positive)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
             token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
+            oauth_token_lifetime: Duration::from_secs(env.require(
+                &vars::OAUTH_TOKEN_LIFETIME_SECS,
+                parse::oauth_token_lifetime_secs,
+            )?),
         })
     }
 
@@ -125,6 +133,19 @@ mod tests {
         assert_eq!(c.max_body_bytes, 1_048_576);
         assert_eq!(c.max_results, 200);
         assert_eq!(c.db_pool_size, None);
+        assert_eq!(c.oauth_token_lifetime, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn oauth_token_lifetime_is_one_to_six_hours() {
+        for ok in ["3600", "7200", "21600"] {
+            let c = from(&[("HUMBOL_OAUTH_TOKEN_LIFETIME_SECS", ok)]).unwrap();
+            assert_eq!(c.oauth_token_lifetime.as_secs().to_string(), ok);
+        }
+        for bad in ["3599", "21601", "0", "1h"] {
+            let err = from(&[("HUMBOL_OAUTH_TOKEN_LIFETIME_SECS", bad)]).unwrap_err();
+            assert_eq!(err.variable, "HUMBOL_OAUTH_TOKEN_LIFETIME_SECS", "{bad}");
+        }
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! - [`build_server`]: the actix-web server on a given listener (the binary and the tests both use it);
 //! - [`routes`]: the endpoints (Users, Groups, discovery, health), thin handlers over `scim_core` and
 //!   `humbol_store`;
+//! - [`routes::oauth`]: the OAuth 2.0 token endpoint (client secrets, and client assertions verified by
+//!   [`federation`]);
 //! - [`auth`]: bearer-token authentication, token use recorded in memory ([`state::TokenUses`]) and flushed
 //!   every [`config::Config::token_use_flush`];
 //! - [`content`], [`error`]: `application/scim+json` in and out, SCIM error bodies for every refusal;
@@ -18,6 +20,7 @@ pub mod content;
 #[cfg(feature = "dev-tools")]
 pub mod dev;
 pub mod error;
+pub mod federation;
 pub mod lookups;
 pub mod openapi;
 pub mod routes;
@@ -51,7 +54,7 @@ pub fn build_server(
     store: Store,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
-    let state = web::Data::new(AppState::new(config, store));
+    let state = web::Data::new(AppState::new(config, store)?);
     spawn_token_use_flusher(state.clone().into_inner());
     let max_body = state.config.max_body_bytes;
     let workers = state.config.workers.unwrap_or_else(config::default_workers);

@@ -15,7 +15,7 @@ use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
-use crate::routes::{discovery, groups, health, users};
+use crate::routes::{discovery, groups, health, oauth, users};
 
 /// The document.
 #[derive(OpenApi)]
@@ -24,7 +24,8 @@ use crate::routes::{discovery, groups, health, users};
         title = "Humbol SCIM API",
         description = "SCIM 2.0 (RFC 7643 / RFC 7644) service provider of Humbol, per organisation, for \
                        Microsoft Entra ID provisioning. Authenticate with the organisation's SCIM token as \
-                       `Authorization: Bearer <token>`. Request bodies are `application/scim+json` (or \
+                       `Authorization: Bearer <token>`, or with an access token from the organisation's \
+                       OAuth 2.0 token endpoint (`POST .../oauth/token`). Request bodies are `application/scim+json` (or \
                        `application/json`); every response is `application/scim+json`."
     ),
     paths(
@@ -48,6 +49,7 @@ use crate::routes::{discovery, groups, health, users};
         discovery::resource_types,
         discovery::resource_type,
         discovery::search_all,
+        oauth::token,
         health::healthz,
         health::readyz,
         openapi_json,
@@ -57,6 +59,8 @@ use crate::routes::{discovery, groups, health, users};
         (name = "Users", description = "Humbol users of an organisation"),
         (name = "Groups", description = "Groups of an organisation's users"),
         (name = "Discovery", description = "What this service provider supports (RFC 7644 §4)"),
+        (name = "OAuth", description = "The organisation's OAuth 2.0 token endpoint (client credentials, \
+            client assertions): access tokens for the SCIM endpoints"),
         (name = "Operations", description = "Health checks and this document"),
     )
 )]
@@ -74,7 +78,8 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "The organisation's SCIM token (`humbol_scim_…`), created in the admin API",
+                        "The organisation's SCIM token (`humbol_scim_…`), created in the admin API, or an \
+                         access token (`humbol_at_…`) from the organisation's token endpoint",
                     ))
                     .build(),
             ),

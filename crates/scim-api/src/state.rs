@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use humbol_store::Store;
 
 use crate::config::Config;
+use crate::federation::Issuers;
 use crate::lookups::Lookups;
 
 /// The application state behind `web::Data`.
@@ -17,16 +18,20 @@ pub struct AppState {
     pub token_uses: TokenUses,
     /// Look-ups by key on PostgreSQL, answered in batches.
     pub lookups: Arc<Lookups>,
+    /// The federated issuers' keys (OAuth client assertions).
+    pub issuers: Issuers,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store) -> Self {
-        AppState {
+    /// Fails only if the HTTP client for federated issuers cannot be built (no TLS backend).
+    pub fn new(config: Config, store: Store) -> std::io::Result<Self> {
+        Ok(AppState {
             lookups: Arc::new(Lookups::new(store.clone())),
+            issuers: Issuers::new().map_err(std::io::Error::other)?,
             store,
             config,
             token_uses: TokenUses::default(),
-        }
+        })
     }
 }
 

@@ -17,6 +17,7 @@ pub mod eval;
 pub mod filter;
 mod json;
 pub mod list;
+pub mod oauth;
 pub mod patch;
 pub mod path;
 pub mod projection;

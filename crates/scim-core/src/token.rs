@@ -18,6 +18,10 @@ use std::fmt;
 
 /// The fixed prefix of every Humbol SCIM token.
 pub const PREFIX: &str = "humbol_scim_";
+/// The prefix of an OAuth client secret (same shape, [`from_random_bytes_with_prefix`]).
+pub const CLIENT_SECRET_PREFIX: &str = "humbol_secret_";
+/// The prefix of an OAuth access token issued by the token endpoint (same shape).
+pub const ACCESS_TOKEN_PREFIX: &str = "humbol_at_";
 /// Number of base62 characters carrying randomness.
 pub const RANDOM_LEN: usize = 32;
 /// Number of base62 characters of the CRC32 checksum (62^6 > 2^32).
@@ -65,22 +69,33 @@ pub enum TokenFormatError {
 
 /// Builds a token from 24 bytes drawn from a CSPRNG (e.g. `rand::rng().fill_bytes`).
 pub fn from_random_bytes(random: &[u8; RANDOM_BYTES]) -> IssuedToken {
+    from_random_bytes_with_prefix(PREFIX, random)
+}
+
+/// [`from_random_bytes`] with another prefix: Humbol's other credentials of the same shape (OAuth client
+/// secrets and access tokens), recognisable by their own prefix.
+pub fn from_random_bytes_with_prefix(prefix: &str, random: &[u8; RANDOM_BYTES]) -> IssuedToken {
     let random_part = base62_fixed(random, RANDOM_LEN);
     let checksum = checksum_chars(random_part.as_bytes());
-    let mut secret = String::with_capacity(TOKEN_LEN);
-    secret.push_str(PREFIX);
+    let mut secret = String::with_capacity(prefix.len() + RANDOM_LEN + CHECKSUM_LEN);
+    secret.push_str(prefix);
     secret.push_str(&random_part);
     secret.push_str(&checksum);
     let hash = hash(&secret);
-    let hint = hint(&secret);
+    let hint = hint(prefix, &secret);
     IssuedToken { secret, hash, hint }
 }
 
 /// Checks a presented token's prefix, length, character set and checksum, and returns its SHA-256 hash,
 /// the key under which the store knows it.
 pub fn parse(s: &str) -> Result<[u8; 32], TokenFormatError> {
+    parse_with_prefix(PREFIX, s)
+}
+
+/// [`parse`] for a credential made by [`from_random_bytes_with_prefix`] with `prefix`.
+pub fn parse_with_prefix(prefix: &str, s: &str) -> Result<[u8; 32], TokenFormatError> {
     let rest = s
-        .strip_prefix(PREFIX)
+        .strip_prefix(prefix)
         .ok_or(TokenFormatError::MissingPrefix)?;
     if rest.len() != RANDOM_LEN + CHECKSUM_LEN {
         return Err(TokenFormatError::WrongLength);
@@ -107,10 +122,10 @@ fn hash(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
-/// `humbol_scim_…` + the last four characters.
-fn hint(secret: &str) -> String {
+/// The prefix (e.g. `humbol_scim_`), `…` and the last four characters.
+fn hint(prefix: &str, secret: &str) -> String {
     let tail = secret.get(secret.len().saturating_sub(4)..).unwrap_or("");
-    format!("{PREFIX}…{tail}")
+    format!("{prefix}…{tail}")
 }
 
 /// The CRC32 (IEEE) of `data` as exactly [`CHECKSUM_LEN`] base62 digits.
@@ -251,6 +266,17 @@ mod tests {
         let shown = format!("{t:?}");
         assert!(!shown.contains(&t.secret));
         assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn other_prefixes_make_and_check_their_own_credentials() {
+        let t = from_random_bytes_with_prefix("humbol_secret_", &[9; RANDOM_BYTES]);
+        assert!(t.secret.starts_with("humbol_secret_"));
+        assert!(t.hint.starts_with("humbol_secret_…"));
+        assert_eq!(parse_with_prefix("humbol_secret_", &t.secret), Ok(t.hash));
+        assert_eq!(parse(&t.secret), Err(TokenFormatError::MissingPrefix));
+        let scim = token(9);
+        assert!(parse_with_prefix("humbol_secret_", &scim.secret).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per resource. Handlers stay thin: authorise, validate, call the store, shape
 //! the response.
 
+pub mod clients;
 pub mod events;
 pub mod health;
 pub mod orgs;
@@ -22,6 +23,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tokens::create_token)
         .service(tokens::list_tokens)
         .service(tokens::revoke_token)
+        .service(clients::create_client)
+        .service(clients::list_clients)
+        .service(clients::create_secret)
+        .service(clients::delete_secret)
+        .service(clients::revoke_client)
+        .service(clients::put_federation)
+        .service(clients::delete_federation)
         .service(events::list_events)
         .service(status::scim_status)
         .service(session::sign_in)

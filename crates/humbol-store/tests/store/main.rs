@@ -10,6 +10,7 @@ mod concurrency;
 mod differential;
 mod groups;
 mod migrations;
+mod oauth;
 mod users;
 
 use humbol_store::testing::TestDb;

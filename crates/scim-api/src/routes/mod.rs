@@ -9,6 +9,7 @@
 pub mod discovery;
 pub mod groups;
 pub mod health;
+pub mod oauth;
 pub mod users;
 
 use actix_web::http::header::{self, HeaderValue};
@@ -52,6 +53,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         scope(SCIM_SCOPE)
+            .service(
+                resource("/oauth/token")
+                    .route(post().to(oauth::token))
+                    .default_service(not_allowed()),
+            )
             // `.search` before `{id}`: a resource answers 405 rather than let the next one match.
             .service(
                 resource("/Users/.search")

@@ -13,5 +13,6 @@ mod connection;
 mod groups;
 mod helpers;
 mod metrics;
+mod oauth;
 mod refusals;
 mod users;
