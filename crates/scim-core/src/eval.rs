@@ -136,7 +136,7 @@ pub fn validate(filter: &Filter, rt: &ResourceTypeDef) -> Result<(), ScimError> 
                     "\"{attr}\" is not a complex attribute, so it cannot take a value filter \"[...]\""
                 )));
             }
-            validate_element(filter, attr, resolved.attr)
+            validate_value_filter(filter, attr, resolved.attr)
         }
     }
 }
@@ -164,9 +164,12 @@ fn validate_path(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, 
     Err(ScimError::invalid_filter(message))
 }
 
-fn validate_element(
+/// Checks that every name the value filter `filter` of `outer` (`emails[...]`) uses is a sub-attribute of
+/// `attr`, the filtered attribute; otherwise `400 invalidFilter` naming it. The one validator of value filters:
+/// [`validate`] uses it inside a filter, PATCH for the filter of a value path.
+pub(crate) fn validate_value_filter(
     filter: &Filter,
-    outer: &AttrPath,
+    outer: &dyn std::fmt::Display,
     attr: &AttributeDef,
 ) -> Result<(), ScimError> {
     match filter {
@@ -181,10 +184,10 @@ fn validate_element(
             }
         }
         Filter::And(left, right) | Filter::Or(left, right) => {
-            validate_element(left, outer, attr)?;
-            validate_element(right, outer, attr)
+            validate_value_filter(left, outer, attr)?;
+            validate_value_filter(right, outer, attr)
         }
-        Filter::Not(inner) => validate_element(inner, outer, attr),
+        Filter::Not(inner) => validate_value_filter(inner, outer, attr),
         Filter::ValuePath { attr: inner, .. } => Err(ScimError::invalid_filter(format!(
             "value filters do not nest: \"{inner}[...]\" is inside \"{outer}[...]\""
         ))),
