@@ -5,10 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use scim_core::eval::resolve_path;
 use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::resource::{Meta, Stored, User};
-use scim_core::schema::USER_RESOURCE;
+use scim_core::schema::UserAttr;
 use scim_core::ScimError;
 
 use crate::events::{change, log};
@@ -214,11 +213,10 @@ fn unique_key(f: &Filter) -> Option<UniqueKey> {
     else {
         return None;
     };
-    let resolved = resolve_path(path, &USER_RESOURCE)?;
-    match (resolved.attr.name, resolved.sub) {
-        ("userName", None) => Some(UniqueKey::UserName(norm(v))),
-        ("externalId", None) => Some(UniqueKey::ExternalId(v.clone())),
-        ("id", None) => Some(UniqueKey::Id(v.clone())),
+    match UserAttr::of(path)? {
+        UserAttr::UserName => Some(UniqueKey::UserName(norm(v))),
+        UserAttr::ExternalId => Some(UniqueKey::ExternalId(v.clone())),
+        UserAttr::Id => Some(UniqueKey::Id(v.clone())),
         _ => None,
     }
 }
@@ -547,7 +545,8 @@ fn check_manager(
     new: &User,
     current: Option<&User>,
 ) -> Result<(), StoreError> {
-    let Some(manager) = new.manager.as_deref() else {
+    // An empty manager is no manager (it is never returned; the SCIM reader never produces one).
+    let Some(manager) = new.manager.as_deref().filter(|m| !m.is_empty()) else {
         return Ok(());
     };
     if current.and_then(|c| c.manager.as_deref()) == Some(manager) {
