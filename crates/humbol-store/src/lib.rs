@@ -283,26 +283,6 @@ pub enum StoreError {
     Database(String),
 }
 
-impl StoreError {
-    /// The SCIM error to answer with (RFC 7644 §3.12): 404, 409 `uniqueness`, 412, 400 `invalidFilter`, the
-    /// rejection itself, 503 or 500.
-    pub fn to_scim(&self) -> ScimError {
-        match self {
-            StoreError::NotFound => ScimError::not_found("resource not found"),
-            StoreError::Conflict { .. } => ScimError::uniqueness(self.to_string()),
-            StoreError::VersionMismatch => ScimError::precondition_failed(self.to_string()),
-            StoreError::InvalidFilter(m) => ScimError::invalid_filter(m.clone()),
-            StoreError::Rejected(e) => e.clone(),
-            StoreError::Unavailable(_) => {
-                ScimError::new(503, None, "service temporarily unavailable")
-            }
-            StoreError::Config(_) | StoreError::Database(_) => {
-                ScimError::internal("internal error")
-            }
-        }
-    }
-}
-
 /// Humbol's store: cheap to clone (an `Arc` inside), `Send + Sync`. Calls block: from async code run them on a
 /// blocking thread (e.g. `actix_web::web::block`).
 #[derive(Clone)]

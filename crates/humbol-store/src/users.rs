@@ -312,11 +312,11 @@ fn fold_token_rows(
     }
 }
 
-fn token_auth((token_id, org): (String, OrgRow)) -> TokenAuth {
-    TokenAuth {
+fn token_auth((token_id, org): (String, OrgRow)) -> Result<TokenAuth, StoreError> {
+    Ok(TokenAuth {
         token_id,
-        org: org.into_org(),
-    }
+        org: org.into_org()?,
+    })
 }
 
 fn page(items: Vec<Stored<User>>) -> Page<User> {
@@ -351,7 +351,9 @@ pub fn authenticate_and_list_users(
     };
     let (mut token, mut joined) = (None, Vec::new());
     fold_token_rows(rows, &mut token, &mut joined);
-    Ok(token.map(|token| (token_auth(token), page(assemble(joined)))))
+    token
+        .map(|token| Ok((token_auth(token)?, page(assemble(joined)))))
+        .transpose()
 }
 
 /// See [`crate::Reader::authenticate_and_find_users`].
@@ -407,7 +409,7 @@ pub fn authenticate_and_find_users(
         fold!(users::id.eq(any_of(ids)));
     }
     let auth = if any_key {
-        token.map(token_auth)
+        token.map(token_auth).transpose()?
     } else {
         crate::tokens::authenticate(conn, token_hash, now)?
     };
