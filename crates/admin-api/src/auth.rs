@@ -23,7 +23,9 @@ use crate::config::{ConfigError, JwtSettings, MIN_SECRET_BYTES};
 use crate::error::AppError;
 
 /// An admin API role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// An administrator of one organisation (claim `org`).
@@ -142,6 +144,12 @@ impl JwtVerifier {
 
     /// Checks a JWT's signature, algorithm, expiry, issuer, audience and claims.
     pub fn verify(&self, token: &str) -> Result<Principal, AppError> {
+        self.verify_claims(token).map(|(principal, _)| principal)
+    }
+
+    /// Like [`JwtVerifier::verify`], with the JWT's `exp` (seconds since the epoch): a session cookie made
+    /// from the JWT expires with it.
+    pub fn verify_claims(&self, token: &str) -> Result<(Principal, u64), AppError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AppError::unauthorized("the bearer token is not a well-formed JWT"))?;
         let (alg, key) = self
@@ -188,7 +196,8 @@ impl JwtVerifier {
                 _ => "the JWT is not valid".to_owned(),
             })
         })?;
-        principal_from_claims(data.claims)
+        let exp = data.claims.exp;
+        Ok((principal_from_claims(data.claims)?, exp))
     }
 }
 
@@ -231,25 +240,37 @@ impl FromRequest for Principal {
     }
 }
 
+/// One extractor for both ways in: `Authorization: Bearer <JWT>` (API clients) or the settings page's session
+/// cookie, which carries the same JWT ([`crate::session`]). A cookie rides along on requests that the browser
+/// makes on its own, so a state-changing request with it must also bring the page's CSRF proof.
 fn extract(req: &HttpRequest) -> Result<Principal, AppError> {
     let verifier = req
         .app_data::<web::Data<JwtVerifier>>()
         .ok_or_else(|| AppError::internal("JwtVerifier is not registered as app data"))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| AppError::unauthorized("missing `Authorization: Bearer <JWT>` header"))?
-        .to_str()
-        .map_err(|_| AppError::unauthorized("the Authorization header is not valid text"))?;
-    let token = value
-        .split_once(' ')
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim())
-        .filter(|token| !token.is_empty())
-        .ok_or_else(|| {
-            AppError::unauthorized("the Authorization header must read `Bearer <JWT>`")
-        })?;
-    verifier.verify(token)
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| AppError::unauthorized("the Authorization header is not valid text"))?;
+        let token = value
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                AppError::unauthorized("the Authorization header must read `Bearer <JWT>`")
+            })?;
+        return verifier.verify(token);
+    }
+    let Some(jwt) = crate::session::cookie_jwt(req) else {
+        return Err(AppError::unauthorized(
+            "missing `Authorization: Bearer <JWT>` header (or the settings page's session cookie)",
+        ));
+    };
+    let principal = verifier.verify(&jwt)?;
+    if !req.method().is_safe() {
+        crate::session::check_csrf(req, &jwt)?;
+    }
+    Ok(principal)
 }
 
 /// Why a dev token could not be minted.

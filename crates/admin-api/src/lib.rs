@@ -4,7 +4,9 @@
 //!
 //! A tour:
 //! - [`config`]: environment variables, defaults, start-up errors naming the variable;
-//! - [`auth`]: the JWT extractor ([`auth::Principal`]), pinned algorithms, [`mint_dev_token`];
+//! - [`auth`]: the JWT extractor ([`auth::Principal`]: bearer JWT or session cookie), pinned algorithms,
+//!   [`mint_dev_token`]; [`session`]: the settings page's session cookie and its CSRF proof;
+//! - [`pages`]: the organisation's API settings page and support's page (embedded HTML, CSS, JS);
 //! - [`error`]: [`AppError`], every error as `{"error": {"code", "message"}}`;
 //! - [`routes`]: one module per resource; [`openapi`]: the utoipa document at `/openapi.json`;
 //! - [`middleware`]: request log and JSON errors for bad bodies, paths and queries;
@@ -16,7 +18,9 @@ pub mod config;
 pub mod error;
 pub mod middleware;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
+pub mod session;
 pub mod state;
 
 use std::net::TcpListener;
@@ -73,6 +77,7 @@ pub fn build_server_with_store(
     let max_body = config.max_body_bytes;
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(pages::security_headers())
             .wrap(middleware::request_logger())
             .app_data(verifier.clone())
             .app_data(state.clone())
@@ -81,6 +86,7 @@ pub fn build_server_with_store(
             .app_data(middleware::path_config())
             .app_data(middleware::query_config())
             .configure(routes::configure)
+            .configure(pages::configure)
             .service(openapi::openapi_json)
             .default_service(web::to(middleware::not_found))
     })

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ErrorBody, ErrorDetail};
-use crate::routes::{events, health, orgs, tokens};
+use crate::routes::{events, health, orgs, session, status, tokens};
 
 /// The admin API's OpenAPI document.
 #[derive(OpenApi)]
@@ -16,7 +16,8 @@ use crate::routes::{events, health, orgs, tokens};
         title = "Humbol admin API",
         description = "Organisations' SCIM settings, SCIM tokens (shown once) and the provisioning log. \
             Authenticate with `Authorization: Bearer <JWT>`: claims `sub`, `exp`, `role` (`admin` with `org`, \
-            or `support`).",
+            or `support`). The settings page uses the same JWT in the `humbol_session` cookie (`POST \
+            /api/v1/session`); a POST, PUT or DELETE with that cookie must send its CSRF token as `X-Humbol-CSRF`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(
@@ -28,6 +29,10 @@ use crate::routes::{events, health, orgs, tokens};
         tokens::list_tokens,
         tokens::revoke_token,
         events::list_events,
+        status::scim_status,
+        session::sign_in,
+        session::current_session,
+        session::sign_out,
         openapi_json,
     ),
     components(schemas(
@@ -42,12 +47,17 @@ use crate::routes::{events, health, orgs, tokens};
         tokens::TokenList,
         events::EventItem,
         events::EventPage,
+        status::ScimStatus,
+        status::ActionCount,
+        session::SignIn,
+        session::SessionInfo,
     )),
     modifiers(&BearerJwt),
     tags(
         (name = "orgs", description = "Organisations and their SCIM settings"),
         (name = "tokens", description = "SCIM bearer tokens for Entra"),
-        (name = "events", description = "The provisioning log"),
+        (name = "events", description = "The provisioning log and status"),
+        (name = "session", description = "The settings page's sign-in (session cookie) and sign-out"),
         (name = "health", description = "Liveness, readiness and this document"),
     )
 )]

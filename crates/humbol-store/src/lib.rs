@@ -24,6 +24,7 @@ use scim_core::path::AttrPath;
 use scim_core::resource::{Group, Stored, User};
 use scim_core::ScimError;
 
+mod activity;
 mod events;
 mod filter_sql;
 mod groups;
@@ -36,6 +37,8 @@ mod users;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+
+pub use activity::{LogQuery, ProvisioningStatus};
 
 /// The database behind a [`Store`], chosen by the `DATABASE_URL` scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,8 +3,8 @@
 //! (docker-compose.yml); both read the same environment variables as here (README, "Configuration").
 //!
 //! When `HUMBOL_ADMIN_JWT_SECRET` is not set, it makes a secret for this run and prints what a newcomer needs
-//! next: the two URLs, a support JWT, an admin JWT for the demo organisation, and `curl` lines that enable SCIM,
-//! create a SCIM token and call `/Users`. These credentials are printed to the terminal, never to the log.
+//! next: the two URLs, a support JWT, an admin JWT for the demo organisation, sign-in links to the API settings
+//! pages for both, and `curl` lines that enable SCIM, create a SCIM token and call `/Users`. These credentials are printed to the terminal, never to the log.
 
 use std::error::Error;
 use std::net::TcpListener;
@@ -95,6 +95,10 @@ Humbol is running (no HUMBOL_ADMIN_JWT_SECRET was set, so this run made one; its
 
   export SUPPORT_JWT={support}
   export ADMIN_JWT={admin}
+
+Sign in to the API settings pages in a browser (the links hold the JWTs above; Humbol's app makes such links):
+  support (enable SCIM for `{DEMO_ORG}` first): {admin_url}/signin#token={support}
+  the `{DEMO_ORG}` organisation's admin:        {admin_url}/signin#token={admin}
 
 # 1. As Humbol support, enable SCIM for the demo organisation:
 curl -sS -X PUT {admin_url}/api/v1/orgs/{DEMO_ORG} -H "Authorization: Bearer $SUPPORT_JWT" \

@@ -1,8 +1,9 @@
-//! `GET /api/v1/orgs/{org}/scim/events`: the organisation's provisioning log, newest first, cursor-paginated.
+//! `GET /api/v1/orgs/{org}/scim/events`: the organisation's provisioning log, newest first, cursor-paginated,
+//! filtered by outcome, action and resource type.
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use humbol_store::{Event, EventQuery, Outcome};
+use humbol_store::{Event, LogQuery, Outcome};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -29,6 +30,31 @@ pub struct EventsParams {
     /// Only events with this outcome: `success` or `refused`.
     #[param(example = "refused")]
     pub outcome: Option<String>,
+    /// Only events with this action: `created`, `updated`, `disabled`, `enabled`, `deleted`, `refused`,
+    /// `token_created`, `token_revoked`, ...
+    #[param(example = "created")]
+    pub action: Option<String>,
+    /// Only events about this resource type: `User`, `Group` or `Token`.
+    #[param(example = "User")]
+    pub resource_type: Option<String>,
+}
+
+/// Longest `action` / `resource_type` filter value.
+const MAX_FILTER: usize = 64;
+
+/// A filter on a short word: absent or empty means "any"; otherwise `[A-Za-z_]{1,64}`.
+fn word_filter(name: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v)
+            if v.len() <= MAX_FILTER && v.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_') =>
+        {
+            Ok(Some(v.to_owned()))
+        }
+        Some(_) => Err(AppError::bad_request(format!(
+            "`{name}` must be a word of letters and `_` (at most {MAX_FILTER})"
+        ))),
+    }
 }
 
 /// A provisioning event: what a SCIM call or an admin did.
@@ -87,7 +113,7 @@ pub struct EventPage {
 impl EventsParams {
     /// Validates the query into the store's query, asking for one extra event to know whether a next page
     /// exists. Returns the page size too.
-    fn into_query(self) -> Result<(EventQuery, usize), AppError> {
+    fn into_query(self) -> Result<(LogQuery, usize), AppError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(AppError::bad_request(format!(
@@ -105,7 +131,7 @@ impl EventsParams {
             })
             .transpose()?;
         let outcome = match self.outcome.as_deref() {
-            None => None,
+            None | Some("") => None,
             Some("success") => Some(Outcome::Success),
             Some("refused") => Some(Outcome::Refused),
             Some(_) => {
@@ -116,10 +142,12 @@ impl EventsParams {
         };
         let page = usize::try_from(limit).map_err(AppError::internal)?;
         Ok((
-            EventQuery {
+            LogQuery {
                 before,
                 limit: limit + 1,
                 outcome,
+                action: word_filter("action", self.action)?,
+                resource_type: word_filter("resource_type", self.resource_type)?,
             },
             page,
         ))
@@ -133,7 +161,7 @@ impl EventsParams {
     params(("org" = String, Path, description = "Organisation slug", example = "acme"), EventsParams),
     responses(
         (status = 200, description = "A page of events", body = EventPage),
-        (status = 400, description = "Invalid `limit`, `before` or `outcome`", body = ErrorBody),
+        (status = 400, description = "Invalid `limit`, `before`, `outcome`, `action` or `resource_type`", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired JWT", body = ErrorBody),
         (status = 404, description = "No such organisation (or not the admin's own)", body = ErrorBody),
     ),
@@ -153,7 +181,7 @@ pub async fn list_events(
     let mut events = state
         .run(move |store| {
             existing_org(store, &slug)?;
-            Ok(store.events(&slug, &query)?)
+            Ok(store.provisioning_log(&slug, &query)?)
         })
         .await?;
     let next = if events.len() > page {

@@ -4,6 +4,8 @@
 pub mod events;
 pub mod health;
 pub mod orgs;
+pub mod session;
+pub mod status;
 pub mod tokens;
 
 use actix_web::web;
@@ -19,7 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(tokens::create_token)
         .service(tokens::list_tokens)
         .service(tokens::revoke_token)
-        .service(events::list_events);
+        .service(events::list_events)
+        .service(status::scim_status)
+        .service(session::sign_in)
+        .service(session::current_session)
+        .service(session::sign_out);
 }
 
 /// Longest organisation slug.

@@ -144,3 +144,154 @@ async fn pruning_keeps_events_within_the_retention_period(
     assert_eq!(pruned, 1);
     assert_eq!(events(&app, "").await["items"], serde_json::json!([]));
 }
+
+#[rstest]
+#[tokio::test]
+async fn events_filter_by_action_and_resource_type(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.enable_org("acme").await;
+    let token = app.create_token("acme", "one").await;
+    app.create_token("acme", "two").await;
+    let res = app
+        .delete(
+            &format!(
+                "/api/v1/orgs/acme/scim/tokens/{}",
+                token["id"].as_str().unwrap()
+            ),
+            &app.admin("acme"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.store
+        .record_event(
+            "acme",
+            &NewEvent {
+                actor: "token:x".into(),
+                action: "refused".into(),
+                resource_type: Some("User".into()),
+                resource_id: None,
+                outcome: Outcome::Refused,
+                detail: "POST /Users: 409 uniqueness: userName \"a\" is already taken".into(),
+            },
+        )
+        .unwrap();
+
+    let actions = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        actions(&events(&app, "?action=token_created").await),
+        ["token_created", "token_created"]
+    );
+    assert_eq!(
+        actions(&events(&app, "?resource_type=Token").await),
+        ["token_revoked", "token_created", "token_created"]
+    );
+    assert_eq!(
+        actions(&events(&app, "?resource_type=User&outcome=refused").await),
+        ["refused"]
+    );
+    assert!(actions(&events(&app, "?resource_type=Group").await).is_empty());
+    // Empty values mean "any" (what the page's "Any" option sends).
+    assert_eq!(
+        actions(&events(&app, "?action=&resource_type=&outcome=").await).len(),
+        4
+    );
+    // Paging keeps the filter.
+    let first = events(&app, "?action=token_created&limit=1").await;
+    let next = first["next"].as_str().unwrap();
+    let second = events(
+        &app,
+        &format!("?action=token_created&limit=1&before={next}"),
+    )
+    .await;
+    assert_eq!(actions(&second), ["token_created"]);
+    assert!(second["next"].is_null());
+
+    for query in [
+        "?action=drop%20table",
+        "?resource_type=User'",
+        &format!("?action={}", "a".repeat(65)),
+    ] {
+        let res = app
+            .get(
+                &format!("/api/v1/orgs/acme/scim/events{query}"),
+                &app.admin("acme"),
+            )
+            .await;
+        assert_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
+    }
+}
+
+#[rstest]
+#[tokio::test]
+async fn status_counts_what_scim_calls_did_and_when_entra_last_called(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.enable_org("acme").await;
+    app.enable_org("globex").await;
+    let status = |org: &'static str| {
+        let app = &app;
+        async move {
+            let res = app
+                .get(&format!("/api/v1/orgs/{org}/scim/status"), &app.admin(org))
+                .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let before = status("acme").await;
+    assert_eq!(before["scim_enabled"], true);
+    assert!(before["last_request_at"].is_null());
+    assert_eq!(before["actions"], serde_json::json!([]));
+    assert_eq!(before["live_tokens"], 0);
+    assert_eq!(before["window_hours"], 24);
+
+    // Entra creates two users and sends one duplicate, through the real SCIM API.
+    let scim = crate::scim_end_to_end::spawn_scim_api(&app);
+    let token = app.create_token("acme", "Entra").await;
+    let secret = token["token"].as_str().unwrap();
+    for (name, expected) in [
+        ("ada@acme.example", 201),
+        ("bob@acme.example", 201),
+        ("ada@acme.example", 409),
+    ] {
+        let res = app
+            .client
+            .post(format!("{scim}/scim/v2/orgs/acme/Users"))
+            .bearer_auth(secret)
+            .header("Content-Type", "application/scim+json")
+            .body(
+                serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": name, "active": true
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), expected, "{name}");
+    }
+    let after = status("acme").await;
+    assert!(after["last_request_at"].is_string(), "{after}");
+    assert_eq!(
+        after["actions"],
+        serde_json::json!([{"action": "created", "count": 2}, {"action": "refused", "count": 1}]),
+        "admin actions (token_created) are not SCIM calls"
+    );
+    assert_eq!(after["live_tokens"], 1);
+    // Another organisation sees none of it.
+    let other = status("globex").await;
+    assert!(other["last_request_at"].is_null());
+    assert_eq!(other["actions"], serde_json::json!([]));
+    assert_eq!(other["live_tokens"], 0);
+}

@@ -237,3 +237,49 @@ pub fn raw_jwt(header: &Value, claims: &Value, signature: &[u8]) -> String {
         b64url(signature)
     )
 }
+
+/// A settings page session made by signing in with `jwt`: the `Cookie` header value and the CSRF token.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// Signs in with `jwt` as the settings page does (`POST /api/v1/session`).
+    pub async fn sign_in_raw(&self, jwt: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({ "token": jwt }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in with `jwt`; panics unless that works.
+    pub async fn sign_in(&self, jwt: &str) -> Session {
+        let res = self.sign_in_raw(jwt).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let set_cookie = res.headers()[reqwest::header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let body: Value = res.json().await.unwrap();
+        Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A request with the session's cookie (and no CSRF header).
+    pub fn with_cookie(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: &Session,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .header(reqwest::header::COOKIE, &session.cookie)
+    }
+}

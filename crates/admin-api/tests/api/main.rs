@@ -10,5 +10,7 @@ mod events;
 mod helpers;
 mod misc;
 mod orgs;
+mod pages;
 mod scim_end_to_end;
+mod session;
 mod tokens;

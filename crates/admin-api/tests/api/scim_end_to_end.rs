@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::helpers::{spawn_app, TestApp};
 
 /// Starts scim-api over the admin app's database; returns its base URL.
-fn spawn_scim_api(app: &TestApp) -> String {
+pub fn spawn_scim_api(app: &TestApp) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let url = app.db.url().to_owned();

@@ -4,6 +4,7 @@
 // Test code, helpers included (clippy.toml's test exemption covers only `#[test]` functions themselves).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod activity;
 mod basics;
 mod concurrency;
 mod differential;
