@@ -115,17 +115,13 @@ impl JwtVerifier {
             keys.push((Algorithm::HS256, DecodingKey::from_secret(secret)));
         }
         if let Some(path) = &settings.public_key_file {
-            const VAR: &str = "HUMBOL_ADMIN_JWT_PUBLIC_KEY_FILE";
-            let pem = std::fs::read(path).map_err(|e| ConfigError::Invalid {
-                var: VAR,
-                message: format!("cannot read {}: {e}", path.display()),
+            const VAR: &humbol_config::Var = &humbol_config::vars::ADMIN_JWT_PUBLIC_KEY_FILE;
+            let pem = std::fs::read(path).map_err(|e| {
+                ConfigError::invalid(VAR, format!("cannot read {}: {e}", path.display()))
             })?;
-            keys.push(
-                public_key_from_pem(&pem).map_err(|message| ConfigError::Invalid {
-                    var: VAR,
-                    message: format!("{}: {message}", path.display()),
-                })?,
-            );
+            keys.push(public_key_from_pem(&pem).map_err(|message| {
+                ConfigError::invalid(VAR, format!("{}: {message}", path.display()))
+            })?);
         }
         if keys.is_empty() {
             return Err(ConfigError::NoJwtKey);
@@ -150,13 +146,16 @@ impl JwtVerifier {
     /// Like [`JwtVerifier::verify`], with the JWT's `exp` (seconds since the epoch): a session cookie made
     /// from the JWT expires with it.
     pub fn verify_claims(&self, token: &str) -> Result<(Principal, u64), AppError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| AppError::unauthorized("the bearer token is not a well-formed JWT"))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| {
+            auth_failure("malformed");
+            AppError::unauthorized("the bearer token is not a well-formed JWT")
+        })?;
         let (alg, key) = self
             .keys
             .iter()
             .find(|(alg, _)| *alg == header.alg)
             .ok_or_else(|| {
+                auth_failure("algorithm");
                 AppError::unauthorized(format!(
                     "JWTs signed with {:?} are not accepted here",
                     header.alg
@@ -180,6 +179,11 @@ impl JwtVerifier {
         validation.set_required_spec_claims(&required);
 
         let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| {
+            auth_failure(match e.kind() {
+                ErrorKind::ExpiredSignature => "expired",
+                ErrorKind::InvalidSignature => "bad_signature",
+                _ => "invalid_claims",
+            });
             AppError::unauthorized(match e.kind() {
                 ErrorKind::ExpiredSignature => "the JWT has expired".to_owned(),
                 ErrorKind::ImmatureSignature => "the JWT is not valid yet (`nbf`)".to_owned(),
@@ -197,8 +201,15 @@ impl JwtVerifier {
             })
         })?;
         let exp = data.claims.exp;
-        Ok((principal_from_claims(data.claims)?, exp))
+        let principal =
+            principal_from_claims(data.claims).inspect_err(|_| auth_failure("invalid_claims"))?;
+        Ok((principal, exp))
     }
+}
+
+/// Counts a refused admin credential in the metrics, by a fixed reason.
+fn auth_failure(reason: &'static str) {
+    humbol_ops::auth_failure(humbol_ops::Api::Admin, reason);
 }
 
 /// Reads an RSA (-> RS256) or EC (-> ES256) public key from PEM.
@@ -248,20 +259,23 @@ fn extract(req: &HttpRequest) -> Result<Principal, AppError> {
         .app_data::<web::Data<JwtVerifier>>()
         .ok_or_else(|| AppError::internal("JwtVerifier is not registered as app data"))?;
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let value = value
-            .to_str()
-            .map_err(|_| AppError::unauthorized("the Authorization header is not valid text"))?;
+        let value = value.to_str().map_err(|_| {
+            auth_failure("malformed");
+            AppError::unauthorized("the Authorization header is not valid text")
+        })?;
         let token = value
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .filter(|token| !token.is_empty())
             .ok_or_else(|| {
+                auth_failure("malformed");
                 AppError::unauthorized("the Authorization header must read `Bearer <JWT>`")
             })?;
         return verifier.verify(token);
     }
     let Some(jwt) = crate::session::cookie_jwt(req) else {
+        auth_failure("missing");
         return Err(AppError::unauthorized(
             "missing `Authorization: Bearer <JWT>` header (or the settings page's session cookie)",
         ));

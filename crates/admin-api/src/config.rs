@@ -1,16 +1,7 @@
-//! Typed configuration from environment variables.
-//!
-//! | variable | default | meaning |
-//! | --- | --- | --- |
-//! | `DATABASE_URL` | `sqlite://humbol.db` | `sqlite://PATH` or `postgres://...` |
-//! | `HUMBOL_ADMIN_BIND` | `127.0.0.1:8081` | address the admin API listens on |
-//! | `HUMBOL_SCIM_PUBLIC_URL` | `http://127.0.0.1:8080` | public base of the SCIM API; an organisation's tenant URL is `{base}/scim/v2/orgs/{org}` |
-//! | `HUMBOL_ADMIN_JWT_SECRET` | — | HS256 secret (at least 32 bytes) for admin JWTs |
-//! | `HUMBOL_ADMIN_JWT_PUBLIC_KEY_FILE` | — | PEM public key (RSA → RS256, EC P-256 → ES256) for admin JWTs |
-//! | `HUMBOL_ADMIN_JWT_ISSUER` | — | if set, a JWT's `iss` must equal it |
-//! | `HUMBOL_ADMIN_JWT_AUDIENCE` | — | if set, a JWT's `aud` must contain it |
-//! | `HUMBOL_EVENT_RETENTION_DAYS` | `90` | provisioning events older than this are pruned (hourly) |
-//! | `HUMBOL_MAX_BODY_BYTES` | `1048576` | largest accepted request body |
+//! Typed configuration from environment variables. The variables (`DATABASE_URL`, `HUMBOL_ADMIN_BIND`,
+//! `HUMBOL_SCIM_PUBLIC_URL`, `HUMBOL_ADMIN_JWT_*`, `HUMBOL_EVENT_RETENTION_DAYS`, `HUMBOL_MAX_BODY_BYTES`), their
+//! defaults and their parsers are declared once in [`humbol_config::vars`], shared with the SCIM API;
+//! `admin-api --help` lists them.
 //!
 //! At least one of `HUMBOL_ADMIN_JWT_SECRET` and `HUMBOL_ADMIN_JWT_PUBLIC_KEY_FILE` must be set. When both are,
 //! HS256 tokens are checked with the secret and RS256/ES256 tokens with the public key, each key only ever
@@ -21,18 +12,8 @@ use std::path::PathBuf;
 
 use crate::auth::JwtVerifier;
 
-/// Default `DATABASE_URL`.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://humbol.db";
-/// Default `HUMBOL_ADMIN_BIND`.
-pub const DEFAULT_BIND: &str = "127.0.0.1:8081";
-/// Default `HUMBOL_SCIM_PUBLIC_URL`.
-pub const DEFAULT_SCIM_PUBLIC_URL: &str = "http://127.0.0.1:8080";
-/// Default `HUMBOL_EVENT_RETENTION_DAYS`.
-pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 90;
-/// Default `HUMBOL_MAX_BODY_BYTES` (1 MiB).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Shortest accepted HS256 secret, in bytes (RFC 7518 §3.2: a key of the hash's size or larger).
-pub const MIN_SECRET_BYTES: usize = 32;
+pub use humbol_config::parse::MIN_SECRET_BYTES;
+use humbol_config::{parse, vars, Env};
 
 /// The admin API's configuration.
 #[derive(Clone)]
@@ -49,6 +30,8 @@ pub struct Config {
     pub event_retention_days: u32,
     /// `HUMBOL_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `HUMBOL_LOG_FORMAT`.
+    pub log_format: humbol_config::parse::LogFormat,
 }
 
 /// JWT verification settings.
@@ -79,12 +62,13 @@ impl std::fmt::Debug for JwtSettings {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &redact_url(&self.database_url))
+            .field("database_url", &redact_database_url(&self.database_url))
             .field("bind", &self.bind)
             .field("scim_public_url", &self.scim_public_url)
             .field("jwt", &self.jwt)
             .field("event_retention_days", &self.event_retention_days)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("log_format", &self.log_format)
             .finish()
     }
 }
@@ -93,13 +77,8 @@ impl std::fmt::Debug for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A variable holds a value that cannot be used.
-    #[error("{var}: {message}")]
-    Invalid {
-        /// The environment variable.
-        var: &'static str,
-        /// What is wrong with it.
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] humbol_config::ConfigError),
     /// Neither JWT key variable is set.
     #[error(
         "no admin JWT key configured: set HUMBOL_ADMIN_JWT_SECRET (HS256, at least {MIN_SECRET_BYTES} bytes) \
@@ -109,11 +88,9 @@ pub enum ConfigError {
 }
 
 impl ConfigError {
-    fn invalid(var: &'static str, message: impl Into<String>) -> Self {
-        ConfigError::Invalid {
-            var,
-            message: message.into(),
-        }
+    /// An error about `var`, not showing its value.
+    pub fn invalid(var: &humbol_config::Var, message: impl Into<String>) -> Self {
+        ConfigError::Invalid(humbol_config::ConfigError::new(var, message))
     }
 }
 
@@ -126,86 +103,28 @@ impl Config {
     /// Reads the configuration through `lookup` (an environment variable reader; tests pass a map).
     /// Also loads and checks the JWT public key file, so that a bad key is a start-up error.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let var = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite://")
-            || database_url.starts_with("postgres://")
-            || database_url.starts_with("postgresql://"))
-        {
-            return Err(ConfigError::invalid(
-                "DATABASE_URL",
-                "must start with sqlite:// or postgres:// (or postgresql://)",
-            ));
-        }
-
-        let bind_text = var("HUMBOL_ADMIN_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
-        let bind = bind_text.trim().parse::<SocketAddr>().map_err(|e| {
-            ConfigError::invalid(
-                "HUMBOL_ADMIN_BIND",
-                format!("`{bind_text}` is not an address like 127.0.0.1:8081 ({e})"),
-            )
-        })?;
-
-        let scim_public_url = parse_public_url(
-            &var("HUMBOL_SCIM_PUBLIC_URL").unwrap_or_else(|| DEFAULT_SCIM_PUBLIC_URL.to_owned()),
-        )?;
-
-        let secret = var("HUMBOL_ADMIN_JWT_SECRET").map(String::into_bytes);
-        if let Some(secret) = &secret {
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(ConfigError::invalid(
-                    "HUMBOL_ADMIN_JWT_SECRET",
-                    format!(
-                        "too short: {} bytes, at least {MIN_SECRET_BYTES} are required",
-                        secret.len()
-                    ),
-                ));
-            }
-        }
+        let env = Env::new(&lookup);
         let jwt = JwtSettings {
-            secret,
-            public_key_file: var("HUMBOL_ADMIN_JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
-            issuer: var("HUMBOL_ADMIN_JWT_ISSUER"),
-            audience: var("HUMBOL_ADMIN_JWT_AUDIENCE"),
+            secret: env.get(&vars::ADMIN_JWT_SECRET, parse::jwt_secret)?,
+            public_key_file: env
+                .get(&vars::ADMIN_JWT_PUBLIC_KEY_FILE, parse::text)?
+                .map(PathBuf::from),
+            issuer: env.get(&vars::ADMIN_JWT_ISSUER, parse::text)?,
+            audience: env.get(&vars::ADMIN_JWT_AUDIENCE, parse::text)?,
+        };
+        let config = Config {
+            database_url: env.require(&vars::DATABASE_URL, parse::database_url)?,
+            bind: env.require(&vars::ADMIN_BIND, parse::bind)?,
+            scim_public_url: env.require(&vars::SCIM_PUBLIC_URL, parse::public_url)?,
+            event_retention_days: env
+                .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
+            max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
+            log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
+            jwt,
         };
         // Fail now, naming the variable, rather than on the first request.
-        JwtVerifier::from_settings(&jwt)?;
-
-        let event_retention_days = match var("HUMBOL_EVENT_RETENTION_DAYS") {
-            None => DEFAULT_EVENT_RETENTION_DAYS,
-            Some(text) => match text.trim().parse::<u32>() {
-                Ok(days) if (1..=36_500).contains(&days) => days,
-                _ => {
-                    return Err(ConfigError::invalid(
-                        "HUMBOL_EVENT_RETENTION_DAYS",
-                        format!("`{text}` is not a whole number of days between 1 and 36500"),
-                    ))
-                }
-            },
-        };
-
-        let max_body_bytes = match var("HUMBOL_MAX_BODY_BYTES") {
-            None => DEFAULT_MAX_BODY_BYTES,
-            Some(text) => match text.trim().parse::<usize>() {
-                Ok(bytes) if bytes >= 1024 => bytes,
-                _ => {
-                    return Err(ConfigError::invalid(
-                        "HUMBOL_MAX_BODY_BYTES",
-                        format!("`{text}` is not a number of bytes of at least 1024"),
-                    ))
-                }
-            },
-        };
-
-        Ok(Config {
-            database_url,
-            bind,
-            scim_public_url,
-            jwt,
-            event_retention_days,
-            max_body_bytes,
-        })
+        JwtVerifier::from_settings(&config.jwt)?;
+        Ok(config)
     }
 
     /// The SCIM tenant URL of organisation `org`: `{HUMBOL_SCIM_PUBLIC_URL}/scim/v2/orgs/{org}`.
@@ -219,36 +138,8 @@ pub fn tenant_url(scim_public_url: &str, org: &str) -> String {
     format!("{scim_public_url}/scim/v2/orgs/{org}")
 }
 
-/// Checks an http(s) URL and drops its trailing slashes.
-fn parse_public_url(text: &str) -> Result<String, ConfigError> {
-    let trimmed = text.trim().trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
-            Ok(trimmed.to_owned())
-        }
-        _ => Err(ConfigError::invalid(
-            "HUMBOL_SCIM_PUBLIC_URL",
-            format!("`{text}` is not an http:// or https:// URL"),
-        )),
-    }
-}
-
-/// `postgres://user:password@host/db` -> `postgres://user:***@host/db`, for logs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let Some((userinfo, host)) = rest.split_once('@') else {
-        return url.to_owned();
-    };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
-}
+/// A database URL with its secrets redacted, for logs (the one redaction, shared with the store).
+pub use humbol_config::redact_database_url;
 
 #[cfg(test)]
 mod tests {

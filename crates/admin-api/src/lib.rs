@@ -75,10 +75,13 @@ pub fn build_server_with_store(
     spawn_event_pruner(store, config.event_retention_days);
 
     let max_body = config.max_body_bytes;
+    let log_format = config.log_format;
     let server = HttpServer::new(move || {
         App::new()
             .wrap(pages::security_headers())
-            .wrap(middleware::request_logger())
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                humbol_ops::observe(humbol_ops::Api::Admin, log_format, req, next)
+            }))
             .app_data(verifier.clone())
             .app_data(state.clone())
             .app_data(middleware::json_config(max_body))

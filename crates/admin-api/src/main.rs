@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use admin_api::{build_server, mint_dev_token, Config, Role};
 use clap::{Parser, Subcommand};
+use humbol_config::vars::{self, Binary};
 
 /// Humbol's admin REST API. Configuration comes from environment variables (see the README).
 #[derive(Debug, Parser)]
-#[command(name = "admin-api", version, about)]
+#[command(name = "admin-api", version, about, after_help = vars::help_table(&[Binary::AdminApi]))]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -36,6 +37,8 @@ enum Command {
     },
     /// Print the OpenAPI document (as committed in openapi/admin-api.json).
     Openapi,
+    /// Check that the server on HUMBOL_ADMIN_BIND is ready (GET /readyz): exit 0 if so, 1 if not.
+    Healthcheck,
 }
 
 fn main() -> ExitCode {
@@ -48,13 +51,24 @@ fn main() -> ExitCode {
             sub,
             ttl_hours,
         } => {
-            // Read exactly as the server reads it (an empty value counts as unset).
-            let secret = std::env::var("HUMBOL_ADMIN_JWT_SECRET")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-                .unwrap_or_default();
+            // Read exactly as the server reads it: a secret the server would refuse is refused here.
+            let env = humbol_config::Env::new(&humbol_config::process_env);
+            let secret = match env.get(&vars::ADMIN_JWT_SECRET, humbol_config::parse::jwt_secret) {
+                Ok(Some(secret)) => secret,
+                Ok(None) => {
+                    eprintln!(
+                        "admin-api dev-token: {}",
+                        admin_api::DevTokenError::NoSecret
+                    );
+                    return ExitCode::from(2);
+                }
+                Err(e) => {
+                    eprintln!("admin-api dev-token: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             let ttl = Duration::from_secs(ttl_hours.saturating_mul(3600));
-            match mint_dev_token(secret.as_bytes(), role, org.as_deref(), &sub, ttl) {
+            match mint_dev_token(&secret, role, org.as_deref(), &sub, ttl) {
                 Ok(token) => {
                     println!("{token}");
                     ExitCode::SUCCESS
@@ -65,6 +79,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Healthcheck => humbol_config::probe::healthcheck("admin-api", &vars::ADMIN_BIND),
         Command::Openapi => match admin_api::openapi::document_json() {
             Ok(json) => {
                 print!("{json}");
@@ -87,6 +102,9 @@ fn serve() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for warning in humbol_config::warnings::public_url(&config.scim_public_url, None) {
+        log::warn!("{warning}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -111,7 +129,7 @@ fn serve() -> ExitCode {
         let summary = format!(
             "admin API listening on http://{} (database {}, SCIM public URL {})",
             config.bind,
-            admin_api::config::redact_url(&config.database_url),
+            humbol_config::redact_database_url(&config.database_url),
             config.scim_public_url
         );
         let server = match build_server(config, listener) {

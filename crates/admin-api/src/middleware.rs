@@ -1,17 +1,10 @@
-//! Request logging and the JSON error handlers for bodies, paths, queries and unknown routes.
+//! The JSON error handlers for bodies, paths, queries and unknown routes. (The request log is
+//! [`humbol_ops::observe`], shared with the SCIM API.)
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::middleware::Logger;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::AppError;
-
-/// One log line per request: client address, method, path (no query string), status, duration. Never a
-/// header, so never an `Authorization` value.
-pub fn request_logger() -> Logger {
-    Logger::new("%a \"%{method}xi %U\" %s %Dms")
-        .custom_request_replace("method", |req| req.method().to_string())
-}
 
 /// JSON body settings: size limit, `application/json` required, errors as JSON (400 / 413 / 415).
 pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {

@@ -191,6 +191,7 @@ impl<T> Default for Page<T> {
 }
 
 /// A change to a group's member set (from PATCH), applied by the store as row inserts/deletes.
+pub use pool::PoolStats;
 pub use scim_core::patch::MemberChange;
 
 /// An event's outcome.
@@ -353,6 +354,11 @@ impl Store {
             Backend::Sqlite => self.inner.try_read().map(|conn| Reader { conn }),
             Backend::Postgres => None,
         }
+    }
+
+    /// The pools' connection counts, for `/metrics`.
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        self.inner.stats()
     }
 
     /// A trivial query through the read pool: for `/readyz`.

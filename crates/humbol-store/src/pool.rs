@@ -62,8 +62,11 @@ impl Target {
             return Ok(Target::Postgres(url.to_string()));
         }
         Err(StoreError::Config(format!(
-            "unsupported DATABASE_URL `{}`: expected sqlite://PATH (e.g. sqlite://humbol.db) or postgres://USER@HOST/DB",
-            redact(url)
+            "DATABASE_URL={:?}: {}",
+            redact(url),
+            humbol_config::parse::database_url(url)
+                .err()
+                .unwrap_or_else(|| "unsupported URL".to_string())
         )))
     }
 
@@ -76,27 +79,60 @@ impl Target {
     }
 }
 
-/// A URL with any password removed, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let userinfo = &url[s + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            if userinfo.contains(':') {
-                format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
-            } else {
-                url.to_string()
-            }
-        }
-        _ => url.to_string(),
-    }
-}
+/// A database URL with its secrets removed, for messages (the one redaction the binaries also use).
+pub use humbol_config::redact_database_url as redact;
 
 /// The page cache of each SQLite connection, in KiB (SQLite's default is 2000). 8 MiB holds a 10k-user
 /// organisation whole, so a look-up reads no page from the file; at 1M users it keeps the b-trees' upper levels.
 /// Each connection fills its own, and look-ups use one or two of the read pool's: the server stays well
 /// under 64 MiB of RSS at 1M users (docs/benchmarks.md).
 const SQLITE_CACHE_KIB: u32 = 8192;
+
+/// Why SQLite cannot open or create the database file `path`, said in terms of the file system (SQLite says only
+/// "unable to open database file"): a missing directory, one that is not a directory, a file or directory that
+/// cannot be written. `None` when none of these is the cause. SQLite creates the file and, in WAL mode, `-wal`
+/// and `-shm` files beside it, so its directory must be writable.
+fn sqlite_file_problem(path: &str) -> Option<String> {
+    if path.starts_with("file:") {
+        return None; // an SQLite URI: its options may explain the failure, leave it to SQLite's message
+    }
+    let file = std::path::Path::new(path);
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    match std::fs::metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(format!("directory {} does not exist", dir.display()))
+        }
+        Err(e) => return Some(format!("cannot use directory {}: {e}", dir.display())),
+        Ok(m) if !m.is_dir() => return Some(format!("{} is not a directory", dir.display())),
+        Ok(_) => {}
+    }
+    if let Err(e) = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(file)
+    {
+        return Some(format!("cannot create or write {}: {e}", file.display()));
+    }
+    // The -wal and -shm files: probe with a file of our own, removed at once.
+    let probe = dir.join(format!(".humbol-write-check-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => Some(format!(
+            "directory {} is not writable (SQLite creates its -wal and -shm files there): {e}",
+            dir.display()
+        )),
+    }
+}
 
 /// r2d2 manager: connects to the [`Target`] and prepares the connection.
 #[derive(Debug, Clone)]
@@ -181,6 +217,19 @@ pub type Conn = PooledConnection<Manager>;
 /// every execution (a custom plan for each array; about 0.45 ms here, ten times the statement's execution).
 pub const LOOKUP_POOL_SIZE: u32 = 1;
 
+/// How many connections a pool holds (r2d2's state), for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// `read` or `write`.
+    pub name: &'static str,
+    /// Connections open.
+    pub connections: u32,
+    /// Of which idle.
+    pub idle: u32,
+    /// The pool's size.
+    pub max: u32,
+}
+
 /// The pools of one [`crate::Store`].
 pub struct Pools {
     pub backend: Backend,
@@ -230,8 +279,14 @@ impl Pools {
         }
         // A first connection tells a wrong or unreachable database at once, with the driver's reason.
         let mut first = manager.connect().map_err(|e| {
+            let why = match &target {
+                Target::SqliteFile(path) => {
+                    sqlite_file_problem(path).unwrap_or_else(|| e.to_string())
+                }
+                _ => e.to_string(),
+            };
             StoreError::Config(format!(
-                "cannot connect to {} database `{}`: {e}",
+                "cannot open {} database {:?}: {why}",
                 backend,
                 redact(url)
             ))
@@ -292,6 +347,23 @@ impl Pools {
     /// The connection for writes (SQLite: the one writer).
     pub fn write(&self) -> Result<Conn, StoreError> {
         checkout(&self.write)
+    }
+
+    /// The read and write pools' connection counts, for metrics (on PostgreSQL they are one pool: `read`).
+    pub fn stats(&self) -> Vec<PoolStats> {
+        let stat = |name, pool: &Pool<Manager>| {
+            let state = pool.state();
+            PoolStats {
+                name,
+                connections: state.connections,
+                idle: state.idle_connections,
+                max: pool.max_size(),
+            }
+        };
+        match self.backend {
+            Backend::Sqlite => vec![stat("read", &self.read), stat("write", &self.write)],
+            Backend::Postgres => vec![stat("read", &self.read)],
+        }
     }
 
     /// `SELECT 1` through the read pool.

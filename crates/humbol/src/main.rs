@@ -12,6 +12,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use admin_api::{mint_dev_token, Role};
+use clap::Parser;
+use humbol_config::vars::{self, Binary};
 use rand::RngCore;
 
 /// The organisation the printed admin JWT and `curl` lines are for.
@@ -19,8 +21,21 @@ const DEMO_ORG: &str = "demo";
 /// How long the printed JWTs stay valid.
 const DEV_JWT_TTL: Duration = Duration::from_secs(12 * 60 * 60);
 
+/// Both Humbol APIs (SCIM and admin) in one process over one store, for local use. Production runs the
+/// `scim-api` and `admin-api` binaries separately.
+#[derive(Debug, Parser)]
+#[command(
+    name = "humbol",
+    version,
+    about,
+    after_help = vars::help_table(&[Binary::ScimApi, Binary::AdminApi])
+)]
+struct Cli {}
+
 #[actix_web::main]
 async fn main() -> ExitCode {
+    // `--help` and `--version` print and exit here, before anything is opened or bound.
+    let Cli {} = Cli::parse();
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
@@ -32,11 +47,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> Result<(), Box<dyn Error>> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let generated_secret = env("HUMBOL_ADMIN_JWT_SECRET").is_none().then(random_secret);
+    let env = humbol_config::Env::new(&humbol_config::process_env);
+    let generated_secret = (!env.is_set(&vars::ADMIN_JWT_SECRET)).then(random_secret);
     let lookup = |name: &str| match (name, &generated_secret) {
-        ("HUMBOL_ADMIN_JWT_SECRET", Some(secret)) => Some(secret.clone()),
-        _ => env(name),
+        (n, Some(secret)) if n == vars::ADMIN_JWT_SECRET.name => Some(secret.clone()),
+        _ => humbol_config::process_env(name),
     };
     let mut scim_config = scim_api::Config::from_lookup(lookup)?;
     let mut admin_config = admin_api::Config::from_lookup(lookup)?;
@@ -47,12 +62,18 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .map_err(|e| format!("HUMBOL_ADMIN_BIND {}: {e}", admin_config.bind))?;
     let scim_url = format!("http://{}", scim_listener.local_addr()?);
     let admin_url = format!("http://{}", admin_listener.local_addr()?);
-    if env("HUMBOL_SCIM_PUBLIC_URL").is_none() {
+    if !env.is_set(&vars::SCIM_PUBLIC_URL) {
         // Locally the public URL is where the SCIM API really listens (HUMBOL_SCIM_BIND may be port 0).
         scim_config.public_url.clone_from(&scim_url);
         admin_config.scim_public_url.clone_from(&scim_url);
     }
 
+    for warning in humbol_config::warnings::public_url(
+        &scim_config.public_url,
+        scim_listener.local_addr().ok(),
+    ) {
+        log::warn!("{warning}");
+    }
     let store = scim_api::open_store(&scim_config)?;
     let scim = scim_api::build_server(scim_config, store.clone(), scim_listener)?;
     let admin = admin_api::build_server_with_store(admin_config, store, admin_listener)?;

@@ -237,14 +237,17 @@ impl Caller {
         op: impl FnOnce(&Tenant<'_>) -> Result<T, ApiError>,
     ) -> Result<T, Failure> {
         let state = &*self.state;
-        let auth = found
-            .map_err(ApiError::from)?
-            .ok_or_else(|| ApiError::unauthorized(NOT_VALID_HERE))?;
+        let auth = found.map_err(ApiError::from)?.ok_or_else(|| {
+            auth_failure("unknown_or_revoked");
+            ApiError::unauthorized(NOT_VALID_HERE)
+        })?;
         if auth.org.slug != self.org {
+            auth_failure("other_organisation");
             return Err(ApiError::unauthorized(NOT_VALID_HERE).into());
         }
         state.token_uses.record(&auth.token_id, now);
         if !auth.org.scim_enabled {
+            auth_failure("scim_disabled");
             // The token is this organisation's own: saying why is safe.
             return Err(ApiError::unauthorized(
                 "SCIM provisioning is disabled for this organisation",
@@ -324,8 +327,17 @@ impl From<ApiError> for Failure {
     }
 }
 
+/// Counts a refused SCIM credential in the metrics, by a fixed reason.
+fn auth_failure(reason: &'static str) {
+    humbol_ops::auth_failure(humbol_ops::Api::Scim, reason);
+}
+
 /// The SHA-256 of the request's bearer token, if it has one of the right format; else a `401`.
 fn bearer_token_hash(req: &HttpRequest) -> Result<[u8; 32], ApiError> {
+    bearer_token_hash_inner(req).inspect_err(|_| auth_failure("malformed"))
+}
+
+fn bearer_token_hash_inner(req: &HttpRequest) -> Result<[u8; 32], ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)

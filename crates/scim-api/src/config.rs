@@ -1,30 +1,17 @@
-//! The server's typed configuration, read once at start-up from environment variables.
-//!
-//! | Variable                  | Default                 | Meaning                                                   |
-//! |---------------------------|-------------------------|-----------------------------------------------------------|
-//! | `DATABASE_URL`            | `sqlite://humbol.db`    | `sqlite://PATH` or `postgres://...`                       |
-//! | `HUMBOL_SCIM_BIND`        | `127.0.0.1:8080`        | address the SCIM server listens on                        |
-//! | `HUMBOL_SCIM_PUBLIC_URL`  | `http://127.0.0.1:8080` | public base URL: `meta.location`, `Location`, discovery   |
-//! | `HUMBOL_MAX_BODY_BYTES`   | `1048576` (1 MiB)       | largest request body accepted (larger: 413)               |
-//! | `HUMBOL_SCIM_MAX_RESULTS` | `200`                   | largest page a list or search returns (`filter.maxResults`) |
-//! | `HUMBOL_DB_POOL_SIZE`     | the store's default     | database connections per process                          |
-//! | `HUMBOL_SCIM_WORKERS`     | 2 × CPU cores           | HTTP worker threads (see [`default_workers`])             |
+//! The server's typed configuration, read once at start-up from environment variables. The variables
+//! (`DATABASE_URL`, `HUMBOL_SCIM_BIND`, `HUMBOL_SCIM_PUBLIC_URL`, `HUMBOL_MAX_BODY_BYTES`,
+//! `HUMBOL_SCIM_MAX_RESULTS`, `HUMBOL_DB_POOL_SIZE`, `HUMBOL_SCIM_WORKERS`), their defaults and their parsers
+//! are declared once in [`humbol_config::vars`], shared with the admin API; `scim-api --help` lists them.
 //!
 //! A value that does not parse is a start-up error naming the variable ([`ConfigError`]).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Default of `DATABASE_URL`.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://humbol.db";
-/// Default of `HUMBOL_SCIM_BIND`.
-pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
-/// Default of `HUMBOL_SCIM_PUBLIC_URL`.
-pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
-/// Default of `HUMBOL_MAX_BODY_BYTES` (1 MiB).
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default of `HUMBOL_SCIM_MAX_RESULTS`.
-pub const DEFAULT_MAX_RESULTS: u64 = 200;
+use humbol_config::parse::LogFormat;
+pub use humbol_config::ConfigError;
+use humbol_config::{parse, vars, Env};
+
 /// Default of `HUMBOL_SCIM_WORKERS`: two HTTP workers per CPU core. A look-up by key runs its SQLite read on
 /// the worker itself (no hop to a blocking thread), so a worker is sometimes busy without using its core
 /// (waiting for a page from the file, or descheduled while it holds a read): with twice as many workers the
@@ -36,8 +23,8 @@ pub fn default_workers() -> usize {
 /// How often the tokens' last-use times are written to the database.
 pub const DEFAULT_TOKEN_USE_FLUSH: Duration = Duration::from_secs(30);
 
-/// The SCIM server's configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The SCIM server's configuration. Its `Debug` output redacts the database URL.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Config {
     /// `DATABASE_URL`.
     pub database_url: String,
@@ -53,31 +40,36 @@ pub struct Config {
     pub db_pool_size: Option<u32>,
     /// `HUMBOL_SCIM_WORKERS` (`None`: [`default_workers`]).
     pub workers: Option<usize>,
+    /// `HUMBOL_LOG_FORMAT`.
+    pub log_format: LogFormat,
     /// How often the tokens' last-use times are flushed to the database (not an environment variable).
     pub token_use_flush: Duration,
 }
 
-/// A configuration value that cannot be used; the message names the variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid {variable}={value:?}: {reason}")]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub value: String,
-    pub reason: String,
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field(
+                "database_url",
+                &humbol_config::redact_database_url(&self.database_url),
+            )
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_results", &self.max_results)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("workers", &self.workers)
+            .field("log_format", &self.log_format)
+            .field("token_use_flush", &self.token_use_flush)
+            .finish()
+    }
 }
 
 impl Default for Config {
+    /// The configuration when no variable is set: the defaults declared in [`humbol_config::vars`].
+    #[allow(clippy::expect_used)] // the declared defaults parse: `defaults_when_nothing_is_set` checks it
     fn default() -> Self {
-        Config {
-            database_url: DEFAULT_DATABASE_URL.to_string(),
-            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            public_url: DEFAULT_PUBLIC_URL.to_string(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            max_results: DEFAULT_MAX_RESULTS,
-            db_pool_size: None,
-            workers: None,
-            token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
-        }
+        Config::from_lookup(|_| None).expect("the declared defaults parse")
     }
 }
 
@@ -90,91 +82,23 @@ impl Config {
     /// Reads the configuration through `lookup` (variable name -> value), e.g. a map in tests.
     /// Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let mut config = Config::default();
-        if let Some(url) = get("DATABASE_URL") {
-            config.database_url = database_url(&url)?;
-        }
-        if let Some(bind) = get("HUMBOL_SCIM_BIND") {
-            config.bind = bind.trim().parse().map_err(|_| {
-                invalid(
-                    "HUMBOL_SCIM_BIND",
-                    &bind,
-                    "expected HOST:PORT with an IP address, e.g. 0.0.0.0:8080",
-                )
-            })?;
-        }
-        if let Some(url) = get("HUMBOL_SCIM_PUBLIC_URL") {
-            config.public_url = public_url(&url)?;
-        }
-        if let Some(v) = get("HUMBOL_MAX_BODY_BYTES") {
-            config.max_body_bytes = positive(&v, "HUMBOL_MAX_BODY_BYTES")?;
-        }
-        if let Some(v) = get("HUMBOL_SCIM_MAX_RESULTS") {
-            config.max_results = positive(&v, "HUMBOL_SCIM_MAX_RESULTS")?;
-        }
-        if let Some(v) = get("HUMBOL_DB_POOL_SIZE") {
-            config.db_pool_size = Some(positive(&v, "HUMBOL_DB_POOL_SIZE")?);
-        }
-        if let Some(v) = get("HUMBOL_SCIM_WORKERS") {
-            config.workers = Some(positive(&v, "HUMBOL_SCIM_WORKERS")?);
-        }
-        Ok(config)
+        let env = Env::new(&lookup);
+        Ok(Config {
+            database_url: env.require(&vars::DATABASE_URL, parse::database_url)?,
+            bind: env.require(&vars::SCIM_BIND, parse::bind)?,
+            public_url: env.require(&vars::SCIM_PUBLIC_URL, parse::public_url)?,
+            max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
+            max_results: env.require(&vars::SCIM_MAX_RESULTS, parse::positive)?,
+            db_pool_size: env.get(&vars::DB_POOL_SIZE, parse::positive)?,
+            workers: env.get(&vars::SCIM_WORKERS, parse::positive)?,
+            log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
+            token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
+        })
     }
 
     /// The SCIM base URL of an organisation: `{public url}/scim/v2/orgs/{org}`.
     pub fn org_base_url(&self, org: &str) -> String {
         [self.public_url.as_str(), "/scim/v2/orgs/", org].concat()
-    }
-}
-
-fn invalid(variable: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
-    ConfigError {
-        variable,
-        value: value.to_string(),
-        reason: reason.into(),
-    }
-}
-
-fn database_url(url: &str) -> Result<String, ConfigError> {
-    let url = url.trim();
-    let known = ["sqlite://", "postgres://", "postgresql://"];
-    if known.iter().any(|scheme| url.starts_with(scheme)) {
-        Ok(url.to_string())
-    } else {
-        // Never echo a URL that may hold a password.
-        Err(ConfigError {
-            variable: "DATABASE_URL",
-            value: url.split("://").next().unwrap_or_default().to_string() + "://…",
-            reason: "expected sqlite://PATH or postgres://USER:PASSWORD@HOST/DB".into(),
-        })
-    }
-}
-
-fn public_url(url: &str) -> Result<String, ConfigError> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => {
-            Ok(trimmed.to_string())
-        }
-        _ => Err(invalid(
-            "HUMBOL_SCIM_PUBLIC_URL",
-            url,
-            "expected an absolute http:// or https:// URL without query, e.g. https://humbol.example",
-        )),
-    }
-}
-
-fn positive<T: std::str::FromStr + PartialEq + Default>(
-    value: &str,
-    variable: &'static str,
-) -> Result<T, ConfigError> {
-    match value.trim().parse::<T>() {
-        Ok(n) if n != T::default() => Ok(n),
-        _ => Err(invalid(variable, value, "expected a positive integer")),
     }
 }
 

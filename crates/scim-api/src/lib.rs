@@ -8,15 +8,16 @@
 //! - [`auth`]: bearer-token authentication, token use recorded in memory ([`state::TokenUses`]) and flushed
 //!   every [`config::Config::token_use_flush`];
 //! - [`content`], [`error`]: `application/scim+json` in and out, SCIM error bodies for every refusal;
-//! - [`logging`]: the access log; [`openapi`]: the OpenAPI document at `/openapi.json`;
-//! - [`dev`]: `scim-api dev-token ORG`, an organisation and token for local runs.
+//! - the request log and `/metrics`: [`humbol_ops`], shared with the admin API; [`openapi`]: the OpenAPI
+//!   document at `/openapi.json`;
+//! - `dev` (feature `dev-tools` only): `scim-api dev-token ORG`, an organisation and token for local runs.
 
 pub mod auth;
 pub mod config;
 pub mod content;
+#[cfg(feature = "dev-tools")]
 pub mod dev;
 pub mod error;
-pub mod logging;
 pub mod lookups;
 pub mod openapi;
 pub mod routes;
@@ -54,6 +55,7 @@ pub fn build_server(
     spawn_token_use_flusher(state.clone().into_inner());
     let max_body = state.config.max_body_bytes;
     let workers = state.config.workers.unwrap_or_else(config::default_workers);
+    let log_format = state.config.log_format;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -65,7 +67,9 @@ pub fn build_server(
             .default_service(web::to(content::not_found))
             .wrap(from_fn(content::scim_error_bodies))
             .wrap(NormalizePath::trim())
-            .wrap(from_fn(logging::access_log))
+            .wrap(from_fn(move |req, next| {
+                humbol_ops::observe(humbol_ops::Api::Scim, log_format, req, next)
+            }))
     });
     Ok(server.workers(workers).listen(listener)?.run())
 }

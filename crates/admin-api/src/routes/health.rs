@@ -1,4 +1,4 @@
-//! `/healthz` (the process is up) and `/readyz` (the database answers).
+//! `/healthz` (the process is up), `/readyz` (the database answers) and `/metrics` (Prometheus).
 
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
@@ -45,4 +45,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
         })
         .await?;
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}
+
+/// `GET /metrics`: the process's metrics in the Prometheus (OpenMetrics) text format ([`humbol_ops`]). Not in
+/// the OpenAPI document: it is for Prometheus, not for API clients.
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    humbol_ops::render(&state.store)
 }

@@ -16,6 +16,7 @@ use crate::error::AppError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(health::metrics)
         .service(orgs::put_org)
         .service(orgs::get_org)
         .service(tokens::create_token)

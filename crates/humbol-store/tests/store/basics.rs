@@ -35,6 +35,38 @@ fn open_refuses_bad_urls_clearly() {
 }
 
 #[test]
+fn open_errors_say_why_and_never_show_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let message = |url: &str| match Store::open(url, &PoolOptions::default()) {
+        Err(StoreError::Config(msg)) => msg,
+        other => panic!("{url}: expected Config error, got {other:?}"),
+    };
+    for url in [
+        "postgres://u@127.0.0.1:1/db?password=hunter2",
+        "postgres://u:hunter2@127.0.0.1:1/db",
+        "host=127.0.0.1 port=1 password=hunter2",
+    ] {
+        let msg = message(url);
+        assert!(!msg.contains("hunter2"), "password leaked: {msg}");
+        assert!(msg.contains("***"), "{msg}");
+    }
+    let bare = message("humbol.db");
+    assert!(!bare.contains("humbol.db://"), "{bare}");
+    assert!(bare.contains("sqlite://humbol.db"), "{bare}");
+
+    let missing = dir.path().join("no/such");
+    let msg = message(&format!("sqlite://{}/x.db", missing.display()));
+    assert!(
+        msg.contains(&format!("directory {} does not exist", missing.display())),
+        "{msg}"
+    );
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"").unwrap();
+    let msg = message(&format!("sqlite://{}/x.db", file.display()));
+    assert!(msg.contains("is not a directory"), "{msg}");
+}
+
+#[test]
 fn in_memory_sqlite_works() {
     let store = Store::open("sqlite::memory:", &PoolOptions::default()).unwrap();
     assert_eq!(store.backend(), Backend::Sqlite);

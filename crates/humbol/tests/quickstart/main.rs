@@ -137,3 +137,30 @@ fn a_bad_database_url_is_a_clear_start_up_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn help_and_version_print_and_start_nothing() {
+    // A port already taken: a server start would fail; `--help` must not even try.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("never.db");
+    for arg in ["--help", "--version"] {
+        let out = humbol(&format!("sqlite://{}", db.display()))
+            .env("HUMBOL_SCIM_BIND", &bind)
+            .arg(arg)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{arg}: {out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("humbol"), "{text}");
+        if arg == "--help" {
+            assert!(text.contains("HUMBOL_ADMIN_JWT_SECRET"), "{text}");
+            assert!(
+                text.contains("HUMBOL_SCIM_BIND [default: 127.0.0.1:8080]"),
+                "{text}"
+            );
+        }
+    }
+    assert!(!db.exists(), "--help opened the database");
+}

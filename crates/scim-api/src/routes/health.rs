@@ -1,4 +1,5 @@
-//! `GET /healthz` (the process answers) and `GET /readyz` (the database answers too). No authentication.
+//! `GET /healthz` (the process answers), `GET /readyz` (the database answers too) and `GET /metrics`
+//! (Prometheus). No authentication: none of them shows an organisation's data.
 
 use actix_web::http::StatusCode;
 use actix_web::web;
@@ -46,4 +47,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<Reply, ApiError> {
             )))
         }
     }
+}
+
+/// `GET /metrics`: the process's metrics in the Prometheus (OpenMetrics) text format ([`humbol_ops`]).
+pub async fn metrics(state: web::Data<AppState>) -> actix_web::HttpResponse {
+    humbol_ops::render(&state.store)
 }

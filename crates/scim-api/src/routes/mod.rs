@@ -41,6 +41,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(not_allowed()),
     )
     .service(
+        resource("/metrics")
+            .route(get().to(health::metrics))
+            .default_service(not_allowed()),
+    )
+    .service(
         resource("/openapi.json")
             .route(get().to(crate::openapi::openapi_json))
             .default_service(not_allowed()),

@@ -8,8 +8,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod cli;
 mod connection;
 mod groups;
 mod helpers;
+mod metrics;
 mod refusals;
 mod users;
