@@ -21,10 +21,13 @@ use diesel::dsl::{not, sql};
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
-use scim_core::eval::{fold_case, resolve_path};
+use scim_core::eval::fold_case;
 use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::path::AttrPath;
-use scim_core::schema::{AttributeDef, ResourceTypeDef, GROUP_RESOURCE, USER_RESOURCE};
+use scim_core::schema::{
+    resolve_path, AddressSub, EmailSub, GroupAttr, ManagerSub, MemberSub, MetaAttr, NameSub,
+    ResolvedPath, ResourceTypeDef, RoleSub, UserAttr, GROUP_RESOURCE, USER_RESOURCE,
+};
 
 use crate::models::micros;
 use crate::pool::MultiBackend;
@@ -37,8 +40,8 @@ pub type Cond<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
 /// Compiles a node other than `and`/`or`/`not` (with its nesting depth).
 type Leaf<'a, T> = &'a dyn Fn(&Filter, usize) -> Result<Cond<T>, StoreError>;
 
-/// Compiles a presence test or comparison on a sub-attribute (named by its lowercase key) of an element.
-type SubLeaf<'a, T> = &'a dyn Fn(&str, &Filter) -> Result<Cond<T>, StoreError>;
+/// Compiles a presence test or comparison on a sub-attribute `S` of an element.
+type SubLeaf<'a, S, T> = &'a dyn Fn(S, &Filter) -> Result<Cond<T>, StoreError>;
 
 /// Filters nest at most this deep (the API refuses deeper ones earlier; this guards the recursion).
 const MAX_DEPTH: usize = 64;
@@ -65,32 +68,22 @@ fn constant<T>(b: bool) -> Cond<T> {
 
 // ---- attribute names ----
 
-/// The attribute `path` names in `rt`, as one lowercase key of canonical names: `username`,
-/// `name.givenname`, `emails.value`, `meta.created`, ... Unknown attributes are `InvalidFilter`.
-fn key(path: &AttrPath, rt: &ResourceTypeDef) -> Result<String, StoreError> {
-    let resolved = resolve_path(path, rt)
-        .ok_or_else(|| invalid(format!("unknown attribute \"{}\"", display(path))))?;
-    let mut k = resolved.attr.name.to_ascii_lowercase();
-    if let Some(sub) = resolved.sub {
-        k.push('.');
-        k.push_str(&sub.name.to_ascii_lowercase());
-    }
-    Ok(k)
+/// Where `path` points in `rt`; unknown attributes are `InvalidFilter`.
+fn resolved(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, StoreError> {
+    resolve_path(path, rt)
+        .ok_or_else(|| invalid(format!("unknown attribute \"{}\"", display(path))))
 }
 
-/// The sub-attribute of `attr` that a path inside `attr[...]` names (lowercase canonical name).
-fn sub_key(path: &AttrPath, attr: &AttributeDef) -> Result<String, StoreError> {
-    let sub = match (&path.urn, &path.sub) {
-        (None, None) => attr.sub_attribute(&path.name),
-        _ => None,
-    };
-    sub.map(|s| s.name.to_ascii_lowercase()).ok_or_else(|| {
-        invalid(format!(
-            "\"{}\" is not a sub-attribute of \"{}\"",
-            display(path),
-            attr.name
-        ))
-    })
+/// The User attribute `path` names (the schema's one resolver).
+fn user_attr(path: &AttrPath) -> Result<UserAttr, StoreError> {
+    UserAttr::resolved(&resolved(path, &USER_RESOURCE)?)
+        .ok_or_else(|| invalid(format!("unknown attribute \"{}\"", display(path))))
+}
+
+/// The Group attribute `path` names.
+fn group_attr(path: &AttrPath) -> Result<GroupAttr, StoreError> {
+    GroupAttr::resolved(&resolved(path, &GROUP_RESOURCE)?)
+        .ok_or_else(|| invalid(format!("unknown attribute \"{}\"", display(path))))
 }
 
 fn display(path: &AttrPath) -> String {
@@ -102,12 +95,6 @@ fn display(path: &AttrPath) -> String {
 
 fn unsupported(k: &str) -> StoreError {
     invalid(format!("cannot filter on \"{k}\""))
-}
-
-fn attribute(rt: &ResourceTypeDef, name: &str) -> Result<&'static AttributeDef, StoreError> {
-    rt.resolve(None, name)
-        .map(|(_, a)| a)
-        .ok_or_else(|| invalid(format!("unknown attribute \"{name}\"")))
 }
 
 // ---- literals ----
@@ -291,12 +278,14 @@ where
     })
 }
 
-/// Compiles a filter inside `attr[...]` with `leaf(sub-attribute key, node)` for its comparisons/presence.
-fn element<T: 'static>(
+/// Compiles a filter inside `outer[...]`: `sub` resolves each path in it to a sub-attribute of `outer` (the
+/// schema's resolver), `leaf` compiles its comparisons/presence tests.
+fn element<S, T: 'static>(
     f: &Filter,
     depth: usize,
-    attr: &'static AttributeDef,
-    leaf: SubLeaf<'_, T>,
+    outer: &AttrPath,
+    sub: &dyn Fn(&AttrPath) -> Option<S>,
+    leaf: SubLeaf<'_, S, T>,
 ) -> Result<Cond<T>, StoreError>
 where
     diesel::dsl::And<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
@@ -304,7 +293,14 @@ where
     not<Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
 {
     logic(f, depth, &|node, _| match node {
-        Filter::Present(p) | Filter::Compare { path: p, .. } => leaf(&sub_key(p, attr)?, node),
+        Filter::Present(p) | Filter::Compare { path: p, .. } => match sub(p) {
+            Some(s) => leaf(s, node),
+            None => Err(invalid(format!(
+                "\"{}\" is not a sub-attribute of \"{}\"",
+                display(p),
+                display(outer)
+            ))),
+        },
         _ => Err(invalid("value filters do not nest")),
     })
 }
@@ -351,30 +347,42 @@ pub fn user_filter(f: &Filter) -> Result<Cond<users::table>, StoreError> {
 
 fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError> {
     match f {
-        Filter::Present(path) => user_present(&key(path, &USER_RESOURCE)?),
-        Filter::Compare { path, op, value } => {
-            let k = key(path, &USER_RESOURCE)?;
-            compare(
-                *op,
-                value,
-                || user_present(&k),
-                |op, v| user_compare(&k, op, v),
-            )
-        }
         Filter::ValuePath { attr, filter } => {
-            let k = key(attr, &USER_RESOURCE)?;
-            let def = attribute(&USER_RESOURCE, &k)?;
-            match k.as_str() {
-                "emails" => Ok(any_email(element(filter, depth + 1, def, &email_leaf)?)),
-                "addresses" => Ok(any_address(element(filter, depth + 1, def, &address_leaf)?)),
+            let a = user_attr(attr)?;
+            let within = |p: &AttrPath| UserAttr::within(a, p);
+            match a {
+                UserAttr::Emails(None) => {
+                    let sub = |p: &AttrPath| match within(p)? {
+                        UserAttr::Emails(Some(s)) => Some(s),
+                        _ => None,
+                    };
+                    Ok(any_email(element(
+                        filter,
+                        depth + 1,
+                        attr,
+                        &sub,
+                        &email_leaf,
+                    )?))
+                }
+                UserAttr::Addresses(None) => {
+                    let sub = |p: &AttrPath| match within(p)? {
+                        UserAttr::Addresses(Some(s)) => Some(s),
+                        _ => None,
+                    };
+                    Ok(any_address(element(
+                        filter,
+                        depth + 1,
+                        attr,
+                        &sub,
+                        &address_leaf,
+                    )?))
+                }
                 // Single-valued complex attributes and the one role: the element exists, and matches.
                 // (`name` exists when any part is stored, even an empty one; an empty role or manager is
                 // not returned at all.)
-                "roles" | "name" | "manager" => {
-                    let cond = element(filter, depth + 1, def, &|sub, node| {
-                        user_node(&format!("{k}.{sub}"), node)
-                    })?;
-                    let exists: Cond<users::table> = if k == "name" {
+                UserAttr::Roles(None) | UserAttr::Name(None) | UserAttr::Manager(None) => {
+                    let cond = element(filter, depth + 1, attr, &within, &user_node)?;
+                    let exists: Cond<users::table> = if a == UserAttr::Name(None) {
                         Box::new(
                             users::name_formatted
                                 .is_not_null()
@@ -382,97 +390,113 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
                                 .or(users::family_name.is_not_null()),
                         )
                     } else {
-                        user_present(&k)?
+                        user_present(a)?
                     };
                     Ok(Box::new(exists.and(cond)))
                 }
-                _ => Err(invalid(format!(
+                UserAttr::Id
+                | UserAttr::ExternalId
+                | UserAttr::Meta(_)
+                | UserAttr::UserName
+                | UserAttr::Name(Some(_))
+                | UserAttr::DisplayName
+                | UserAttr::Title
+                | UserAttr::PreferredLanguage
+                | UserAttr::Active
+                | UserAttr::Emails(Some(_))
+                | UserAttr::Addresses(Some(_))
+                | UserAttr::Roles(Some(_))
+                | UserAttr::Department
+                | UserAttr::Manager(Some(_)) => Err(invalid(format!(
                     "\"{}\" cannot take a value filter",
                     display(attr)
                 ))),
             }
         }
+        Filter::Present(path) | Filter::Compare { path, .. } => user_node(user_attr(path)?, f),
         _ => Err(invalid("unsupported filter")),
     }
 }
 
-/// A presence test or comparison on the user attribute `k`.
-fn user_node(k: &str, node: &Filter) -> Result<Cond<users::table>, StoreError> {
+/// A presence test or comparison on the User attribute `a`.
+fn user_node(a: UserAttr, node: &Filter) -> Result<Cond<users::table>, StoreError> {
     match node {
-        Filter::Present(_) => user_present(k),
+        Filter::Present(_) => user_present(a),
         Filter::Compare { op, value, .. } => compare(
             *op,
             value,
-            || user_present(k),
-            |op, v| user_compare(k, op, v),
+            || user_present(a),
+            |op, v| user_compare(a, op, v),
         ),
         _ => Err(invalid("unsupported filter")),
     }
 }
 
-/// `pr` on the User attribute `k`.
-fn user_present(k: &str) -> Result<Cond<users::table>, StoreError> {
-    Ok(match k {
-        "id" | "active" | "meta" | "meta.created" | "meta.lastmodified" | "meta.version"
-        | "meta.resourcetype" | "meta.location" => always(),
-        "username" => text_present!(users::user_name.nullable()),
-        "externalid" => text_present!(users::external_id),
-        "displayname" => text_present!(users::display_name),
-        "title" => text_present!(users::title),
-        "preferredlanguage" => text_present!(users::preferred_language),
-        "name" => Box::new(
+/// `pr` on the User attribute `a`.
+fn user_present(a: UserAttr) -> Result<Cond<users::table>, StoreError> {
+    Ok(match a {
+        UserAttr::Id | UserAttr::Active | UserAttr::Meta(_) => always(),
+        UserAttr::UserName => text_present!(users::user_name.nullable()),
+        UserAttr::ExternalId => text_present!(users::external_id),
+        UserAttr::DisplayName => text_present!(users::display_name),
+        UserAttr::Title => text_present!(users::title),
+        UserAttr::PreferredLanguage => text_present!(users::preferred_language),
+        UserAttr::Name(None) => Box::new(
             text_present!(users::name_formatted)
                 .or(text_present!(users::given_name))
                 .or(text_present!(users::family_name)),
         ),
-        "name.formatted" => text_present!(users::name_formatted),
-        "name.givenname" => text_present!(users::given_name),
-        "name.familyname" => text_present!(users::family_name),
-        "department" => text_present!(users::department),
+        UserAttr::Name(Some(NameSub::Formatted)) => text_present!(users::name_formatted),
+        UserAttr::Name(Some(NameSub::GivenName)) => text_present!(users::given_name),
+        UserAttr::Name(Some(NameSub::FamilyName)) => text_present!(users::family_name),
+        UserAttr::Department => text_present!(users::department),
         // `$ref` is derived from `value` (and the resource's URL) whenever there is a manager.
-        "manager" | "manager.value" | "manager.$ref" => text_present!(users::manager_id),
-        "roles" | "roles.value" => text_present!(users::role),
-        "roles.primary" => {
+        UserAttr::Manager(_) => text_present!(users::manager_id),
+        UserAttr::Roles(None | Some(RoleSub::Value)) => text_present!(users::role),
+        UserAttr::Roles(Some(RoleSub::Primary)) => {
             Box::new(text_present!(users::role).and(users::role_primary.is_not_null()))
         }
-        "emails" | "emails.primary" => any_email(always()),
-        "addresses" | "addresses.primary" => any_address(always()),
-        _ if k.starts_with("emails.") => any_email(email_leaf(
-            &k["emails.".len()..],
-            &Filter::Present(AttrPath::new("")),
-        )?),
-        _ if k.starts_with("addresses.") => any_address(address_leaf(
-            &k["addresses.".len()..],
-            &Filter::Present(AttrPath::new("")),
-        )?),
-        _ => return Err(unsupported(k)),
+        UserAttr::Emails(None) => any_email(always()),
+        UserAttr::Emails(Some(s)) => any_email(email_present(s)),
+        UserAttr::Addresses(None) => any_address(always()),
+        UserAttr::Addresses(Some(s)) => any_address(address_present(s)),
     })
 }
 
-/// `k op v` on a User attribute (`op` is not `ne`, `v` is not `null`).
-fn user_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<users::table>, StoreError> {
-    Ok(match k {
-        "id" => text_cmp!(users::id.nullable(), op, text(v, false)),
-        "externalid" => text_cmp!(users::external_id, op, text(v, false)),
-        "username" => text_cmp!(users::user_name_norm.nullable(), op, text(v, true)),
-        "displayname" => text_cmp!(users::display_name_norm, op, text(v, true)),
-        "title" => text_cmp!(users::title_norm, op, text(v, true)),
-        "preferredlanguage" => text_cmp!(users::preferred_language_norm, op, text(v, true)),
-        "name.formatted" => text_cmp!(users::name_formatted_norm, op, text(v, true)),
-        "name.givenname" => text_cmp!(users::given_name_norm, op, text(v, true)),
-        "name.familyname" => text_cmp!(users::family_name_norm, op, text(v, true)),
-        "department" => text_cmp!(users::department_norm, op, text(v, true)),
+/// `a op v` on a User attribute (`op` is not `ne`, `v` is not `null`).
+fn user_compare(
+    a: UserAttr,
+    op: CompareOp,
+    v: &CompValue,
+) -> Result<Cond<users::table>, StoreError> {
+    Ok(match a {
+        UserAttr::Id => text_cmp!(users::id.nullable(), op, text(v, false)),
+        UserAttr::ExternalId => text_cmp!(users::external_id, op, text(v, false)),
+        UserAttr::UserName => text_cmp!(users::user_name_norm.nullable(), op, text(v, true)),
+        UserAttr::DisplayName => text_cmp!(users::display_name_norm, op, text(v, true)),
+        UserAttr::Title => text_cmp!(users::title_norm, op, text(v, true)),
+        UserAttr::PreferredLanguage => {
+            text_cmp!(users::preferred_language_norm, op, text(v, true))
+        }
+        UserAttr::Name(Some(NameSub::Formatted)) => {
+            text_cmp!(users::name_formatted_norm, op, text(v, true))
+        }
+        UserAttr::Name(Some(NameSub::GivenName)) => {
+            text_cmp!(users::given_name_norm, op, text(v, true))
+        }
+        UserAttr::Name(Some(NameSub::FamilyName)) => {
+            text_cmp!(users::family_name_norm, op, text(v, true))
+        }
+        UserAttr::Department => text_cmp!(users::department_norm, op, text(v, true)),
         // An empty manager or role is not returned at all.
-        "manager" | "manager.value" => Box::new(text_present!(users::manager_id).and(text_cmp!(
-            users::manager_id,
-            op,
-            text(v, false)
-        ))),
-        "roles" | "roles.value" => {
+        UserAttr::Manager(None | Some(ManagerSub::Value)) => Box::new(
+            text_present!(users::manager_id).and(text_cmp!(users::manager_id, op, text(v, false))),
+        ),
+        UserAttr::Roles(None | Some(RoleSub::Value)) => {
             Box::new(text_present!(users::role).and(text_cmp!(users::role, op, text(v, false))))
         }
         // `primary` is returned as sent, with the role.
-        "roles.primary" => match (op, boolean(v)) {
+        UserAttr::Roles(Some(RoleSub::Primary)) => match (op, boolean(v)) {
             (CompareOp::Eq, Some(b)) => Box::new(
                 text_present!(users::role)
                     .and(users::role_primary.is_not_null())
@@ -480,90 +504,89 @@ fn user_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<users::tab
             ),
             _ => never(),
         },
-        "active" => bool_cmp!(users::active, op, v),
-        "meta.created" => time_cmp!(users::created, op, v),
-        "meta.lastmodified" => time_cmp!(users::last_modified, op, v),
-        "meta.resourcetype" => match v {
+        UserAttr::Active => bool_cmp!(users::active, op, v),
+        UserAttr::Meta(MetaAttr::Created) => time_cmp!(users::created, op, v),
+        UserAttr::Meta(MetaAttr::LastModified) => time_cmp!(users::last_modified, op, v),
+        UserAttr::Meta(MetaAttr::ResourceType) => match v {
             CompValue::String(s) => constant(compare_strings("User", s, op)),
             _ => never(),
         },
         // Derived from the URL the API serves: not something the store can compare.
-        "meta.version" | "meta.location" | "manager.$ref" => return Err(unsupported(k)),
-        // A complex attribute without a `value` sub-attribute, or never returned: no comparison matches.
-        "name" | "addresses" | "meta" => never(),
-        "emails" => any_email(email_compare("value", op, v)?),
-        _ if k.starts_with("emails.") => any_email(email_compare(&k["emails.".len()..], op, v)?),
-        _ if k.starts_with("addresses.") => {
-            any_address(address_compare(&k["addresses.".len()..], op, v)?)
+        UserAttr::Meta(MetaAttr::Version) => return Err(unsupported("meta.version")),
+        UserAttr::Meta(MetaAttr::Location) => return Err(unsupported("meta.location")),
+        UserAttr::Manager(Some(ManagerSub::Ref)) => return Err(unsupported("manager.$ref")),
+        // A complex attribute without a `value` sub-attribute: no comparison matches.
+        UserAttr::Name(None) | UserAttr::Addresses(None) | UserAttr::Meta(MetaAttr::Whole) => {
+            never()
         }
-        _ => return Err(unsupported(k)),
+        UserAttr::Emails(None) => any_email(email_compare(EmailSub::Value, op, v)),
+        UserAttr::Emails(Some(s)) => any_email(email_compare(s, op, v)),
+        UserAttr::Addresses(Some(s)) => any_address(address_compare(s, op, v)),
     })
+}
+
+/// `pr` on the email sub-attribute `sub` (of one `user_emails` row).
+fn email_present(sub: EmailSub) -> Cond<user_emails::table> {
+    match sub {
+        EmailSub::Value => text_present!(user_emails::value.nullable()),
+        EmailSub::Type => text_present!(user_emails::kind),
+        EmailSub::Primary => always(),
+    }
 }
 
 /// A presence test or comparison on the email sub-attribute `sub`.
-fn email_leaf(sub: &str, node: &Filter) -> Result<Cond<user_emails::table>, StoreError> {
-    let present = || -> Result<Cond<user_emails::table>, StoreError> {
-        Ok(match sub {
-            "value" => text_present!(user_emails::value.nullable()),
-            "type" => text_present!(user_emails::kind),
-            "primary" => always(),
-            _ => return Err(unsupported(&format!("emails.{sub}"))),
-        })
-    };
+fn email_leaf(sub: EmailSub, node: &Filter) -> Result<Cond<user_emails::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => {
-            compare(*op, value, present, |op, v| email_compare(sub, op, v))
-        }
-        _ => present(),
+        Filter::Compare { op, value, .. } => compare(
+            *op,
+            value,
+            || Ok(email_present(sub)),
+            |op, v| Ok(email_compare(sub, op, v)),
+        ),
+        _ => Ok(email_present(sub)),
     }
 }
 
-fn email_compare(
-    sub: &str,
-    op: CompareOp,
-    v: &CompValue,
-) -> Result<Cond<user_emails::table>, StoreError> {
-    Ok(match sub {
-        "value" => text_cmp!(user_emails::value_norm.nullable(), op, text(v, true)),
-        "type" => text_cmp!(user_emails::kind_norm, op, text(v, true)),
-        "primary" => bool_cmp!(user_emails::is_primary, op, v),
-        _ => return Err(unsupported(&format!("emails.{sub}"))),
-    })
+fn email_compare(sub: EmailSub, op: CompareOp, v: &CompValue) -> Cond<user_emails::table> {
+    match sub {
+        EmailSub::Value => text_cmp!(user_emails::value_norm.nullable(), op, text(v, true)),
+        EmailSub::Type => text_cmp!(user_emails::kind_norm, op, text(v, true)),
+        EmailSub::Primary => bool_cmp!(user_emails::is_primary, op, v),
+    }
+}
+
+/// `pr` on the address sub-attribute `sub` (of one `user_addresses` row).
+fn address_present(sub: AddressSub) -> Cond<user_addresses::table> {
+    match sub {
+        AddressSub::Type => text_present!(user_addresses::kind),
+        AddressSub::Locality => text_present!(user_addresses::locality),
+        AddressSub::Region => text_present!(user_addresses::region),
+        AddressSub::Country => text_present!(user_addresses::country),
+        AddressSub::Primary => always(),
+    }
 }
 
 /// A presence test or comparison on the address sub-attribute `sub`.
-fn address_leaf(sub: &str, node: &Filter) -> Result<Cond<user_addresses::table>, StoreError> {
-    let present = || -> Result<Cond<user_addresses::table>, StoreError> {
-        Ok(match sub {
-            "type" => text_present!(user_addresses::kind),
-            "locality" => text_present!(user_addresses::locality),
-            "region" => text_present!(user_addresses::region),
-            "country" => text_present!(user_addresses::country),
-            "primary" => always(),
-            _ => return Err(unsupported(&format!("addresses.{sub}"))),
-        })
-    };
+fn address_leaf(sub: AddressSub, node: &Filter) -> Result<Cond<user_addresses::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => {
-            compare(*op, value, present, |op, v| address_compare(sub, op, v))
-        }
-        _ => present(),
+        Filter::Compare { op, value, .. } => compare(
+            *op,
+            value,
+            || Ok(address_present(sub)),
+            |op, v| Ok(address_compare(sub, op, v)),
+        ),
+        _ => Ok(address_present(sub)),
     }
 }
 
-fn address_compare(
-    sub: &str,
-    op: CompareOp,
-    v: &CompValue,
-) -> Result<Cond<user_addresses::table>, StoreError> {
-    Ok(match sub {
-        "type" => text_cmp!(user_addresses::kind_norm, op, text(v, true)),
-        "locality" => text_cmp!(user_addresses::locality_norm, op, text(v, true)),
-        "region" => text_cmp!(user_addresses::region_norm, op, text(v, true)),
-        "country" => text_cmp!(user_addresses::country_norm, op, text(v, true)),
-        "primary" => bool_cmp!(user_addresses::is_primary, op, v),
-        _ => return Err(unsupported(&format!("addresses.{sub}"))),
-    })
+fn address_compare(sub: AddressSub, op: CompareOp, v: &CompValue) -> Cond<user_addresses::table> {
+    match sub {
+        AddressSub::Type => text_cmp!(user_addresses::kind_norm, op, text(v, true)),
+        AddressSub::Locality => text_cmp!(user_addresses::locality_norm, op, text(v, true)),
+        AddressSub::Region => text_cmp!(user_addresses::region_norm, op, text(v, true)),
+        AddressSub::Country => text_cmp!(user_addresses::country_norm, op, text(v, true)),
+        AddressSub::Primary => bool_cmp!(user_addresses::is_primary, op, v),
+    }
 }
 
 // ---- groups ----
@@ -575,107 +598,126 @@ pub fn group_filter(f: &Filter) -> Result<Cond<groups::table>, StoreError> {
 
 fn group_leaf(f: &Filter, depth: usize) -> Result<Cond<groups::table>, StoreError> {
     match f {
-        Filter::Present(path) => group_present(&key(path, &GROUP_RESOURCE)?),
+        Filter::Present(path) => group_present(group_attr(path)?),
         Filter::Compare { path, op, value } => {
-            let k = key(path, &GROUP_RESOURCE)?;
+            let a = group_attr(path)?;
             compare(
                 *op,
                 value,
-                || group_present(&k),
-                |op, v| group_compare(&k, op, v),
+                || group_present(a),
+                |op, v| group_compare(a, op, v),
             )
         }
-        Filter::ValuePath { attr, filter } => {
-            let k = key(attr, &GROUP_RESOURCE)?;
-            let def = attribute(&GROUP_RESOURCE, &k)?;
-            match k.as_str() {
-                "members" => Ok(any_member(element(filter, depth + 1, def, &member_leaf)?)),
-                _ => Err(invalid(format!(
-                    "\"{}\" cannot take a value filter",
-                    display(attr)
-                ))),
+        Filter::ValuePath { attr, filter } => match group_attr(attr)? {
+            a @ GroupAttr::Members(None) => {
+                let sub = |p: &AttrPath| match GroupAttr::within(a, p)? {
+                    GroupAttr::Members(Some(s)) => Some(s),
+                    _ => None,
+                };
+                Ok(any_member(element(
+                    filter,
+                    depth + 1,
+                    attr,
+                    &sub,
+                    &member_leaf,
+                )?))
             }
-        }
+            GroupAttr::Id
+            | GroupAttr::ExternalId
+            | GroupAttr::Meta(_)
+            | GroupAttr::DisplayName
+            | GroupAttr::Members(Some(_)) => Err(invalid(format!(
+                "\"{}\" cannot take a value filter",
+                display(attr)
+            ))),
+        },
         _ => Err(invalid("unsupported filter")),
     }
 }
 
-fn group_present(k: &str) -> Result<Cond<groups::table>, StoreError> {
-    Ok(match k {
-        "id" | "meta" | "meta.created" | "meta.lastmodified" | "meta.version"
-        | "meta.resourcetype" | "meta.location" => always(),
-        "displayname" => text_present!(groups::display_name.nullable()),
-        "externalid" => text_present!(groups::external_id),
-        "members" | "members.value" | "members.type" => any_member(always()),
-        "members.display" => {
-            any_member(member_leaf("display", &Filter::Present(AttrPath::new("")))?)
-        }
-        _ => return Err(unsupported(k)),
+fn group_present(a: GroupAttr) -> Result<Cond<groups::table>, StoreError> {
+    Ok(match a {
+        GroupAttr::Id | GroupAttr::Meta(_) => always(),
+        GroupAttr::DisplayName => text_present!(groups::display_name.nullable()),
+        GroupAttr::ExternalId => text_present!(groups::external_id),
+        GroupAttr::Members(None | Some(MemberSub::Value | MemberSub::Type)) => any_member(always()),
+        GroupAttr::Members(Some(s)) => any_member(member_present(s)?),
     })
 }
 
-fn group_compare(k: &str, op: CompareOp, v: &CompValue) -> Result<Cond<groups::table>, StoreError> {
-    Ok(match k {
-        "id" => text_cmp!(groups::id.nullable(), op, text(v, false)),
-        "externalid" => text_cmp!(groups::external_id, op, text(v, false)),
-        "displayname" => text_cmp!(groups::display_name_norm.nullable(), op, text(v, true)),
-        "meta.created" => time_cmp!(groups::created, op, v),
-        "meta.lastmodified" => time_cmp!(groups::last_modified, op, v),
-        "meta.resourcetype" => match v {
+fn group_compare(
+    a: GroupAttr,
+    op: CompareOp,
+    v: &CompValue,
+) -> Result<Cond<groups::table>, StoreError> {
+    Ok(match a {
+        GroupAttr::Id => text_cmp!(groups::id.nullable(), op, text(v, false)),
+        GroupAttr::ExternalId => text_cmp!(groups::external_id, op, text(v, false)),
+        GroupAttr::DisplayName => {
+            text_cmp!(groups::display_name_norm.nullable(), op, text(v, true))
+        }
+        GroupAttr::Meta(MetaAttr::Created) => time_cmp!(groups::created, op, v),
+        GroupAttr::Meta(MetaAttr::LastModified) => time_cmp!(groups::last_modified, op, v),
+        GroupAttr::Meta(MetaAttr::ResourceType) => match v {
             CompValue::String(s) => constant(compare_strings("Group", s, op)),
             _ => never(),
         },
-        "meta" => never(),
-        "members" => any_member(member_compare("value", op, v)?),
-        _ if k.starts_with("members.") => {
-            any_member(member_compare(&k["members.".len()..], op, v)?)
-        }
-        _ => return Err(unsupported(k)),
+        GroupAttr::Meta(MetaAttr::Whole) => never(),
+        // Derived from the URL the API serves: not something the store can compare.
+        GroupAttr::Meta(MetaAttr::Version) => return Err(unsupported("meta.version")),
+        GroupAttr::Meta(MetaAttr::Location) => return Err(unsupported("meta.location")),
+        GroupAttr::Members(None) => any_member(member_compare(MemberSub::Value, op, v)?),
+        GroupAttr::Members(Some(s)) => any_member(member_compare(s, op, v)?),
+    })
+}
+
+/// `pr` on the member sub-attribute `sub` (of one `group_members` row).
+fn member_present(sub: MemberSub) -> Result<Cond<group_members::table>, StoreError> {
+    Ok(match sub {
+        MemberSub::Value | MemberSub::Type => always(),
+        MemberSub::Display => Box::new(in_subquery(
+            group_members::user_id,
+            users::table
+                .filter(text_present!(users::display_name))
+                .select(users::id)
+                .into_boxed(),
+        )),
+        MemberSub::Ref => return Err(unsupported("members.$ref")),
     })
 }
 
 /// A presence test or comparison on the member sub-attribute `sub`.
-fn member_leaf(sub: &str, node: &Filter) -> Result<Cond<group_members::table>, StoreError> {
-    let present = || -> Result<Cond<group_members::table>, StoreError> {
-        Ok(match sub {
-            "value" | "type" => always(),
-            "display" => Box::new(in_subquery(
-                group_members::user_id,
-                users::table
-                    .filter(text_present!(users::display_name))
-                    .select(users::id)
-                    .into_boxed(),
-            )),
-            _ => return Err(unsupported(&format!("members.{sub}"))),
-        })
-    };
+fn member_leaf(sub: MemberSub, node: &Filter) -> Result<Cond<group_members::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => {
-            compare(*op, value, present, |op, v| member_compare(sub, op, v))
-        }
-        _ => present(),
+        Filter::Compare { op, value, .. } => compare(
+            *op,
+            value,
+            || member_present(sub),
+            |op, v| member_compare(sub, op, v),
+        ),
+        _ => member_present(sub),
     }
 }
 
 fn member_compare(
-    sub: &str,
+    sub: MemberSub,
     op: CompareOp,
     v: &CompValue,
 ) -> Result<Cond<group_members::table>, StoreError> {
     Ok(match sub {
-        "value" => text_cmp!(group_members::user_id.nullable(), op, text(v, false)),
-        "type" => match text(v, true) {
+        MemberSub::Value => text_cmp!(group_members::user_id.nullable(), op, text(v, false)),
+        MemberSub::Type => match text(v, true) {
             Some(s) => constant(compare_strings("user", &s, op)),
             None => never(),
         },
-        "display" => Box::new(in_subquery(
+        MemberSub::Display => Box::new(in_subquery(
             group_members::user_id,
             users::table
                 .filter(text_cmp!(users::display_name_norm, op, text(v, true)))
                 .select(users::id)
                 .into_boxed(),
         )),
-        _ => return Err(unsupported(&format!("members.{sub}"))),
+        MemberSub::Ref => return Err(unsupported("members.$ref")),
     })
 }
 
@@ -745,42 +787,71 @@ fn first_element(table: &str, column: &str) -> SortKey<users::table> {
 
 /// The sort key of a User attribute.
 pub fn user_sort(path: &AttrPath) -> Result<SortKey<users::table>, StoreError> {
-    let k = key(path, &USER_RESOURCE)?;
-    Ok(match k.as_str() {
-        "id" => SortKey::Text(Box::new(users::id.nullable())),
-        "externalid" => SortKey::Text(Box::new(users::external_id)),
-        "username" => SortKey::Text(Box::new(users::user_name_norm.nullable())),
-        "displayname" => SortKey::Text(Box::new(users::display_name_norm)),
-        "title" => SortKey::Text(Box::new(users::title_norm)),
-        "preferredlanguage" => SortKey::Text(Box::new(users::preferred_language_norm)),
-        "name.formatted" => SortKey::Text(Box::new(users::name_formatted_norm)),
-        "name.givenname" => SortKey::Text(Box::new(users::given_name_norm)),
-        "name.familyname" => SortKey::Text(Box::new(users::family_name_norm)),
-        "department" => SortKey::Text(Box::new(users::department_norm)),
-        "manager" | "manager.value" => SortKey::Text(Box::new(users::manager_id)),
-        "roles" | "roles.value" => SortKey::Text(Box::new(users::role)),
-        "active" => SortKey::Bool(Box::new(users::active)),
-        "meta.created" => SortKey::Time(Box::new(users::created)),
-        "meta.lastmodified" => SortKey::Time(Box::new(users::last_modified)),
-        "emails" | "emails.value" => first_element("user_emails", "value_norm"),
-        "emails.type" => first_element("user_emails", "kind_norm"),
-        "addresses" | "addresses.type" => first_element("user_addresses", "kind_norm"),
-        "addresses.locality" => first_element("user_addresses", "locality_norm"),
-        "addresses.region" => first_element("user_addresses", "region_norm"),
-        "addresses.country" => first_element("user_addresses", "country_norm"),
-        _ => return Err(invalid(format!("cannot sort by \"{}\"", display(path)))),
+    Ok(match user_attr(path)? {
+        UserAttr::Id => SortKey::Text(Box::new(users::id.nullable())),
+        UserAttr::ExternalId => SortKey::Text(Box::new(users::external_id)),
+        UserAttr::UserName => SortKey::Text(Box::new(users::user_name_norm.nullable())),
+        UserAttr::DisplayName => SortKey::Text(Box::new(users::display_name_norm)),
+        UserAttr::Title => SortKey::Text(Box::new(users::title_norm)),
+        UserAttr::PreferredLanguage => SortKey::Text(Box::new(users::preferred_language_norm)),
+        UserAttr::Name(Some(NameSub::Formatted)) => {
+            SortKey::Text(Box::new(users::name_formatted_norm))
+        }
+        UserAttr::Name(Some(NameSub::GivenName)) => SortKey::Text(Box::new(users::given_name_norm)),
+        UserAttr::Name(Some(NameSub::FamilyName)) => {
+            SortKey::Text(Box::new(users::family_name_norm))
+        }
+        UserAttr::Department => SortKey::Text(Box::new(users::department_norm)),
+        UserAttr::Manager(None | Some(ManagerSub::Value)) => {
+            SortKey::Text(Box::new(users::manager_id))
+        }
+        UserAttr::Roles(None | Some(RoleSub::Value)) => SortKey::Text(Box::new(users::role)),
+        UserAttr::Active => SortKey::Bool(Box::new(users::active)),
+        UserAttr::Meta(MetaAttr::Created) => SortKey::Time(Box::new(users::created)),
+        UserAttr::Meta(MetaAttr::LastModified) => SortKey::Time(Box::new(users::last_modified)),
+        UserAttr::Emails(None | Some(EmailSub::Value)) => {
+            first_element("user_emails", "value_norm")
+        }
+        UserAttr::Emails(Some(EmailSub::Type)) => first_element("user_emails", "kind_norm"),
+        UserAttr::Addresses(None | Some(AddressSub::Type)) => {
+            first_element("user_addresses", "kind_norm")
+        }
+        UserAttr::Addresses(Some(AddressSub::Locality)) => {
+            first_element("user_addresses", "locality_norm")
+        }
+        UserAttr::Addresses(Some(AddressSub::Region)) => {
+            first_element("user_addresses", "region_norm")
+        }
+        UserAttr::Addresses(Some(AddressSub::Country)) => {
+            first_element("user_addresses", "country_norm")
+        }
+        UserAttr::Name(None)
+        | UserAttr::Meta(
+            MetaAttr::Whole | MetaAttr::ResourceType | MetaAttr::Version | MetaAttr::Location,
+        )
+        | UserAttr::Manager(Some(ManagerSub::Ref))
+        | UserAttr::Roles(Some(RoleSub::Primary))
+        | UserAttr::Emails(Some(EmailSub::Primary))
+        | UserAttr::Addresses(Some(AddressSub::Primary)) => {
+            return Err(invalid(format!("cannot sort by \"{}\"", display(path))))
+        }
     })
 }
 
 /// The sort key of a Group attribute.
 pub fn group_sort(path: &AttrPath) -> Result<SortKey<groups::table>, StoreError> {
-    Ok(match key(path, &GROUP_RESOURCE)?.as_str() {
-        "id" => SortKey::Text(Box::new(groups::id.nullable())),
-        "externalid" => SortKey::Text(Box::new(groups::external_id)),
-        "displayname" => SortKey::Text(Box::new(groups::display_name_norm.nullable())),
-        "meta.created" => SortKey::Time(Box::new(groups::created)),
-        "meta.lastmodified" => SortKey::Time(Box::new(groups::last_modified)),
-        _ => return Err(invalid(format!("cannot sort by \"{}\"", display(path)))),
+    Ok(match group_attr(path)? {
+        GroupAttr::Id => SortKey::Text(Box::new(groups::id.nullable())),
+        GroupAttr::ExternalId => SortKey::Text(Box::new(groups::external_id)),
+        GroupAttr::DisplayName => SortKey::Text(Box::new(groups::display_name_norm.nullable())),
+        GroupAttr::Meta(MetaAttr::Created) => SortKey::Time(Box::new(groups::created)),
+        GroupAttr::Meta(MetaAttr::LastModified) => SortKey::Time(Box::new(groups::last_modified)),
+        GroupAttr::Meta(
+            MetaAttr::Whole | MetaAttr::ResourceType | MetaAttr::Version | MetaAttr::Location,
+        )
+        | GroupAttr::Members(_) => {
+            return Err(invalid(format!("cannot sort by \"{}\"", display(path))))
+        }
     })
 }
 

@@ -363,15 +363,7 @@ pub fn update_group(
     loop {
         let mut conn = p.write()?;
         let result = write_txn(&mut conn, |conn| {
-            if let DbConn::Postgres(pg) = conn {
-                groups::table
-                    .filter(groups::id.eq(id))
-                    .filter(groups::org.eq(org))
-                    .select(groups::version)
-                    .for_update()
-                    .get_result::<i64>(pg)
-                    .optional()?;
-            }
+            lock_row(conn, org, id)?;
             let current = load_group(conn, org, id, false)?.ok_or(StoreError::NotFound)?;
             if if_match.is_some_and(|v| v != current.meta.version) {
                 return Err(StoreError::VersionMismatch);
@@ -436,19 +428,45 @@ pub fn update_group(
     }
 }
 
-/// See [`crate::Store::delete_group`].
-pub fn delete_group(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| {
-        let name = groups::table
+/// On PostgreSQL, locks the group's row for this transaction, so that concurrent writes of one group queue up
+/// instead of failing their version check. (SQLite's `BEGIN IMMEDIATE` already serialises writers.)
+fn lock_row(conn: &mut DbConn, org: &str, id: &str) -> Result<(), StoreError> {
+    if let DbConn::Postgres(pg) = conn {
+        groups::table
             .filter(groups::id.eq(id))
             .filter(groups::org.eq(org))
-            .select(groups::display_name)
-            .get_result::<String>(conn)
+            .select(groups::version)
+            .for_update()
+            .get_result::<i64>(pg)
             .optional()?;
-        let Some(name) = name else {
+    }
+    Ok(())
+}
+
+/// See [`crate::Store::delete_group`].
+pub fn delete_group(
+    p: &Pools,
+    org: &str,
+    id: &str,
+    if_match: Option<i64>,
+    actor: &str,
+) -> Result<bool, StoreError> {
+    let mut conn = p.write()?;
+    write_txn(&mut conn, |conn| {
+        // The version checked is the one deleted: one transaction, the row locked (PostgreSQL).
+        lock_row(conn, org, id)?;
+        let found = groups::table
+            .filter(groups::id.eq(id))
+            .filter(groups::org.eq(org))
+            .select((groups::display_name, groups::version))
+            .get_result::<(String, i64)>(conn)
+            .optional()?;
+        let Some((name, version)) = found else {
             return Ok(false);
         };
+        if if_match.is_some_and(|v| v != version) {
+            return Err(StoreError::VersionMismatch);
+        }
         let members = diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
             .execute(conn)?;
         diesel::delete(

@@ -293,26 +293,6 @@ pub enum StoreError {
     Database(String),
 }
 
-impl StoreError {
-    /// The SCIM error to answer with (RFC 7644 §3.12): 404, 409 `uniqueness`, 412, 400 `invalidFilter`, the
-    /// rejection itself, 503 or 500.
-    pub fn to_scim(&self) -> ScimError {
-        match self {
-            StoreError::NotFound => ScimError::not_found("resource not found"),
-            StoreError::Conflict { .. } => ScimError::uniqueness(self.to_string()),
-            StoreError::VersionMismatch => ScimError::precondition_failed(self.to_string()),
-            StoreError::InvalidFilter(m) => ScimError::invalid_filter(m.clone()),
-            StoreError::Rejected(e) => e.clone(),
-            StoreError::Unavailable(_) => {
-                ScimError::new(503, None, "service temporarily unavailable")
-            }
-            StoreError::Config(_) | StoreError::Database(_) => {
-                ScimError::internal("internal error")
-            }
-        }
-    }
-}
-
 /// Humbol's store: cheap to clone (an `Arc` inside), `Send + Sync`. Calls block: from async code run them on a
 /// blocking thread (e.g. `actix_web::web::block`).
 #[derive(Clone)]
@@ -449,7 +429,8 @@ impl Store {
 
     /// Creates a user in `org` (logs `created`). `userName` (case-insensitively) and `externalId` are unique
     /// per organisation: [`StoreError::Conflict`]. `user.role` is stored as given (the API applies the org's
-    /// role rules first).
+    /// role rules first). A manager must be a user of `org`, else `Rejected(invalidValue)` (checked in the
+    /// write transaction, as by the updates).
     pub fn create_user(
         &self,
         org: &str,
@@ -499,9 +480,16 @@ impl Store {
     }
 
     /// Deletes user `id` of `org` (logs `deleted`): removes its group memberships and clears it as anyone's
-    /// manager. `false` if there is no such user.
-    pub fn delete_user(&self, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
-        users::delete_user(&self.inner, org, id, actor)
+    /// manager. `false` if there is no such user. `if_match`: the version the client saw, checked in the same
+    /// transaction, else [`StoreError::VersionMismatch`] and nothing is deleted.
+    pub fn delete_user(
+        &self,
+        org: &str,
+        id: &str,
+        if_match: Option<i64>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        users::delete_user(&self.inner, org, id, if_match, actor)
     }
 
     // ---- groups ----
@@ -576,8 +564,15 @@ impl Store {
     }
 
     /// Deletes group `id` of `org` and its memberships (logs `deleted`); `false` if there is no such group.
-    pub fn delete_group(&self, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
-        groups::delete_group(&self.inner, org, id, actor)
+    /// `if_match` as for [`Store::delete_user`].
+    pub fn delete_group(
+        &self,
+        org: &str,
+        id: &str,
+        if_match: Option<i64>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        groups::delete_group(&self.inner, org, id, if_match, actor)
     }
 
     // ---- provisioning event log ----

@@ -106,16 +106,24 @@ pub struct OrgRow {
 }
 
 impl OrgRow {
-    pub fn into_org(self) -> Org {
-        Org {
-            roles: serde_json::from_str(&self.roles).unwrap_or_default(),
+    /// The organisation; a `roles` column that is not a JSON list of strings is a [`StoreError::Database`]
+    /// (never an organisation silently without roles).
+    pub fn into_org(self) -> Result<Org, StoreError> {
+        let roles = serde_json::from_str(&self.roles).map_err(|e| {
+            StoreError::Database(format!(
+                "organisation \"{}\": the roles column is not a JSON list of strings: {e}",
+                self.slug
+            ))
+        })?;
+        Ok(Org {
+            roles,
             slug: self.slug,
             name: self.name,
             scim_enabled: self.scim_enabled,
             default_role: self.default_role,
             created: from_micros(self.created),
             updated: from_micros(self.updated),
-        }
+        })
     }
 }
 

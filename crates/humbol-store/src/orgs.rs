@@ -32,17 +32,16 @@ pub fn put_org(p: &Pools, slug: &str, s: &OrgSettings) -> Result<(Org, bool), St
                 .values(&row)
                 .execute(conn)?;
         }
-        Ok((row.into_org(), existing.is_none()))
+        Ok((row.into_org()?, existing.is_none()))
     })
 }
 
 /// See [`crate::Store::org`].
 pub fn org(p: &Pools, slug: &str) -> Result<Option<Org>, StoreError> {
     let mut conn = p.read()?;
-    read_txn(
-        &mut conn,
-        |conn| Ok(find(conn, slug)?.map(OrgRow::into_org)),
-    )
+    read_txn(&mut conn, |conn| {
+        find(conn, slug)?.map(OrgRow::into_org).transpose()
+    })
 }
 
 /// The row of organisation `slug`.

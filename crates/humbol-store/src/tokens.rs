@@ -130,10 +130,14 @@ pub fn authenticate(
         .select((scim_tokens::id, OrgRow::as_select()))
         .get_result::<(String, OrgRow)>(c)
         .optional())?;
-    Ok(found.map(|(token_id, org)| TokenAuth {
-        token_id,
-        org: org.into_org(),
-    }))
+    found
+        .map(|(token_id, org)| {
+            Ok(TokenAuth {
+                token_id,
+                org: org.into_org()?,
+            })
+        })
+        .transpose()
 }
 
 /// See [`crate::Store::record_token_uses`].

@@ -5,10 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use scim_core::eval::resolve_path;
 use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::resource::{Meta, Stored, User};
-use scim_core::schema::USER_RESOURCE;
+use scim_core::schema::UserAttr;
 use scim_core::ScimError;
 
 use crate::events::{change, log};
@@ -43,6 +42,7 @@ pub fn create_user(
     let mut conn = p.write()?;
     write_txn(&mut conn, |conn| {
         crate::orgs::require(conn, org)?;
+        check_manager(conn, org, user, None)?;
         let id = new_id();
         let t = now();
         let meta = Meta {
@@ -213,11 +213,10 @@ fn unique_key(f: &Filter) -> Option<UniqueKey> {
     else {
         return None;
     };
-    let resolved = resolve_path(path, &USER_RESOURCE)?;
-    match (resolved.attr.name, resolved.sub) {
-        ("userName", None) => Some(UniqueKey::UserName(norm(v))),
-        ("externalId", None) => Some(UniqueKey::ExternalId(v.clone())),
-        ("id", None) => Some(UniqueKey::Id(v.clone())),
+    match UserAttr::of(path)? {
+        UserAttr::UserName => Some(UniqueKey::UserName(norm(v))),
+        UserAttr::ExternalId => Some(UniqueKey::ExternalId(v.clone())),
+        UserAttr::Id => Some(UniqueKey::Id(v.clone())),
         _ => None,
     }
 }
@@ -313,11 +312,11 @@ fn fold_token_rows(
     }
 }
 
-fn token_auth((token_id, org): (String, OrgRow)) -> TokenAuth {
-    TokenAuth {
+fn token_auth((token_id, org): (String, OrgRow)) -> Result<TokenAuth, StoreError> {
+    Ok(TokenAuth {
         token_id,
-        org: org.into_org(),
-    }
+        org: org.into_org()?,
+    })
 }
 
 fn page(items: Vec<Stored<User>>) -> Page<User> {
@@ -352,7 +351,9 @@ pub fn authenticate_and_list_users(
     };
     let (mut token, mut joined) = (None, Vec::new());
     fold_token_rows(rows, &mut token, &mut joined);
-    Ok(token.map(|token| (token_auth(token), page(assemble(joined)))))
+    token
+        .map(|token| Ok((token_auth(token)?, page(assemble(joined)))))
+        .transpose()
 }
 
 /// See [`crate::Reader::authenticate_and_find_users`].
@@ -408,7 +409,7 @@ pub fn authenticate_and_find_users(
         fold!(users::id.eq(any_of(ids)));
     }
     let auth = if any_key {
-        token.map(token_auth)
+        token.map(token_auth).transpose()?
     } else {
         crate::tokens::authenticate(conn, token_hash, now)?
     };
@@ -535,6 +536,40 @@ fn lock_row(conn: &mut DbConn, org: &str, id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Humbol's rule: a user's manager is a user of the same organisation (`400 invalidValue` otherwise), checked
+/// when it changes, inside the write transaction and on its connection (no second pool checkout while the
+/// write holds one). On PostgreSQL the manager's row is share-locked until commit: a concurrent
+/// [`delete_user`] of the manager, which locks that row first, either waits for this write and then clears the
+/// new reference, or has committed and the manager is refused here. SQLite serialises writers.
+fn check_manager(
+    conn: &mut DbConn,
+    org: &str,
+    new: &User,
+    current: Option<&User>,
+) -> Result<(), StoreError> {
+    // An empty manager is no manager (it is never returned; the SCIM reader never produces one).
+    let Some(manager) = new.manager.as_deref().filter(|m| !m.is_empty()) else {
+        return Ok(());
+    };
+    if current.and_then(|c| c.manager.as_deref()) == Some(manager) {
+        return Ok(());
+    }
+    let of_org = users::table
+        .filter(users::id.eq(manager))
+        .filter(users::org.eq(org))
+        .select(users::id);
+    let found = match conn {
+        DbConn::Postgres(pg) => of_org.for_share().get_result::<String>(pg).optional()?,
+        _ => of_org.get_result::<String>(conn).optional()?,
+    };
+    match found {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Rejected(ScimError::invalid_value(format!(
+            "manager \"{manager}\" is not a user of this organisation"
+        )))),
+    }
+}
+
 /// See [`crate::Store::update_user`] (and `replace_user`, which passes a constant `f`).
 pub fn update_user(
     p: &Pools,
@@ -557,6 +592,7 @@ pub fn update_user(
             if new == current.resource {
                 return Ok(current);
             }
+            check_manager(conn, org, &new, Some(&current.resource))?;
             let what = changed(&current.resource, &new);
             let meta = Meta {
                 created: current.meta.created,
@@ -602,18 +638,30 @@ pub fn update_user(
 }
 
 /// See [`crate::Store::delete_user`].
-pub fn delete_user(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
+pub fn delete_user(
+    p: &Pools,
+    org: &str,
+    id: &str,
+    if_match: Option<i64>,
+    actor: &str,
+) -> Result<bool, StoreError> {
     let mut conn = p.write()?;
     write_txn(&mut conn, |conn| {
-        let user_name = users::table
+        // Locked first (PostgreSQL): a write that is making this user someone's manager finishes before the
+        // reports are cleared below (see `check_manager`), and the version checked is the one deleted.
+        lock_row(conn, org, id)?;
+        let found = users::table
             .filter(users::id.eq(id))
             .filter(users::org.eq(org))
-            .select(users::user_name)
-            .get_result::<String>(conn)
+            .select((users::user_name, users::version))
+            .get_result::<(String, i64)>(conn)
             .optional()?;
-        let Some(user_name) = user_name else {
+        let Some((user_name, version)) = found else {
             return Ok(false);
         };
+        if if_match.is_some_and(|v| v != version) {
+            return Err(StoreError::VersionMismatch);
+        }
         let t = micros(now());
         // The groups it leaves change: new version.
         let groups_changed = diesel::update(groups::table)

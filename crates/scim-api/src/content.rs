@@ -15,6 +15,7 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use scim_core::ScimError;
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
@@ -22,20 +23,31 @@ use crate::error::ApiError;
 /// The SCIM media type (RFC 7644 §3.1).
 pub const SCIM_JSON: &str = "application/scim+json";
 
-/// A response with a JSON body and `Content-Type: application/scim+json`.
-pub fn scim_response(status: StatusCode, body: &Value) -> HttpResponse {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
-            .body(bytes),
+/// The one serialiser of SCIM response bodies: `(status, bytes)`. A body that does not serialise (a map with
+/// non-string keys, a failing `Serialize` impl) is logged and answered as a 500 SCIM error, never as an empty
+/// or partial body with the intended status.
+pub fn scim_body(status: StatusCode, body: &impl Serialize) -> (StatusCode, Vec<u8>) {
+    // Room for a typical resource up front (serde_json starts at 128 bytes and grows by doubling).
+    let mut bytes = Vec::with_capacity(2048);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => (status, bytes),
         Err(e) => {
-            // A `Value` always serialises; this is unreachable in practice.
             log::error!("could not serialise a response: {e}");
-            HttpResponse::InternalServerError()
-                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
-                .body(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal error"}"#)
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal error"}"#
+                    .to_vec(),
+            )
         }
     }
+}
+
+/// A response with a JSON body ([`scim_body`]) and `Content-Type: application/scim+json`.
+pub fn scim_response(status: StatusCode, body: &impl Serialize) -> HttpResponse {
+    let (status, bytes) = scim_body(status, body);
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+        .body(bytes)
 }
 
 /// Reads a request body as JSON, after checking its content type, its size (`body` comes from the `Bytes`

@@ -59,7 +59,21 @@ impl From<StoreError> for ApiError {
             }
             _ => {}
         }
-        ApiError(e.to_scim())
+        ApiError(scim_error(&e))
+    }
+}
+
+/// The SCIM error a store error answers with (RFC 7644 §3.12): 404, 409 `uniqueness`, 412, 400
+/// `invalidFilter`, the rejection itself, 503 or 500. HTTP is this crate's business, not the store's.
+fn scim_error(e: &StoreError) -> ScimError {
+    match e {
+        StoreError::NotFound => ScimError::not_found("resource not found"),
+        StoreError::Conflict { .. } => ScimError::uniqueness(e.to_string()),
+        StoreError::VersionMismatch => ScimError::precondition_failed(e.to_string()),
+        StoreError::InvalidFilter(m) => ScimError::invalid_filter(m.clone()),
+        StoreError::Rejected(e) => e.clone(),
+        StoreError::Unavailable(_) => ScimError::new(503, None, "service temporarily unavailable"),
+        StoreError::Config(_) | StoreError::Database(_) => ScimError::internal("internal error"),
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! **Finding an attribute.** A path resolves through the resource type's schemas ([`resolve_path`]):
 //! an unqualified name is looked up in the core schema, then in the extensions, then among the common
-//! attributes `id`, `externalId`, `meta` ([`COMMON_ATTRIBUTES`]); a URN-qualified name only in the schema with
+//! attributes `id`, `externalId`, `meta` ([`crate::schema::COMMON_ATTRIBUTES`]); a URN-qualified name only in the schema with
 //! that URN (the core schema's URN also reaches the common attributes). Names and URNs compare ignoring
 //! ASCII case. In the JSON, core and common attributes are top-level keys and an extension's attributes live
 //! in the object under the extension's URN key; keys are looked up exactly first, then ignoring ASCII case.
@@ -53,51 +53,11 @@ use serde_json::Value;
 use crate::error::ScimError;
 use crate::filter::{CompValue, CompareOp, Filter};
 use crate::json::bool_word;
-use crate::path::{eq_ci, AttrPath};
-use crate::schema::{AttrType, AttributeDef, ResourceTypeDef, SchemaDef, COMMON_ATTRIBUTES};
+use crate::path::AttrPath;
+use crate::schema::{AttrType, AttributeDef, ResourceTypeDef};
 
-/// Where an attribute path points in a resource type's schemas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResolvedPath {
-    /// The schema defining the attribute; `None` for the common attributes `id`, `externalId`, `meta`.
-    pub schema: Option<&'static SchemaDef>,
-    /// The top-level attribute.
-    pub attr: &'static AttributeDef,
-    /// The sub-attribute, when the path names one.
-    pub sub: Option<&'static AttributeDef>,
-}
-
-impl ResolvedPath {
-    /// The key of the object holding the attribute in the resource's JSON: `None` for the top level (core
-    /// schema and common attributes), the extension's URN for an extension attribute.
-    pub fn container_key(&self, rt: &ResourceTypeDef) -> Option<&'static str> {
-        match self.schema {
-            Some(schema) if !eq_ci(schema.id, rt.schema.id) => Some(schema.id),
-            _ => None,
-        }
-    }
-}
-
-/// Resolves `path` in `rt` (see the module documentation): `None` when the attribute, or its sub-attribute,
-/// does not exist.
-pub fn resolve_path(path: &AttrPath, rt: &ResourceTypeDef) -> Option<ResolvedPath> {
-    let (schema, attr) = match rt.resolve(path.urn.as_deref(), &path.name) {
-        Some((schema, attr)) => (Some(schema), attr),
-        None => {
-            let core_or_none = path
-                .urn
-                .as_deref()
-                .is_none_or(|urn| eq_ci(urn, rt.schema.id));
-            let common = COMMON_ATTRIBUTES.iter().find(|a| eq_ci(a.name, &path.name));
-            (None, common.filter(|_| core_or_none)?)
-        }
-    };
-    let sub = match &path.sub {
-        Some(sub) => Some(attr.sub_attribute(sub)?),
-        None => None,
-    };
-    Some(ResolvedPath { schema, attr, sub })
-}
+// Resolution is the schema's (one resolver for every consumer); re-exported here for the evaluator's callers.
+pub use crate::schema::{resolve_path, ResolvedPath};
 
 /// Does `resource` (SCIM JSON of a resource of type `rt`, e.g. [`crate::schema::USER_RESOURCE`]) match
 /// `filter`? See the module documentation for the rules.
@@ -136,7 +96,7 @@ pub fn validate(filter: &Filter, rt: &ResourceTypeDef) -> Result<(), ScimError> 
                     "\"{attr}\" is not a complex attribute, so it cannot take a value filter \"[...]\""
                 )));
             }
-            validate_element(filter, attr, resolved.attr)
+            validate_value_filter(filter, attr, resolved.attr)
         }
     }
 }
@@ -164,9 +124,12 @@ fn validate_path(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, 
     Err(ScimError::invalid_filter(message))
 }
 
-fn validate_element(
+/// Checks that every name the value filter `filter` of `outer` (`emails[...]`) uses is a sub-attribute of
+/// `attr`, the filtered attribute; otherwise `400 invalidFilter` naming it. The one validator of value filters:
+/// [`validate`] uses it inside a filter, PATCH for the filter of a value path.
+pub(crate) fn validate_value_filter(
     filter: &Filter,
-    outer: &AttrPath,
+    outer: &dyn std::fmt::Display,
     attr: &AttributeDef,
 ) -> Result<(), ScimError> {
     match filter {
@@ -181,10 +144,10 @@ fn validate_element(
             }
         }
         Filter::And(left, right) | Filter::Or(left, right) => {
-            validate_element(left, outer, attr)?;
-            validate_element(right, outer, attr)
+            validate_value_filter(left, outer, attr)?;
+            validate_value_filter(right, outer, attr)
         }
-        Filter::Not(inner) => validate_element(inner, outer, attr),
+        Filter::Not(inner) => validate_value_filter(inner, outer, attr),
         Filter::ValuePath { attr: inner, .. } => Err(ScimError::invalid_filter(format!(
             "value filters do not nest: \"{inner}[...]\" is inside \"{outer}[...]\""
         ))),

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ScimError;
 use crate::filter::Filter;
+use crate::json::get_ci_or_null;
 use crate::path::AttrPath;
 use crate::projection::Projection;
 use crate::schema::{LIST_RESPONSE_SCHEMA, SEARCH_REQUEST_SCHEMA};
@@ -149,7 +150,7 @@ impl ListQuery {
                 "a SearchRequest must be a JSON object",
             ));
         };
-        let is_search = match field(obj, "schemas") {
+        let is_search = match get_ci_or_null(obj, "schemas") {
             Value::Array(s) => s.iter().any(|s| {
                 s.as_str()
                     .is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST_SCHEMA))
@@ -174,17 +175,8 @@ impl ListQuery {
     }
 }
 
-static NULL: Value = Value::Null;
-
-/// The member `name` of `obj`, ignoring ASCII case; `Null` when absent.
-fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> &'a Value {
-    obj.iter()
-        .find(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null())
-        .map_or(&NULL, |(_, v)| v)
-}
-
 fn string_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, ScimError> {
-    match field(obj, name) {
+    match get_ci_or_null(obj, name) {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
         _ => Err(ScimError::invalid_value(format!("{name} must be a string"))),
@@ -192,7 +184,7 @@ fn string_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, 
 }
 
 fn int_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, ScimError> {
-    match field(obj, name) {
+    match get_ci_or_null(obj, name) {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
@@ -204,7 +196,7 @@ fn int_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Sci
 
 fn list_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, ScimError> {
     let bad = || ScimError::invalid_value(format!("{name} must be an array of attribute names"));
-    match field(obj, name) {
+    match get_ci_or_null(obj, name) {
         Value::Null => Ok(None),
         Value::String(s) => Ok(Some(s.clone())),
         Value::Array(items) => items

@@ -17,13 +17,15 @@
 //! empty arrays, `active` always present, the one role as `[{"value": r, "primary": p}]` (`primary` as sent), the manager as
 //! `{"value": id}` under the enterprise extension object. `from_json(&x.to_json()) == Ok(x)`.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::ScimError;
-use crate::json::{bool_word, kind};
+use crate::json::{bool_word, get_ci, get_ci_or_null, kind, NULL};
 use crate::schema::{
     ResourceTypeDef, COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA,
     USER_RESOURCE, USER_SCHEMA,
@@ -141,8 +143,6 @@ pub struct Stored<T> {
 // Reading
 // ---------------------------------------------------------------------------------------------------------
 
-static NULL: Value = Value::Null;
-
 /// The top-level attributes of a request body, each under its canonical name (from [`crate::schema`]).
 /// Explicit nulls are left out; a later non-null value of the same attribute wins over an earlier one.
 struct Attributes<'a> {
@@ -230,15 +230,6 @@ fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
     }
 }
 
-/// The member `name` of a JSON object, its key compared ignoring ASCII case; `Null` when absent.
-fn member<'a>(obj: &'a Map<String, Value>, name: &str) -> &'a Value {
-    obj.iter()
-        .filter(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_null())
-        .map(|(_, v)| v)
-        .next_back()
-        .unwrap_or(&NULL)
-}
-
 fn type_error(attr: &str, expected: &str, got: &Value) -> ScimError {
     ScimError::invalid_value(format!(
         "attribute \"{attr}\" must be {expected}, got {}",
@@ -301,9 +292,9 @@ fn read_name(v: &Value) -> Result<Name, ScimError> {
         return Ok(Name::default());
     };
     Ok(Name {
-        formatted: string_attr(member(o, "formatted"), "name.formatted")?,
-        family_name: string_attr(member(o, "familyName"), "name.familyName")?,
-        given_name: string_attr(member(o, "givenName"), "name.givenName")?,
+        formatted: string_attr(get_ci_or_null(o, "formatted"), "name.formatted")?,
+        family_name: string_attr(get_ci_or_null(o, "familyName"), "name.familyName")?,
+        given_name: string_attr(get_ci_or_null(o, "givenName"), "name.givenName")?,
     })
 }
 
@@ -314,14 +305,18 @@ fn read_emails(v: &Value) -> Result<Vec<Email>, ScimError> {
         let Some(o) = object_attr(item, &format!("emails[{i}]"))? else {
             continue;
         };
-        let Some(value) = string_attr(member(o, "value"), &format!("emails[{i}].value"))? else {
+        let Some(value) = string_attr(get_ci_or_null(o, "value"), &format!("emails[{i}].value"))?
+        else {
             continue;
         };
         emails.push(Email {
             value,
-            kind: string_attr(member(o, "type"), &format!("emails[{i}].type"))?,
-            primary: bool_attr(member(o, "primary"), &format!("emails[{i}].primary"))?
-                .unwrap_or(false),
+            kind: string_attr(get_ci_or_null(o, "type"), &format!("emails[{i}].type"))?,
+            primary: bool_attr(
+                get_ci_or_null(o, "primary"),
+                &format!("emails[{i}].primary"),
+            )?
+            .unwrap_or(false),
         });
     }
     Ok(emails)
@@ -334,45 +329,58 @@ fn read_addresses(v: &Value) -> Result<Vec<Address>, ScimError> {
         let Some(o) = object_attr(item, &format!("addresses[{i}]"))? else {
             continue;
         };
-        let sub = |name: &str| string_attr(member(o, name), &format!("addresses[{i}].{name}"));
+        let sub =
+            |name: &str| string_attr(get_ci_or_null(o, name), &format!("addresses[{i}].{name}"));
         addresses.push(Address {
             kind: sub("type")?,
             locality: sub("locality")?,
             region: sub("region")?,
             country: sub("country")?,
-            primary: bool_attr(member(o, "primary"), &format!("addresses[{i}].primary"))?
-                .unwrap_or(false),
+            primary: bool_attr(
+                get_ci_or_null(o, "primary"),
+                &format!("addresses[{i}].primary"),
+            )?
+            .unwrap_or(false),
         });
     }
     Ok(addresses)
 }
 
-/// A role value as Entra sends it: plain (`"Admin"`), or a JSON object encoded in a string
-/// (`"{\"id\":\"06b0..\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"`), whose `value` (or failing that
-/// `displayName`) is the role.
-fn decode_role(raw: &str) -> String {
-    let mut role = raw.to_string();
+/// Entra's legacy role shape: a role object encoded in a string
+/// (`"{\"id\":\"06b0..\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"`), whose `value` (or failing
+/// that `displayName`) is the role. `Ok(None)` when `raw` is a plain role (no encoded object); an encoded
+/// object without a string role in it is `400 invalidValue`. The one decoder of this shape: the reader of
+/// POST/PUT bodies and PATCH both call it.
+pub(crate) fn decode_role(raw: &str) -> Result<Option<String>, ScimError> {
+    let mut role: Option<String> = None;
     // Decode until what is left is no encoded object, so that a decoded role reads back as itself. Each
     // step yields a strictly shorter string, so this ends.
-    while let Some(inner) = decode_role_once(&role) {
-        role = inner;
+    while let Some(o) = encoded_object(role.as_deref().unwrap_or(raw)) {
+        let inner = ["value", "displayName"]
+            .into_iter()
+            .find_map(|key| get_ci(&o, key).and_then(Value::as_str))
+            .ok_or_else(|| {
+                ScimError::invalid_value(
+                    "a role encoded as JSON must have a string 'value' or 'displayName'",
+                )
+            })?;
+        if inner.len() >= role.as_deref().unwrap_or(raw).len() {
+            break;
+        }
+        role = Some(inner.to_string());
     }
-    role
+    Ok(role)
 }
 
-/// One step of [`decode_role`]: `Some(inner)` when `raw` is an encoded object with a role in it.
-fn decode_role_once(raw: &str) -> Option<String> {
+/// `raw` as a JSON object, when it is one encoded in a string.
+fn encoded_object(raw: &str) -> Option<Map<String, Value>> {
     if !raw.trim_start().starts_with('{') {
         return None;
     }
-    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(raw) else {
-        return None;
-    };
-    ["value", "displayName"]
-        .into_iter()
-        .find_map(|key| member(&o, key).as_str())
-        .filter(|inner| inner.len() < raw.len())
-        .map(str::to_string)
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(o)) => Some(o),
+        _ => None,
+    }
 }
 
 /// `roles`: at most one distinct value (compared ignoring ASCII case), with its `primary` flag (see
@@ -386,20 +394,23 @@ fn read_role(v: &Value) -> Result<(Option<String>, Option<bool>), ScimError> {
             // A bare string element: the role itself.
             Value::String(s) => (Some(s.clone()), None),
             Value::Object(o) => (
-                string_attr(member(o, "value"), &format!("roles[{i}].value"))?,
-                bool_attr(member(o, "primary"), &format!("roles[{i}].primary"))?,
+                string_attr(get_ci_or_null(o, "value"), &format!("roles[{i}].value"))?,
+                bool_attr(get_ci_or_null(o, "primary"), &format!("roles[{i}].primary"))?,
             ),
             other => return Err(type_error(&format!("roles[{i}]"), "an object", other)),
         };
         let Some(raw) = raw.filter(|r| !r.is_empty()) else {
             continue;
         };
-        let role = decode_role(&raw);
+        let (role, encoded) = match decode_role(&raw)? {
+            Some(role) => (role, true),
+            None => (raw, false),
+        };
         if role.is_empty() {
             continue;
         }
         // Entra's string-encoded role is its one app role assignment: the primary role.
-        primary = flag.or((role != raw).then_some(true)).or(primary);
+        primary = flag.or(encoded.then_some(true)).or(primary);
         if !roles.iter().any(|r| r.eq_ignore_ascii_case(&role)) {
             roles.push(role);
         }
@@ -419,7 +430,7 @@ fn read_manager(v: &Value) -> Result<Option<String>, ScimError> {
     let id = match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
-        Value::Object(o) => string_attr(member(o, "value"), "manager.value")?,
+        Value::Object(o) => string_attr(get_ci_or_null(o, "value"), "manager.value")?,
         Value::Array(items) => {
             let mut id = None;
             for (i, item) in items.iter().enumerate() {
@@ -427,7 +438,7 @@ fn read_manager(v: &Value) -> Result<Option<String>, ScimError> {
                     Value::Null => None,
                     Value::String(s) => Some(s.clone()),
                     Value::Object(o) => {
-                        string_attr(member(o, "value"), &format!("manager[{i}].value"))?
+                        string_attr(get_ci_or_null(o, "value"), &format!("manager[{i}].value"))?
                     }
                     other => return Err(type_error("manager", "an object", other)),
                 };
@@ -658,13 +669,18 @@ impl Stored<User> {
 /// ids are merged.
 fn read_members(v: &Value) -> Result<Vec<Member>, ScimError> {
     let mut members: Vec<Member> = Vec::new();
+    // Linear de-duplication: a PUT may carry tens of thousands of members.
+    let mut seen: HashSet<String> = HashSet::new();
     for (i, item) in array_attr(v, "members")?.iter().enumerate() {
         let (value, display) = match item {
             Value::Null => continue,
             Value::String(s) => (Some(s.clone()), None),
             Value::Object(o) => (
-                string_attr(member(o, "value"), &format!("members[{i}].value"))?,
-                string_attr(member(o, "display"), &format!("members[{i}].display"))?,
+                string_attr(get_ci_or_null(o, "value"), &format!("members[{i}].value"))?,
+                string_attr(
+                    get_ci_or_null(o, "display"),
+                    &format!("members[{i}].display"),
+                )?,
             ),
             other => return Err(type_error(&format!("members[{i}]"), "an object", other)),
         };
@@ -673,7 +689,7 @@ fn read_members(v: &Value) -> Result<Vec<Member>, ScimError> {
                 "attribute \"members[{i}].value\" is required and must not be empty"
             )));
         };
-        if !members.iter().any(|m| m.value == value) {
+        if seen.insert(value.clone()) {
             members.push(Member { value, display });
         }
     }
@@ -1079,6 +1095,9 @@ mod tests {
         let twice = json!({"value": json!({"value": "Admin"}).to_string()}).to_string();
         let u = user(json!({"userName": "a", "roles": [{"value": twice}]}));
         assert_eq!(u.role.as_deref(), Some("Admin"));
+        // An encoded object without a role in it: refused, as PATCH refuses it (one decoder).
+        let e = user_err(json!({"userName": "a", "roles": [{"value": "{\"id\":\"06b0\"}"}]}));
+        assert_eq!(e.scim_type, Some(crate::ScimType::InvalidValue));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Attribute definitions (RFC 7643 §2, §7) of exactly what Humbol stores. Discovery documents, input
 //! validation, filter compilation and PATCH all read these, so what the server announces is what it does.
 
+use crate::path::{eq_ci, AttrPath};
+
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const ENTERPRISE_USER_SCHEMA: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -398,3 +400,344 @@ pub static GROUP_RESOURCE: ResourceTypeDef = ResourceTypeDef {
 
 pub static RESOURCE_TYPES: &[&ResourceTypeDef] = &[&USER_RESOURCE, &GROUP_RESOURCE];
 pub static SCHEMAS: &[&SchemaDef] = &[&USER, &ENTERPRISE_USER, &GROUP];
+
+// ---------------------------------------------------------------------------------------------------------
+// Resolution: a path to the attribute it names, once
+// ---------------------------------------------------------------------------------------------------------
+
+/// Where an attribute path points in a resource type's schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResolvedPath {
+    /// The schema defining the attribute; `None` for the common attributes `id`, `externalId`, `meta`.
+    pub schema: Option<&'static SchemaDef>,
+    /// The top-level attribute.
+    pub attr: &'static AttributeDef,
+    /// The sub-attribute, when the path names one.
+    pub sub: Option<&'static AttributeDef>,
+}
+
+impl ResolvedPath {
+    /// The key of the object holding the attribute in the resource's JSON: `None` for the top level (core
+    /// schema and common attributes), the extension's URN for an extension attribute.
+    pub fn container_key(&self, rt: &ResourceTypeDef) -> Option<&'static str> {
+        match self.schema {
+            Some(schema) if !eq_ci(schema.id, rt.schema.id) => Some(schema.id),
+            _ => None,
+        }
+    }
+}
+
+/// Resolves `path` in `rt` (see the module documentation): `None` when the attribute, or its sub-attribute,
+/// does not exist.
+pub fn resolve_path(path: &AttrPath, rt: &ResourceTypeDef) -> Option<ResolvedPath> {
+    let (schema, attr) = match rt.resolve(path.urn.as_deref(), &path.name) {
+        Some((schema, attr)) => (Some(schema), attr),
+        None => {
+            let core_or_none = path
+                .urn
+                .as_deref()
+                .is_none_or(|urn| eq_ci(urn, rt.schema.id));
+            let common = COMMON_ATTRIBUTES.iter().find(|a| eq_ci(a.name, &path.name));
+            (None, common.filter(|_| core_or_none)?)
+        }
+    };
+    let sub = match &path.sub {
+        Some(sub) => Some(attr.sub_attribute(sub)?),
+        None => None,
+    };
+    Some(ResolvedPath { schema, attr, sub })
+}
+
+/// A sub-attribute of `meta` (RFC 7643 §3.1), shared by every resource type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetaAttr {
+    /// `meta` itself.
+    Whole,
+    ResourceType,
+    Created,
+    LastModified,
+    Version,
+    Location,
+}
+
+/// A sub-attribute of a User's `name`; `None` in [`UserAttr::Name`] is `name` itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameSub {
+    Formatted,
+    FamilyName,
+    GivenName,
+}
+
+/// A sub-attribute of an element of `emails`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EmailSub {
+    Value,
+    Type,
+    Primary,
+}
+
+/// A sub-attribute of an element of `addresses`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AddressSub {
+    Type,
+    Locality,
+    Region,
+    Country,
+    Primary,
+}
+
+/// A sub-attribute of the one role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoleSub {
+    Value,
+    Primary,
+}
+
+/// A sub-attribute of the enterprise `manager`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ManagerSub {
+    Value,
+    Ref,
+}
+
+/// A User attribute (core, enterprise extension or common), resolved from a path ONCE by [`UserAttr::of`]:
+/// what the store's SQL translation and the key look-up match on, exhaustively, instead of on spellings. A
+/// complex attribute carries `None` for itself or the sub-attribute the path names. Adding an attribute to
+/// [`USER`] or [`ENTERPRISE_USER`] means adding its variant here (a test walks the schema and fails
+/// otherwise), and the compiler then names every `match` that must say what it does with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserAttr {
+    Id,
+    ExternalId,
+    Meta(MetaAttr),
+    UserName,
+    Name(Option<NameSub>),
+    DisplayName,
+    Title,
+    PreferredLanguage,
+    Active,
+    Emails(Option<EmailSub>),
+    Addresses(Option<AddressSub>),
+    Roles(Option<RoleSub>),
+    Department,
+    Manager(Option<ManagerSub>),
+}
+
+/// A sub-attribute of an element of a Group's `members`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MemberSub {
+    Value,
+    Ref,
+    Type,
+    Display,
+}
+
+/// A Group attribute, resolved once by [`GroupAttr::of`] (see [`UserAttr`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupAttr {
+    Id,
+    ExternalId,
+    Meta(MetaAttr),
+    DisplayName,
+    Members(Option<MemberSub>),
+}
+
+/// The canonical names of a resolved path: the attribute's, and its sub-attribute's if any.
+fn names(r: &ResolvedPath) -> (&'static str, Option<&'static str>) {
+    (r.attr.name, r.sub.map(|s| s.name))
+}
+
+/// The `meta` sub-attribute named `sub` (`None`: `meta` itself).
+fn meta_attr(sub: Option<&str>) -> Option<MetaAttr> {
+    Some(match sub {
+        None => MetaAttr::Whole,
+        Some("resourceType") => MetaAttr::ResourceType,
+        Some("created") => MetaAttr::Created,
+        Some("lastModified") => MetaAttr::LastModified,
+        Some("version") => MetaAttr::Version,
+        Some("location") => MetaAttr::Location,
+        Some(_) => return None,
+    })
+}
+
+/// `Some(None)` for the attribute itself, `Some(Some(s))` for a known sub-attribute, `None` otherwise.
+fn sub_of<S>(sub: Option<&str>, f: impl Fn(&str) -> Option<S>) -> Option<Option<S>> {
+    match sub {
+        None => Some(None),
+        Some(s) => f(s).map(Some),
+    }
+}
+
+impl UserAttr {
+    /// The User attribute `path` names ([`resolve_path`] in [`USER_RESOURCE`]); `None` when there is none.
+    pub fn of(path: &AttrPath) -> Option<UserAttr> {
+        Self::resolved(&resolve_path(path, &USER_RESOURCE)?)
+    }
+
+    /// The sub-attribute `inner` (a path inside `outer[...]`) of the attribute `outer` names.
+    pub fn within(outer: UserAttr, inner: &AttrPath) -> Option<UserAttr> {
+        let top = match outer {
+            UserAttr::Name(None) => "name",
+            UserAttr::Emails(None) => "emails",
+            UserAttr::Addresses(None) => "addresses",
+            UserAttr::Roles(None) => "roles",
+            UserAttr::Manager(None) => "manager",
+            _ => return None,
+        };
+        if inner.urn.is_some() || inner.sub.is_some() {
+            return None;
+        }
+        let path = AttrPath {
+            urn: None,
+            name: top.to_string(),
+            sub: Some(inner.name.clone()),
+        };
+        Self::of(&path)
+    }
+
+    /// The resolved path as a User attribute (by canonical names, which [`resolve_path`] returns).
+    pub fn resolved(r: &ResolvedPath) -> Option<UserAttr> {
+        let (name, sub) = names(r);
+        Some(match name {
+            "id" => UserAttr::Id,
+            "externalId" => UserAttr::ExternalId,
+            "meta" => UserAttr::Meta(meta_attr(sub)?),
+            "userName" => UserAttr::UserName,
+            "name" => UserAttr::Name(sub_of(sub, |s| match s {
+                "formatted" => Some(NameSub::Formatted),
+                "familyName" => Some(NameSub::FamilyName),
+                "givenName" => Some(NameSub::GivenName),
+                _ => None,
+            })?),
+            "displayName" => UserAttr::DisplayName,
+            "title" => UserAttr::Title,
+            "preferredLanguage" => UserAttr::PreferredLanguage,
+            "active" => UserAttr::Active,
+            "emails" => UserAttr::Emails(sub_of(sub, |s| match s {
+                "value" => Some(EmailSub::Value),
+                "type" => Some(EmailSub::Type),
+                "primary" => Some(EmailSub::Primary),
+                _ => None,
+            })?),
+            "addresses" => UserAttr::Addresses(sub_of(sub, |s| match s {
+                "type" => Some(AddressSub::Type),
+                "locality" => Some(AddressSub::Locality),
+                "region" => Some(AddressSub::Region),
+                "country" => Some(AddressSub::Country),
+                "primary" => Some(AddressSub::Primary),
+                _ => None,
+            })?),
+            "roles" => UserAttr::Roles(sub_of(sub, |s| match s {
+                "value" => Some(RoleSub::Value),
+                "primary" => Some(RoleSub::Primary),
+                _ => None,
+            })?),
+            "department" => UserAttr::Department,
+            "manager" => UserAttr::Manager(sub_of(sub, |s| match s {
+                "value" => Some(ManagerSub::Value),
+                "$ref" => Some(ManagerSub::Ref),
+                _ => None,
+            })?),
+            _ => return None,
+        })
+    }
+}
+
+impl GroupAttr {
+    /// The Group attribute `path` names ([`resolve_path`] in [`GROUP_RESOURCE`]); `None` when there is none.
+    pub fn of(path: &AttrPath) -> Option<GroupAttr> {
+        Self::resolved(&resolve_path(path, &GROUP_RESOURCE)?)
+    }
+
+    /// The sub-attribute `inner` (a path inside `outer[...]`) of the attribute `outer` names.
+    pub fn within(outer: GroupAttr, inner: &AttrPath) -> Option<GroupAttr> {
+        if outer != GroupAttr::Members(None) || inner.urn.is_some() || inner.sub.is_some() {
+            return None;
+        }
+        Self::of(&AttrPath {
+            urn: None,
+            name: "members".to_string(),
+            sub: Some(inner.name.clone()),
+        })
+    }
+
+    /// The resolved path as a Group attribute.
+    pub fn resolved(r: &ResolvedPath) -> Option<GroupAttr> {
+        let (name, sub) = names(r);
+        Some(match name {
+            "id" => GroupAttr::Id,
+            "externalId" => GroupAttr::ExternalId,
+            "meta" => GroupAttr::Meta(meta_attr(sub)?),
+            "displayName" => GroupAttr::DisplayName,
+            "members" => GroupAttr::Members(sub_of(sub, |s| match s {
+                "value" => Some(MemberSub::Value),
+                "$ref" => Some(MemberSub::Ref),
+                "type" => Some(MemberSub::Type),
+                "display" => Some(MemberSub::Display),
+                _ => None,
+            })?),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every attribute and sub-attribute of the schemas has its typed reference: the schema and the enums
+    /// cannot drift apart.
+    #[test]
+    fn every_schema_attribute_has_its_typed_reference() {
+        let paths = |rt: &ResourceTypeDef| -> Vec<AttrPath> {
+            let tops = rt
+                .schemas()
+                .flat_map(|s| s.attributes.iter())
+                .chain(COMMON_ATTRIBUTES.iter());
+            tops.flat_map(|a| {
+                let whole = AttrPath {
+                    urn: None,
+                    name: a.name.to_string(),
+                    sub: None,
+                };
+                let subs = a.sub_attributes.iter().map(|s| AttrPath {
+                    sub: Some(s.name.to_string()),
+                    ..whole.clone()
+                });
+                std::iter::once(whole.clone())
+                    .chain(subs)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+        };
+        for p in paths(&USER_RESOURCE) {
+            assert!(UserAttr::of(&p).is_some(), "User {p}");
+        }
+        for p in paths(&GROUP_RESOURCE) {
+            assert!(GroupAttr::of(&p).is_some(), "Group {p}");
+        }
+        // Any spelling resolves to the same reference; unknown names to none.
+        let p: AttrPath = "EMAILS.Value".parse().unwrap();
+        assert_eq!(
+            UserAttr::of(&p),
+            Some(UserAttr::Emails(Some(EmailSub::Value)))
+        );
+        let p: AttrPath =
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            UserAttr::of(&p),
+            Some(UserAttr::Manager(Some(ManagerSub::Value)))
+        );
+        let p: AttrPath = "members".parse().unwrap();
+        assert_eq!(UserAttr::of(&p), None);
+        assert_eq!(GroupAttr::of(&p), Some(GroupAttr::Members(None)));
+        let inner: AttrPath = "Type".parse().unwrap();
+        assert_eq!(
+            UserAttr::within(UserAttr::Emails(None), &inner),
+            Some(UserAttr::Emails(Some(EmailSub::Type)))
+        );
+        assert_eq!(UserAttr::within(UserAttr::Title, &inner), None);
+    }
+}

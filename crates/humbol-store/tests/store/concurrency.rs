@@ -1,11 +1,12 @@
 //! Concurrent start-up, creates and read-modify-writes.
 
-use std::sync::{Arc, Barrier};
+use std::sync::{mpsc, Arc, Barrier};
+use std::time::Duration;
 
 use humbol_store::testing::TestDb;
 use humbol_store::{Backend, PoolOptions, Store, StoreError};
 use rstest::rstest;
-use scim_core::resource::User;
+use scim_core::resource::{Group, User};
 
 use crate::{fx, q, user, ACTOR};
 
@@ -111,4 +112,215 @@ fn concurrent_updates_lose_nothing(#[values(Backend::Sqlite, Backend::Postgres)]
     let done = fx.store.user("acme", &id).unwrap().unwrap();
     assert_eq!(done.resource.title.as_deref(), Some("80"));
     assert_eq!(done.meta.version, 81);
+}
+
+/// The manager rule runs in the write transaction: a manager deleted while a write sets it is either refused
+/// (the delete committed first) or cleared by the delete (the write committed first); never left dangling.
+#[rstest]
+fn a_manager_deleted_during_the_write_is_never_left_dangling(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let boss = fx
+        .store
+        .create_user("acme", &user("boss@x"), ACTOR)
+        .unwrap();
+    let report = fx.store.create_user("acme", &user("r@x"), ACTOR).unwrap();
+    let (go, started) = mpsc::channel::<()>();
+    let (finished, done) = mpsc::channel::<bool>();
+    let deleter = {
+        let store = fx.store.clone();
+        let boss = boss.id.clone();
+        std::thread::spawn(move || {
+            started.recv().unwrap();
+            let deleted = store.delete_user("acme", &boss, None, ACTOR).unwrap();
+            finished.send(deleted).unwrap();
+        })
+    };
+    let mut go = Some(go);
+    let result = fx
+        .store
+        .update_user("acme", &report.id, None, ACTOR, &mut |cur| {
+            // Mid-write: let the delete run, and give it the time to commit if the backend lets it (PostgreSQL
+            // does; SQLite's one writer makes it wait for this transaction).
+            if let Some(go) = go.take() {
+                go.send(()).unwrap();
+                let _ = done.recv_timeout(Duration::from_secs(2));
+            }
+            Ok(User {
+                manager: Some(boss.id.clone()),
+                ..cur.resource.clone()
+            })
+        });
+    deleter.join().unwrap();
+    assert_eq!(fx.store.user("acme", &boss.id).unwrap(), None);
+    let after = fx.store.user("acme", &report.id).unwrap().unwrap();
+    assert_eq!(after.resource.manager, None, "dangling manager: {result:?}");
+    match (backend, &result) {
+        (Backend::Postgres, Err(StoreError::Rejected(e))) => {
+            assert!(
+                e.detail.contains("is not a user of this organisation"),
+                "{e:?}"
+            )
+        }
+        (Backend::Sqlite, Ok(_)) => {}
+        other => panic!("unexpected outcome {other:?}"),
+    }
+}
+
+/// The manager must be a user of the same organisation, checked by the store itself.
+#[rstest]
+fn an_unknown_manager_is_refused_by_the_store(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let other_org = fx.store.create_user("globex", &user("g@x"), ACTOR).unwrap();
+    for manager in ["no-such-user", other_org.id.as_str()] {
+        let mut u = user("r@x");
+        u.manager = Some(manager.to_string());
+        let e = fx.store.create_user("acme", &u, ACTOR).unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Rejected(s) if s.detail == format!("manager \"{manager}\" is not a user of this organisation")),
+            "{e:?}"
+        );
+        let r = fx.store.create_user("acme", &user("r@x"), ACTOR).unwrap();
+        let e = fx
+            .store
+            .update_user("acme", &r.id, None, ACTOR, &mut |cur| {
+                Ok(User {
+                    manager: Some(manager.to_string()),
+                    ..cur.resource.clone()
+                })
+            })
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Rejected(_)), "{e:?}");
+        assert!(fx.store.delete_user("acme", &r.id, None, ACTOR).unwrap());
+    }
+    assert_eq!(
+        fx.store
+            .list_users("acme", &q("userName pr"))
+            .unwrap()
+            .total,
+        0
+    );
+}
+
+/// `DELETE` with `If-Match`: the version check and the delete are one transaction, so a delete racing an
+/// update either deletes the version it names (and the update finds nothing) or is refused (and the update is
+/// kept); never both succeed.
+#[rstest]
+fn a_delete_with_if_match_never_deletes_a_newer_version(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    for round in 0..10 {
+        let u = fx
+            .store
+            .create_user("acme", &user(&format!("u{round}@x")), ACTOR)
+            .unwrap();
+        let g = fx
+            .store
+            .create_group(
+                "acme",
+                &Group {
+                    display_name: format!("G{round}"),
+                    ..Default::default()
+                },
+                ACTOR,
+            )
+            .unwrap();
+        let barrier = Arc::new(Barrier::new(2));
+        let deleter = {
+            let (store, barrier) = (fx.store.clone(), barrier.clone());
+            let (user, group) = (
+                (u.id.clone(), u.meta.version),
+                (g.id.clone(), g.meta.version),
+            );
+            std::thread::spawn(move || {
+                barrier.wait();
+                (
+                    store.delete_user("acme", &user.0, Some(user.1), ACTOR),
+                    store.delete_group("acme", &group.0, Some(group.1), ACTOR),
+                )
+            })
+        };
+        barrier.wait();
+        let updated_user = fx
+            .store
+            .update_user("acme", &u.id, None, ACTOR, &mut |cur| {
+                Ok(User {
+                    title: Some("changed".into()),
+                    ..cur.resource.clone()
+                })
+            });
+        let updated_group = fx
+            .store
+            .update_group("acme", &g.id, None, ACTOR, &[], &mut |cur| {
+                Ok(Group {
+                    display_name: format!("G{round} renamed"),
+                    ..cur.resource.clone()
+                })
+            });
+        let (deleted_user, deleted_group) = deleter.join().unwrap();
+        match (&updated_user, &deleted_user) {
+            (Ok(_), Err(StoreError::VersionMismatch)) | (Err(StoreError::NotFound), Ok(true)) => {}
+            other => panic!("user: {other:?}"),
+        }
+        match (&updated_group, &deleted_group) {
+            (Ok(_), Err(StoreError::VersionMismatch)) | (Err(StoreError::NotFound), Ok(true)) => {}
+            other => panic!("group: {other:?}"),
+        }
+        assert_eq!(
+            fx.store.user("acme", &u.id).unwrap().is_some(),
+            updated_user.is_ok()
+        );
+    }
+}
+
+/// A stale `If-Match` deletes nothing; the current one deletes.
+#[rstest]
+fn a_delete_with_a_stale_if_match_deletes_nothing(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let u = fx.store.create_user("acme", &user("a@x"), ACTOR).unwrap();
+    let v2 = fx
+        .store
+        .update_user("acme", &u.id, None, ACTOR, &mut |cur| {
+            Ok(User {
+                title: Some("t".into()),
+                ..cur.resource.clone()
+            })
+        })
+        .unwrap();
+    let e = fx
+        .store
+        .delete_user("acme", &u.id, Some(u.meta.version), ACTOR);
+    assert_eq!(e, Err(StoreError::VersionMismatch));
+    assert!(fx.store.user("acme", &u.id).unwrap().is_some());
+    assert_eq!(
+        fx.store
+            .delete_user("acme", &u.id, Some(v2.meta.version), ACTOR),
+        Ok(true)
+    );
+    let g = fx
+        .store
+        .create_group(
+            "acme",
+            &Group {
+                display_name: "G".into(),
+                ..Default::default()
+            },
+            ACTOR,
+        )
+        .unwrap();
+    let e = fx
+        .store
+        .delete_group("acme", &g.id, Some(g.meta.version + 1), ACTOR);
+    assert_eq!(e, Err(StoreError::VersionMismatch));
+    assert_eq!(
+        fx.store
+            .delete_group("acme", &g.id, Some(g.meta.version), ACTOR),
+        Ok(true)
+    );
 }

@@ -391,8 +391,13 @@ fn differential_round(backend: Backend, seed: u64) {
         ids.push(created.id.clone());
         stored.push(created);
         if i % 7 == 0 {
-            // Someone else's user with the same attributes: never returned for acme.
-            s.create_user("globex", &u, ACTOR).unwrap();
+            // Someone else's user with the same attributes: never returned for acme. (But its manager: a
+            // manager must be a user of the same organisation, which the store enforces.)
+            let other = User {
+                manager: None,
+                ..u.clone()
+            };
+            s.create_user("globex", &other, ACTOR).unwrap();
         }
     }
     // Some later changes, so that lastModified differs from created.

@@ -186,7 +186,7 @@ fn members_change_as_set_operations(
         .resource
         .members
         .is_empty());
-    assert!(s.delete_group("acme", &g.id, ACTOR).unwrap());
+    assert!(s.delete_group("acme", &g.id, None, ACTOR).unwrap());
     assert_eq!(s.group("acme", &g.id, true).unwrap(), None);
     let events = s
         .events(

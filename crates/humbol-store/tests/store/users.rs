@@ -91,8 +91,8 @@ fn crud_round_trips_and_logs(#[values(Backend::Sqlite, Backend::Postgres)] backe
         .unwrap();
     assert_eq!(same, on, "no change, nothing written");
 
-    assert!(s.delete_user("acme", &a.id, ACTOR).unwrap());
-    assert!(!s.delete_user("acme", &a.id, ACTOR).unwrap());
+    assert!(s.delete_user("acme", &a.id, None, ACTOR).unwrap());
+    assert!(!s.delete_user("acme", &a.id, None, ACTOR).unwrap());
     assert_eq!(s.user("acme", &a.id).unwrap(), None);
 
     let events = s.events("acme", &EventQuery::default()).unwrap();
@@ -138,7 +138,7 @@ fn another_orgs_ids_are_not_found(#[values(Backend::Sqlite, Backend::Postgres)] 
         s.update_user(o, &a.id, None, ACTOR, &mut |c| Ok(c.resource.clone())),
         Err(StoreError::NotFound)
     ));
-    assert!(!s.delete_user(o, &a.id, ACTOR).unwrap());
+    assert!(!s.delete_user(o, &a.id, None, ACTOR).unwrap());
     assert_eq!(s.list_users(o, &Query::default()).unwrap().total, 0);
     assert_eq!(
         s.list_users(o, &q(&format!("id eq \"{}\"", a.id)))
@@ -162,7 +162,7 @@ fn another_orgs_ids_are_not_found(#[values(Backend::Sqlite, Backend::Postgres)] 
         ),
         Err(StoreError::NotFound)
     ));
-    assert!(!s.delete_group(o, &g.id, ACTOR).unwrap());
+    assert!(!s.delete_group(o, &g.id, None, ACTOR).unwrap());
     assert_eq!(s.list_groups(o, &Query::default(), true).unwrap().total, 0);
     // globex cannot make acme's user a member of its group, nor its manager's reports see it.
     let err = s
@@ -462,7 +462,7 @@ fn delete_removes_memberships_and_clears_manager(
         )
         .unwrap();
     assert_eq!(g.resource.members.len(), 2);
-    assert!(s.delete_user("acme", &boss.id, ACTOR).unwrap());
+    assert!(s.delete_user("acme", &boss.id, None, ACTOR).unwrap());
     let g2 = s.group("acme", &g.id, true).unwrap().unwrap();
     assert_eq!(
         g2.resource.members,

@@ -296,16 +296,8 @@ pub async fn delete(
     let if_match = if_match(&req);
     caller
         .run(move |t| {
-            if let Some(version) = if_match {
-                let current = t
-                    .store
-                    .group(&t.org.slug, &id, false)?
-                    .ok_or(StoreError::NotFound)?;
-                if current.meta.version != version {
-                    return Err(StoreError::VersionMismatch.into());
-                }
-            }
-            if t.store.delete_group(&t.org.slug, &id, t.actor)? {
+            // The version check and the delete are one transaction in the store.
+            if t.store.delete_group(&t.org.slug, &id, if_match, t.actor)? {
                 Ok(Reply::no_content())
             } else {
                 Err(StoreError::NotFound.into())

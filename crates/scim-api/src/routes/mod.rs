@@ -138,6 +138,8 @@ pub struct Reply {
     body: Option<Vec<u8>>,
     etag: Option<String>,
     location: Option<String>,
+    /// The body did not serialise: the reply is a 500 whatever the handler sets afterwards.
+    failed: bool,
 }
 
 impl Reply {
@@ -149,18 +151,13 @@ impl Reply {
     /// `status` with `body` (a `Value`, or a type written directly such as a list of
     /// [`scim_core::resource::UserJson`]).
     pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
-        // Room for a typical resource up front (serde_json starts at 128 bytes and grows by doubling).
-        let mut bytes = Vec::with_capacity(2048);
-        // Our bodies have string keys only, so serialising cannot fail; an empty body would be the
-        // (unreachable) fallback.
-        if serde_json::to_writer(&mut bytes, body).is_err() {
-            bytes.clear();
-        }
+        let (written, bytes) = crate::content::scim_body(status, body);
         Reply {
-            status,
+            status: written,
             body: Some(bytes),
             etag: None,
             location: None,
+            failed: written != status,
         }
     }
 
@@ -171,24 +168,31 @@ impl Reply {
             body: None,
             etag: None,
             location: None,
+            failed: false,
         }
     }
 
     /// Sets the status (e.g. `201 Created`).
     pub fn status(mut self, status: StatusCode) -> Reply {
-        self.status = status;
+        if !self.failed {
+            self.status = status;
+        }
         self
     }
 
     /// Adds an `ETag` header.
     pub fn etag(mut self, etag: String) -> Reply {
-        self.etag = Some(etag);
+        if !self.failed {
+            self.etag = Some(etag);
+        }
         self
     }
 
     /// Adds a `Location` header.
     pub fn location(mut self, location: String) -> Reply {
-        self.location = Some(location);
+        if !self.failed {
+            self.location = Some(location);
+        }
         self
     }
 }
@@ -279,5 +283,33 @@ mod tests {
         assert_eq!(if_match(&with("\"7\"")), Some(7));
         assert_eq!(if_match(&with("*")), None);
         assert_eq!(if_match(&with("\"abc\"")), Some(-1));
+    }
+
+    #[test]
+    fn a_body_that_does_not_serialise_is_a_500_never_an_empty_success() {
+        // JSON object keys must be strings: this map cannot be written.
+        let body: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let response = Reply::json(StatusCode::OK, &body)
+            .status(StatusCode::CREATED)
+            .location("https://x/Users/1".into())
+            .respond_to(&TestRequest::get().to_http_request());
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!response.headers().contains_key(header::LOCATION));
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.as_bytes()),
+            Some(SCIM_JSON.as_bytes())
+        );
+        let bytes = actix_web::body::to_bytes(response.into_body());
+        let bytes = futures_executor(bytes).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(json["status"], "500");
+    }
+
+    /// Runs a ready future (a response body already in memory) to completion.
+    fn futures_executor<F: std::future::Future>(f: F) -> F::Output {
+        actix_web::rt::System::new().block_on(f)
     }
 }

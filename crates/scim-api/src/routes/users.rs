@@ -1,8 +1,8 @@
 //! `/scim/v2/orgs/{org}/Users`: list, search, create, read, replace, patch, delete.
 //!
 //! Humbol's rules on top of SCIM: a user has exactly one role, from the organisation's list, the default
-//! role when none is given ([`check_role`]); a manager must be a user of the same organisation; disabled
-//! users stay visible. The store enforces `userName` uniqueness and logs every change.
+//! role when none is given ([`check_role`]); a manager must be a user of the same organisation (the store checks
+//! it in its write transaction); disabled users stay visible. The store enforces `userName` uniqueness and logs every change.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
@@ -102,7 +102,7 @@ pub async fn create(
     caller
         .run(move |t| {
             let (mut user, projection) = (user?, projection?);
-            apply_rules(t, &mut user, None)?;
+            apply_rules(t, &mut user)?;
             let stored = t.store.create_user(&t.org.slug, &user, t.actor)?;
             let location = t.location(ENDPOINT, &stored.id);
             Ok(resource_reply(t, &stored, &projection)
@@ -185,7 +185,7 @@ pub async fn replace(
     caller
         .run(move |t| {
             let (mut user, projection) = (user?, projection?);
-            apply_rules(t, &mut user, None)?;
+            apply_rules(t, &mut user)?;
             let stored = t
                 .store
                 .replace_user(&t.org.slug, &id, &user, if_match, t.actor)?;
@@ -237,7 +237,7 @@ pub async fn update(
                         let patched =
                             patch::apply(&USER_RESOURCE, &current.resource.to_json(), &patch)?;
                         let mut user = User::from_json(&patched)?;
-                        apply_rules(t, &mut user, Some(&current.resource))?;
+                        apply_rules(t, &mut user)?;
                         Ok(user)
                     })?;
             Ok(resource_reply(t, &stored, &projection))
@@ -273,16 +273,8 @@ pub async fn delete(
     let if_match = if_match(&req);
     caller
         .run(move |t| {
-            if let Some(version) = if_match {
-                let current = t
-                    .store
-                    .user(&t.org.slug, &id)?
-                    .ok_or(StoreError::NotFound)?;
-                if current.meta.version != version {
-                    return Err(StoreError::VersionMismatch.into());
-                }
-            }
-            if t.store.delete_user(&t.org.slug, &id, t.actor)? {
+            // The version check and the delete are one transaction in the store.
+            if t.store.delete_user(&t.org.slug, &id, if_match, t.actor)? {
                 Ok(Reply::no_content())
             } else {
                 Err(StoreError::NotFound.into())
@@ -363,24 +355,9 @@ fn project(projection: &Projection, json: &mut Value) {
     }
 }
 
-/// Humbol's rules for a user about to be stored: one role from the organisation's list (the default when
-/// none), and a manager that is a user of this organisation (checked only when it changes).
-fn apply_rules(t: &Tenant<'_>, user: &mut User, current: Option<&User>) -> Result<(), ScimError> {
-    check_role(user, &t.org.roles, &t.org.default_role)?;
-    let Some(manager) = user.manager.as_deref() else {
-        return Ok(());
-    };
-    if current.and_then(|c| c.manager.as_deref()) == Some(manager) {
-        return Ok(());
-    }
-    match t.store.user(&t.org.slug, manager) {
-        Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(ScimError::invalid_value(format!(
-            "manager \"{manager}\" is not a user of this organisation"
-        ))),
-        Err(e) => {
-            log::error!("manager look-up failed: {e}");
-            Err(e.to_scim())
-        }
-    }
+/// Humbol's rule for a user about to be stored that needs no database: one role from the organisation's list
+/// (the default when none). That a manager is a user of this organisation is the store's to check, inside its
+/// write transaction.
+fn apply_rules(t: &Tenant<'_>, user: &mut User) -> Result<(), ScimError> {
+    check_role(user, &t.org.roles, &t.org.default_role)
 }
