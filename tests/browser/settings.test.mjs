@@ -4,7 +4,9 @@
 // Support enables SCIM for a new organisation on the support page; its admin signs in through the link Humbol's
 // app would give, copies the tenant URL, creates a token and reads it once, uses it for SCIM calls from this
 // test, sees them in the provisioning log, reloads (the value is gone), revokes it, and the next SCIM call is
-// refused. A screenshot of each screen goes to $HUMBOL_SCREENSHOTS (default target/browser-screenshots).
+// refused. The same admin creates an OAuth client, reads its secret once, gets an access token from the token
+// endpoint, rotates the secret, configures a federated credential and revokes the client; support sees clients
+// but no secret, and revokes one. A screenshot of each screen goes to $HUMBOL_SCREENSHOTS (default target/browser-screenshots).
 //
 // Env: HUMBOL_BIN (the `humbol` binary; default target/debug/humbol), CHROMIUM (default /usr/bin/chromium).
 
@@ -126,6 +128,24 @@ async function newPage() {
   return { context, page, problems };
 }
 
+// The token endpoint, as Entra calls it: client_secret_basic.
+function tokenRequest(clientId, clientSecret) {
+  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64");
+  return fetch(`${scimUrl}/scim/v2/orgs/${ORG}/oauth/token`, {
+    method: "POST",
+    headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/x-www-form-urlencoded" },
+    body: "grant_type=client_credentials",
+  });
+}
+
+async function accessToken(clientId, clientSecret) {
+  const res = await tokenRequest(clientId, clientSecret);
+  assert.equal(res.status, 200, await res.clone().text());
+  const body = await res.json();
+  assert.equal(body.token_type.toLowerCase(), "bearer");
+  return body.access_token;
+}
+
 const clipboard = (page) => page.evaluate(() => navigator.clipboard.readText());
 
 test("support enables SCIM for a new organisation on the support page", async () => {
@@ -189,7 +209,7 @@ test("an admin copies the tenant URL, creates a token once, sees Entra's calls, 
   assert.equal(await clipboard(page), tenant);
 
   // Create a token: its value is shown once, with the tutorial's warning.
-  await page.getByLabel("Name").fill("Entra provisioning");
+  await page.getByLabel("Name", { exact: true }).fill("Entra provisioning");
   await page.getByRole("button", { name: "Create token" }).click();
   const valueField = page.locator("#token-value");
   await valueField.waitFor();
@@ -258,5 +278,134 @@ test("an expired sign-in link does not sign in", async () => {
   // The settings page without a session asks to sign in from Humbol.
   await page.goto(`${adminUrl}/orgs/${ORG}/settings`);
   await page.getByRole("heading", { name: "Sign in from Humbol" }).waitFor();
+  await context.close();
+});
+
+test("an admin creates an OAuth client, reads its secret once, rotates it and revokes the client", async () => {
+  const { context, page, problems } = await newPage();
+  await page.goto(`${adminUrl}/signin#token=${jwt({ sub: "alice@acme.example", role: "admin", org: ORG })}`);
+  await page.waitForURL(`${adminUrl}/orgs/${ORG}/settings`);
+  await page.getByRole("heading", { name: "OAuth clients" }).waitFor();
+
+  // The token endpoint, with a copy button.
+  const endpoint = `${scimUrl}/scim/v2/orgs/${ORG}/oauth/token`;
+  assert.equal(await page.locator("#token-endpoint").inputValue(), endpoint);
+  await page.locator('[data-copy="token-endpoint"]').click();
+  await page.locator("#clients .copy-status", { hasText: "Copied" }).waitFor();
+  assert.equal(await clipboard(page), endpoint);
+
+  // Create a client: its ID and first secret are shown once, with the warning.
+  await page.getByLabel("Client name").fill("Entra gallery app");
+  await page.getByRole("button", { name: "Create client" }).click();
+  await page.locator("#client-secret-value").waitFor();
+  const clientId = await page.locator("#client-id-value").inputValue();
+  const first = await page.locator("#client-secret-value").inputValue();
+  assert.match(first, /^humbol_secret_/);
+  await page.locator("#new-client").getByText("The client secret is not saved anywhere on the Humbol service").waitFor();
+  await page.locator('[data-copy="client-secret-value"]').click();
+  assert.equal(await clipboard(page), first);
+  await page.locator('[data-copy="client-id-value"]').click();
+  assert.equal(await clipboard(page), clientId);
+  const card = page.locator(`[data-client-id]`, { hasText: clientId });
+  await card.waitFor();
+  assert.equal(await card.locator("tbody tr").count(), 1);
+  await page.locator("#clients").screenshot({ path: join(shots, "13-client-created.png") });
+
+  // Entra's side: an access token from the token endpoint, then a SCIM call with it.
+  const access = await accessToken(clientId, first);
+  assert.equal((await scim("POST", "/Users", access, newUser("grace@acme.example"))).status, 201);
+  // A wrong secret is refused, and the log says why.
+  assert.equal((await tokenRequest(clientId, `${first.slice(0, -4)}xxxx`)).status, 401);
+  await page.locator("#log-refresh").click();
+  const issued = page.locator("#log-rows tr", { hasText: "token issued" });
+  await issued.first().waitFor();
+  assert.match(await issued.first().innerText(), new RegExp(`by Entra \\(OAuth client ${clientId}\\)`));
+  await page.locator("#log-rows tr", { hasText: "grace@acme.example" }).first().waitFor();
+  const refusedToken = page.locator("#log-rows tr.row-refused", { hasText: "token refused" });
+  await refusedToken.first().waitFor();
+  assert.match(await refusedToken.first().innerText(), /not one of this client's secrets/);
+  await page.locator("#log").screenshot({ path: join(shots, "14-log-token-issued.png") });
+
+  // Reload: the secret is gone for good.
+  await page.reload();
+  await card.waitFor();
+  assert.equal(await page.locator("#client-secret-value").count(), 0);
+  assert.ok(!(await page.content()).includes(first));
+
+  // Rotate: a second secret (shown once), both work, the first is removed and stops working.
+  await page.getByRole("button", { name: "Add a secret to Entra gallery app" }).click();
+  await page.locator("#secret-value").waitFor();
+  const second = await page.locator("#secret-value").inputValue();
+  assert.match(second, /^humbol_secret_/);
+  assert.notEqual(second, first);
+  await card.getByText("The client secret is not saved anywhere on the Humbol service").waitFor();
+  assert.equal(await card.locator("tbody tr").count(), 2);
+  await page.locator("#clients").screenshot({ path: join(shots, "15-secret-added.png") });
+  await accessToken(clientId, first);
+  const rotated = await accessToken(clientId, second);
+  await page.locator("#secret-done").click();
+  await card.locator("tbody tr").first().getByRole("button", { name: /^Remove secret/ }).click();
+  await page.getByRole("dialog").waitFor();
+  await shot(page, "16-remove-secret-confirmation", false);
+  await page.getByRole("button", { name: "Remove secret", exact: true }).click();
+  await page.getByText("removed.").waitFor();
+  assert.equal(await card.locator("tbody tr").count(), 1);
+  assert.equal((await tokenRequest(clientId, first)).status, 401);
+  assert.equal((await scim("GET", "/Users", rotated)).status, 200);
+
+  // An optional federated credential.
+  await card.locator("summary", { hasText: "Workload identity federation" }).click();
+  await card.getByLabel("Issuer").fill("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0");
+  await card.getByLabel("Subject").fill("6b1a2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d");
+  await card.getByLabel("Audience").fill("api://humbol-scim");
+  await card.getByRole("button", { name: "Add credential" }).click();
+  await page.getByText("Federated credential saved.").waitFor();
+  await card.locator("summary .pill", { hasText: "Configured" }).waitFor();
+  await page.locator("#clients").screenshot({ path: join(shots, "17-client-federation.png") });
+
+  // Revoke the client, with a confirmation: its access token is refused at once.
+  await page.getByRole("button", { name: "Revoke client Entra gallery app" }).click();
+  await page.getByRole("dialog").waitFor();
+  await shot(page, "18-revoke-client-confirmation", false);
+  await page.getByRole("button", { name: "Revoke client", exact: true }).click();
+  await card.locator(".pill", { hasText: "Revoked" }).first().waitFor();
+  assert.equal((await scim("GET", "/Users", rotated)).status, 401);
+  assert.equal((await tokenRequest(clientId, second)).status, 401);
+  assert.equal(await card.getByRole("button", { name: /Add a secret|Revoke client/ }).count(), 0);
+  await page.locator("#clients").screenshot({ path: join(shots, "19-client-revoked.png") });
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await card.waitFor();
+  await page.locator("#clients").screenshot({ path: join(shots, "20-clients-phone.png") });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("support sees OAuth clients but no secret, and may revoke one", async () => {
+  // The organisation's admin created this client through the API, as any API client could.
+  const created = await (await fetch(`${adminUrl}/api/v1/orgs/${ORG}/scim/clients`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${jwt({ sub: "alice@acme.example", role: "admin", org: ORG })}`, "Content-Type": "application/json" },
+    // Its secret expires in ten days: the page flags it.
+    body: JSON.stringify({ name: "Second tenant", secret_expires_at: new Date(Date.now() + 10 * 86400 * 1000).toISOString() }),
+  })).json();
+  const { context, page, problems } = await newPage();
+  await page.goto(`${adminUrl}/signin#token=${jwt({ sub: "sam@humbol.example", role: "support" })}`);
+  await page.waitForURL(`${adminUrl}/support`);
+  await page.goto(`${adminUrl}/orgs/${ORG}/settings`);
+  const card = page.locator(`[data-client-id="${created.id}"]`);
+  await card.waitFor();
+  assert.equal(await page.locator("#client-form").count(), 0);
+  assert.equal(await page.getByRole("button", { name: /^Add a secret/ }).count(), 0);
+  assert.ok(!(await page.content()).includes(created.client_secret));
+  await card.getByText("A secret of this client expires within 30 days").waitFor();
+  await card.locator("tbody .pill-warn", { hasText: "Expires in 10 days" }).waitFor();
+  await page.locator("#clients").screenshot({ path: join(shots, "21-support-clients.png") });
+  await page.getByRole("button", { name: "Revoke client Second tenant" }).click();
+  await page.getByRole("button", { name: "Revoke client", exact: true }).click();
+  await card.locator(".pill", { hasText: "Revoked" }).first().waitFor();
+  assert.equal((await tokenRequest(created.client_id, created.client_secret)).status, 401);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -74,6 +74,11 @@ function time(iso, empty) {
   return h("time", { datetime: iso, title: dateFormat.format(new Date(iso)) }, relative(iso));
 }
 
+// A date field's value ("2027-06-30") as the end of that local day, in RFC 3339.
+function endOfDay(date) {
+  return new Date(`${date}T23:59:59`).toISOString();
+}
+
 function notice(kind, ...text) {
   return h("div", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : "status" }, ...text);
 }
@@ -164,10 +169,9 @@ function confirmDialog(title, text, confirmLabel) {
 }
 
 // ---- the settings page's sections ----
-// Each section is a function (context) -> element; the page draws them in order. The OAuth clients section
-// (client ID, secrets shown once, token endpoint) goes in after "SCIM tokens" as one more entry.
+// Each section is a function (context) -> element; the page draws them in order.
 
-const SECTIONS = [statusSection, tenantSection, tokensSection, logSection, supportSection];
+const SECTIONS = [statusSection, tenantSection, tokensSection, clientsSection, logSection, supportSection];
 
 function statusSection(ctx) {
   const line = h("div", { class: "status", id: "status", role: "status" }, "Checking provisioning…");
@@ -200,7 +204,7 @@ function statusText(s) {
   if (s.last_request_at) parts.push(h("strong", {}, "Last request from Entra "), time(s.last_request_at), "; ");
   else if (s.live_tokens === 0) {
     parts.push(h("strong", {}, "Not connected yet. "), session.role === "admin"
-      ? "Create a SCIM token below and paste it into Entra with the tenant URL; "
+      ? "Create a SCIM token or an OAuth client below and paste it into Entra with the tenant URL; "
       : "The organisation has no live SCIM token: its admin creates one on this page; ");
   }
   else parts.push(h("strong", {}, "Entra has not called yet. "), "Start provisioning in Entra; ");
@@ -292,7 +296,7 @@ function tokensSection(ctx) {
       onsubmit: async (e) => {
         e.preventDefault();
         const body = { name: name.value, expires_at: null };
-        if (expiry.value) body.expires_at = new Date(`${expiry.value}T23:59:59`).toISOString();
+        if (expiry.value) body.expires_at = endOfDay(expiry.value);
         try {
           const created = await api("POST", `/api/v1/orgs/${ctx.org.slug}/scim/tokens`, body);
           region.replaceChildren();
@@ -328,8 +332,236 @@ function tokensSection(ctx) {
   return section;
 }
 
+// OAuth clients: what Entra's gallery app uses instead of a SCIM token. Like tokens, a secret is shown once,
+// to the organisation's admin only; support sees the list and may remove secrets or revoke a client.
+function clientsSection(ctx) {
+  const region = h("div", { class: "region", "aria-live": "polite" });
+  const reveal = h("div", { id: "new-client" });
+  const list = h("div", { id: "client-list", class: "client-list" });
+  const isAdmin = session.role === "admin";
+  const base = `/api/v1/orgs/${ctx.org.slug}/scim/clients`;
+  const clientPath = (c) => `${base}/${encodeURIComponent(c.id)}`;
+
+  async function load() {
+    const clients = await api("GET", base);
+    list.replaceChildren(...(clients.items.length
+      ? clients.items.map(clientCard)
+      : [h("p", { class: "empty-block" }, "No OAuth clients yet.")]));
+  }
+
+  async function act(work, done) {
+    try {
+      await work();
+      await load();
+      if (done) flash(region, "ok", done);
+      ctx.refresh();
+    } catch (e) {
+      flash(region, "error", e.message);
+    }
+  }
+
+  function secretWarning() {
+    return notice("warn", "The client secret is not saved anywhere on the Humbol service, so if you lose it, you should add a new one and remove the old one.");
+  }
+
+  // The secret's one showing: in the new client's panel or under the client it was added to.
+  function showOnce(where, title, fields, focusId, doneId) {
+    where.replaceChildren(h("div", { class: "secret", role: "region", "aria-label": title },
+      h("h3", {}, title),
+      secretWarning(),
+      ...fields,
+      h("button", { type: "button", class: "button", id: doneId, onclick: () => where.replaceChildren() }, "I have copied it")));
+    document.getElementById(focusId).focus();
+  }
+
+  function secretState(s, revoked) {
+    if (revoked) return h("span", { class: "pill pill-off" }, "Revoked");
+    if (s.expired) return h("span", { class: "pill pill-off" }, "Expired");
+    if (s.expires_soon) {
+      return h("span", { class: "pill pill-warn", title: "Add a new secret, paste it into Entra, then remove this one" }, "Expires ", time(s.expires_at));
+    }
+    return h("span", { class: "pill pill-ok" }, "Active");
+  }
+
+  function secretRow(c, s) {
+    const remove = c.revoked_at ? null : h("button", {
+      type: "button",
+      class: "button button-danger button-small",
+      "aria-label": `Remove secret ${s.hint} of ${c.name}`,
+      onclick: async () => {
+        const ok = await confirmDialog(`Remove the secret ${s.hint}?`,
+          "Entra can no longer get access tokens with it; tokens it already has run until they expire (an hour at most). Paste a new secret into Entra first if provisioning should go on.",
+          "Remove secret");
+        if (ok) await act(() => api("DELETE", `${clientPath(c)}/secrets/${encodeURIComponent(s.id)}`), `Secret ${s.hint} removed.`);
+      },
+    }, "Remove");
+    return h("tr", { "data-secret-id": s.id },
+      h("th", { scope: "row", class: "mono" }, s.hint),
+      h("td", { "data-label": "Created" }, time(s.created_at)),
+      h("td", { "data-label": "Expires" }, time(s.expires_at)),
+      h("td", { "data-label": "Last used" }, time(s.last_used_at, "never")),
+      h("td", {}, secretState(s, c.revoked_at)),
+      h("td", { class: "cell-action" }, remove));
+  }
+
+  function federationBlock(c) {
+    const f = c.federation;
+    const id = (field) => `fed-${field}-${c.id}`;
+    const summary = f
+      ? h("dl", { class: "facts" },
+        h("dt", {}, "Issuer"), h("dd", { class: "mono" }, f.issuer),
+        h("dt", {}, "Subject"), h("dd", { class: "mono" }, f.subject),
+        h("dt", {}, "Audience"), h("dd", { class: "mono" }, f.audience))
+      : h("p", { class: "muted" }, "None: Entra authenticates with a client secret.");
+    const remove = f && !c.revoked_at ? h("button", {
+      type: "button",
+      class: "button button-danger",
+      "aria-label": `Remove the federated credential of ${c.name}`,
+      onclick: async () => {
+        const ok = await confirmDialog("Remove the federated credential?",
+          "Entra's client assertions for this client are refused from now on; its secrets keep working.",
+          "Remove credential");
+        if (ok) await act(() => api("DELETE", `${clientPath(c)}/federation`), "Federated credential removed.");
+      },
+    }, "Remove credential") : null;
+    let form = null;
+    if (isAdmin && !c.revoked_at) {
+      const input = (field, label, help, value) => h("div", { class: "field" },
+        h("label", { for: id(field) }, label),
+        h("input", { id: id(field), name: field, type: "text", required: true, maxlength: 500, value: value || "", autocomplete: "off", spellcheck: "false", "aria-describedby": `${id(field)}-help` }),
+        h("small", { id: `${id(field)}-help`, class: "muted" }, help));
+      form = h("form", {
+        class: "stack-form",
+        "data-federation-form": c.id,
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const body = Object.fromEntries(["issuer", "subject", "audience"].map((k) => [k, document.getElementById(id(k)).value.trim()]));
+          await act(() => api("PUT", `${clientPath(c)}/federation`, body), "Federated credential saved.");
+        },
+      },
+      input("issuer", "Issuer", "https://login.microsoftonline.com/<tenant id>/v2.0 for Entra.", f && f.issuer),
+      input("subject", "Subject", "The object id of the provisioning app's service principal.", f && f.subject),
+      input("audience", "Audience", "The audience configured in Entra, for example api://humbol-scim.", f && f.audience),
+      h("div", { class: "actions" }, remove, h("button", { type: "submit", class: "button button-primary" }, f ? "Save credential" : "Add credential")));
+    }
+    return h("details", { class: "federation", open: Boolean(f) },
+      h("summary", {}, "Workload identity federation", f ? h("span", { class: "pill pill-ok" }, "Configured") : h("span", { class: "muted" }, " (optional)")),
+      h("p", { class: "muted small" }, "Instead of a secret, Entra can prove who it is with a client assertion signed by its tenant: nothing to rotate."),
+      form || h("div", {}, summary, remove ? h("div", { class: "actions" }, remove) : null));
+  }
+
+  function clientCard(c) {
+    const once = h("div", { class: "secret-slot" });
+    const state = c.revoked_at
+      ? h("span", { class: "pill pill-off" }, "Revoked ", time(c.revoked_at))
+      : c.secret_expires_soon
+        ? h("span", { class: "pill pill-warn" }, "A secret expires soon")
+        : h("span", { class: "pill pill-ok" }, "Active");
+    const buttons = [];
+    if (isAdmin && !c.revoked_at) {
+      buttons.push(h("button", {
+        type: "button",
+        class: "button",
+        "aria-label": `Add a secret to ${c.name}`,
+        onclick: async () => {
+          try {
+            const added = await api("POST", `${clientPath(c)}/secrets`, {});
+            region.replaceChildren();
+            await load();
+            const slot = list.querySelector(`[data-client-id="${CSS.escape(c.id)}"] .secret-slot`);
+            showOnce(slot, `New secret for “${c.name}”`,
+              [copyField("secret-value", "Client secret (paste it into Entra as the Client Secret)", added.client_secret)],
+              "secret-value", "secret-done");
+          } catch (e) {
+            flash(region, "error", e.message);
+          }
+        },
+      }, "Add secret"));
+    }
+    if (!c.revoked_at) {
+      buttons.push(h("button", {
+        type: "button",
+        class: "button button-danger",
+        "aria-label": `Revoke client ${c.name}`,
+        onclick: async () => {
+          const ok = await confirmDialog(`Revoke “${c.name}”?`,
+            "Entra gets no new access token with this client, and the access tokens it has are refused from its next request. Connect Entra another way first if provisioning should go on.",
+            "Revoke client");
+          if (ok) await act(() => api("DELETE", clientPath(c)), `Client “${c.name}” revoked.`);
+        },
+      }, "Revoke client"));
+    }
+    const warn = c.secret_expires_soon && !c.revoked_at
+      ? notice("warn", "A secret of this client expires within 30 days: Entra stops provisioning when it does. ",
+        isAdmin ? "Add a new secret, paste it into Entra, then remove the old one." : "The organisation's admin adds a new one on this page.")
+      : null;
+    return h("article", { class: `client${c.revoked_at ? " client-revoked" : ""}`, "data-client-id": c.id, "aria-labelledby": `client-${c.id}-name` },
+      h("div", { class: "client-head" },
+        h("div", {},
+          h("h3", { id: `client-${c.id}-name` }, c.name, " ", state),
+          h("p", { class: "muted small" }, "Created ", time(c.created_at))),
+        h("div", { class: "actions" }, ...buttons)),
+      h("div", { class: "field" },
+        h("span", { class: "field-label" }, "Client ID"),
+        h("code", { class: "client-id" }, c.client_id)),
+      warn, once,
+      h("div", { class: "table-wrap" },
+        h("table", { class: "table table-stack" },
+          h("caption", { class: "sr-only" }, `Secrets of ${c.name}`),
+          h("thead", {}, h("tr", {},
+            h("th", { scope: "col" }, "Secret"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Expires"),
+            h("th", { scope: "col" }, "Last used"), h("th", { scope: "col" }, "State"),
+            h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")))),
+          h("tbody", {}, ...(c.secrets.length
+            ? c.secrets.map((s) => secretRow(c, s))
+            : [h("tr", {}, h("td", { colspan: 6, class: "empty" }, "No secrets."))])))),
+      federationBlock(c));
+  }
+
+  let form = h("p", { class: "muted" }, "Only the organisation's admin can create OAuth clients and secrets: a secret is shown to nobody else.");
+  if (isAdmin) {
+    const name = h("input", { id: "client-name", name: "name", type: "text", required: true, maxlength: 100, placeholder: "Entra provisioning", autocomplete: "off" });
+    const expiry = h("input", { id: "client-expiry", name: "secret_expires", type: "date", "aria-describedby": "client-expiry-help" });
+    form = h("form", {
+      class: "inline-form",
+      id: "client-form",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        const body = { name: name.value };
+        if (expiry.value) body.secret_expires_at = endOfDay(expiry.value);
+        try {
+          const created = await api("POST", base, body);
+          region.replaceChildren();
+          name.value = "";
+          expiry.value = "";
+          showOnce(reveal, `Client “${created.name}” created`, [
+            copyField("client-id-value", "Client ID (paste it into Entra as the Client Identifier)", created.client_id),
+            copyField("client-secret-value", "Client secret (paste it into Entra as the Client Secret)", created.client_secret),
+          ], "client-secret-value", "client-done");
+          await load();
+          ctx.refresh();
+        } catch (e2) {
+          flash(region, "error", e2.message);
+        }
+      },
+    },
+    h("div", { class: "field" }, h("label", { for: "client-name" }, "Client name"), name),
+    h("div", { class: "field" }, h("label", { for: "client-expiry" }, "Secret expires (optional)"), expiry,
+      h("small", { id: "client-expiry-help", class: "muted" }, "Default: one year; at most three years.")),
+    h("div", { class: "field field-button" }, h("button", { type: "submit", class: "button button-primary" }, "Create client")));
+  }
+
+  const section = card("clients", "OAuth clients",
+    "Entra's gallery app authenticates with OAuth 2.0 client credentials: paste the tenant URL, the token endpoint, the client ID and a client secret into Entra. To rotate, add a secret, paste it into Entra, then remove the old one.",
+    copyField("token-endpoint", "Token endpoint", `${ctx.org.scim_base_url}/oauth/token`),
+    form, region, reveal, list);
+  load().catch((e) => flash(region, "error", e.message));
+  return section;
+}
+
 // Refusals in plain words, and what to do, from the logged reason ("POST /Users: 409 uniqueness: ...").
-function explainRefusal(detail) {
+function explainRefusal(detail, action) {
+  if (action === "token_refused") return explainTokenRefusal(detail);
   const m = /^(\S+) (\S+): (\d{3})(?: (\w+))?: ([\s\S]*)$/.exec(detail || "");
   const status = m ? Number(m[3]) : 0;
   const type = m ? m[4] : undefined;
@@ -363,8 +595,37 @@ function explainRefusal(detail) {
   return { what, todo, reason: m ? `${m[1]} ${m[2]}: ${status}${type ? ` ${type}` : ""}: ${reason}` : reason };
 }
 
-const ACTIONS = ["created", "updated", "disabled", "enabled", "deleted", "refused", "token_created", "token_revoked"];
-const RESOURCES = ["User", "Group", "Token"];
+// The token endpoint's refusals ("no access token for client <id>: <reason>"; reasons listed in the README).
+function explainTokenRefusal(detail) {
+  const m = /: ([^:]*)$/.exec(detail || "");
+  const reason = m ? m[1] : detail;
+  let what = "Entra asked for an access token and Humbol refused it.";
+  let todo = "Check the client ID, the client secret and the token endpoint in Entra's provisioning settings.";
+  if (/unknown client_id/.test(reason)) {
+    todo = "Paste the client ID shown in “OAuth clients” into Entra's Client Identifier.";
+  } else if (/wrong client secret|malformed client secret/.test(reason)) {
+    what = "Entra sent a client secret that is not one of this client's secrets.";
+    todo = "Add a secret to the client, paste it into Entra's Client Secret, and test the connection.";
+  } else if (/expired/.test(reason)) {
+    what = "The client secret (or Entra's client assertion) has expired.";
+    todo = "Add a new secret to the client and paste it into Entra.";
+  } else if (/revoked/.test(reason)) {
+    what = "The OAuth client was revoked.";
+    todo = "Create a new client and paste its client ID and secret into Entra.";
+  } else if (/federated|assertion|issuer|subject|audience|jti|kid|RS256/.test(reason)) {
+    what = "Entra's client assertion does not match the client's federated credential.";
+    todo = "Compare the issuer, subject and audience under “Workload identity federation” with Entra's federated credential.";
+  } else if (/disabled/.test(reason)) {
+    what = "SCIM provisioning is disabled for the organisation.";
+    todo = "Contact Humbol support to enable it.";
+  }
+  return { what, todo, reason: detail };
+}
+
+const ACTIONS = ["created", "updated", "disabled", "enabled", "deleted", "refused", "token_created", "token_revoked",
+  "token_issued", "token_refused", "client_created", "client_revoked", "secret_added", "secret_removed",
+  "federation_set", "federation_removed"];
+const RESOURCES = [["User", "User"], ["Group", "Group"], ["Token", "SCIM token"], ["OAuthClient", "OAuth client"]];
 
 function logSection(ctx) {
   const region = h("div", { class: "region", "aria-live": "polite" });
@@ -377,7 +638,7 @@ function logSection(ctx) {
   const filters = h("form", { class: "inline-form filters", id: "log-filters", onsubmit: (e) => e.preventDefault() },
     select("log-outcome", "Outcome", [["success", "Succeeded"], ["refused", "Refused"]]),
     select("log-action", "Action", ACTIONS.map((a) => [a, a.replace(/_/g, " ")])),
-    select("log-resource", "Resource", RESOURCES.map((r) => [r, r])));
+    select("log-resource", "Resource", RESOURCES));
   let cursors = [null]; // the `before` of each page shown so far; the last is the current page
 
   async function load() {
@@ -408,7 +669,7 @@ function logSection(ctx) {
     const refused = e.outcome === "refused";
     let detail = h("span", {}, e.detail);
     if (refused) {
-      const x = explainRefusal(e.detail);
+      const x = explainRefusal(e.detail, e.action);
       detail = h("div", { class: "refusal" },
         h("p", { class: "refusal-what" }, x.what),
         h("p", {}, h("strong", {}, "What to do: "), x.todo),
@@ -417,7 +678,7 @@ function logSection(ctx) {
     return h("tr", { class: refused ? "row-refused" : "" },
       h("td", { class: "nowrap" }, time(e.at)),
       h("td", {}, h("span", { class: `pill ${refused ? "pill-bad" : "pill-ok"}` }, e.action.replace(/_/g, " "))),
-      h("td", {}, e.resource_type || h("span", { class: "muted" }, "—")),
+      h("td", {}, e.resource_type ? resourceLabel(e.resource_type) : h("span", { class: "muted" }, "—")),
       h("td", { class: "detail" }, detail, h("div", { class: "muted small" }, actorLabel(e.actor))));
   }
 
@@ -437,8 +698,14 @@ function logSection(ctx) {
   return section;
 }
 
+function resourceLabel(type) {
+  const known = RESOURCES.find(([value]) => value === type);
+  return known ? known[1] : type;
+}
+
 function actorLabel(actor) {
   if (actor.startsWith("token:")) return "by Entra (SCIM token)";
+  if (actor.startsWith("client:")) return `by Entra (OAuth client ${actor.slice(7)})`;
   if (actor.startsWith("admin:")) return `by ${actor.slice(6)}`;
   if (actor.startsWith("support:")) return `by Humbol support (${actor.slice(8)})`;
   return `by ${actor}`;
