@@ -281,10 +281,14 @@ fn authenticate_access_token(
         .select((oauth_clients::client_id, OrgRow::as_select()))
         .get_result::<(String, OrgRow)>(c)
         .optional())?;
-    Ok(found.map(|(client, org)| TokenAuth {
-        token_id: client,
-        org: org.into_org(),
-    }))
+    found
+        .map(|(client, org)| {
+            Ok(TokenAuth {
+                token_id: client,
+                org: org.into_org()?,
+            })
+        })
+        .transpose()
 }
 
 impl Reader {
