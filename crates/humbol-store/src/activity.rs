@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use crate::models::{from_micros, micros, EventRow};
 use crate::pool::read_txn;
-use crate::schema::{events, scim_tokens};
+use crate::schema::{events, oauth_clients, scim_tokens};
 use crate::{Event, Outcome, Store, StoreError};
 
 /// A page request of the provisioning log, newest first, with the page's filters.
@@ -36,6 +36,8 @@ pub struct ProvisioningStatus {
     pub actions: Vec<(String, u64)>,
     /// Tokens neither revoked nor expired.
     pub live_tokens: u64,
+    /// OAuth clients not revoked (Entra may connect with one instead of a token).
+    pub live_clients: u64,
 }
 
 /// Actors of the admin API; every other actor is a SCIM credential (`token:<id>` today; the OAuth clients'
@@ -78,6 +80,11 @@ impl Store {
                 )
                 .count()
                 .get_result(conn)?;
+            let live_clients: i64 = oauth_clients::table
+                .filter(oauth_clients::org.eq(org))
+                .filter(oauth_clients::revoked_at.is_null())
+                .count()
+                .get_result(conn)?;
 
             let mut actions: Vec<(String, u64)> = counts
                 .into_iter()
@@ -88,6 +95,7 @@ impl Store {
                 last_request_at: last_event.max(last_use).map(from_micros),
                 actions,
                 live_tokens: live_tokens.unsigned_abs(),
+                live_clients: live_clients.unsigned_abs(),
             })
         })
     }

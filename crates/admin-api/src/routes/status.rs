@@ -29,7 +29,7 @@ pub struct ActionCount {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "scim_enabled": true, "last_request_at": "2026-11-28T10:37:00Z", "window_hours": 24,
-    "since": "2026-11-27T10:40:00Z", "live_tokens": 1,
+    "since": "2026-11-27T10:40:00Z", "live_tokens": 1, "live_clients": 0,
     "actions": [{"action": "created", "count": 120}, {"action": "updated", "count": 4}, {"action": "refused", "count": 2}]
 }))]
 pub struct ScimStatus {
@@ -46,6 +46,8 @@ pub struct ScimStatus {
     pub actions: Vec<ActionCount>,
     /// SCIM tokens neither revoked nor expired.
     pub live_tokens: u64,
+    /// OAuth clients not revoked.
+    pub live_clients: u64,
 }
 
 /// The organisation's provisioning status (its admin, or support).
@@ -89,5 +91,6 @@ pub async fn scim_status(
             .map(|(action, count)| ActionCount { action, count })
             .collect(),
         live_tokens: status.live_tokens,
+        live_clients: status.live_clients,
     }))
 }

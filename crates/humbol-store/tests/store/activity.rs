@@ -2,7 +2,7 @@
 //! filters, each scoped to its organisation.
 
 use chrono::{Duration, Utc};
-use humbol_store::{Backend, LogQuery, NewEvent, NewToken, Outcome};
+use humbol_store::{Backend, LogQuery, NewClient, NewClientSecret, NewEvent, NewToken, Outcome};
 use rstest::rstest;
 
 use crate::{fx, user, ACTOR};
@@ -19,6 +19,7 @@ fn status_counts_scim_calls_in_the_window_for_one_organisation(
     assert_eq!(empty.last_request_at, None);
     assert!(empty.actions.is_empty());
     assert_eq!(empty.live_tokens, 0);
+    assert_eq!(empty.live_clients, 0);
 
     let token = NewToken {
         name: "entra".into(),
@@ -76,6 +77,38 @@ fn status_counts_scim_calls_in_the_window_for_one_organisation(
     let globex = s.provisioning_status("globex", hour_ago, now).unwrap();
     assert_eq!(globex.actions, [("created".to_owned(), 1)]);
     assert_eq!(globex.live_tokens, 0);
+
+    // An OAuth client counts as a way in until it is revoked; only its own organisation sees it.
+    let client = s
+        .create_client(
+            "acme",
+            &NewClient {
+                name: "Entra".into(),
+                client_id: "acme-status-client".into(),
+                secret: NewClientSecret {
+                    hash: [7; 32],
+                    hint: "humbol_secret_…7".into(),
+                    expires_at: now + Duration::days(365),
+                },
+            },
+            ACTOR,
+        )
+        .unwrap();
+    let with_client = s.provisioning_status("acme", hour_ago, now).unwrap();
+    assert_eq!(with_client.live_clients, 1);
+    assert_eq!(
+        s.provisioning_status("globex", hour_ago, now)
+            .unwrap()
+            .live_clients,
+        0
+    );
+    s.revoke_client("acme", &client.id, ACTOR).unwrap();
+    assert_eq!(
+        s.provisioning_status("acme", hour_ago, now)
+            .unwrap()
+            .live_clients,
+        0
+    );
 }
 
 #[rstest]

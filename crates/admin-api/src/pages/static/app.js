@@ -191,7 +191,7 @@ function statusSection(ctx) {
 
 function statusKind(s) {
   if (!s.scim_enabled) return "status-off";
-  const refused = s.actions.find((a) => a.action === "refused");
+  const refused = s.actions.find((a) => a.action === "refused" || a.action === "token_refused");
   if (refused) return "status-warn";
   return s.last_request_at ? "status-ok" : "status-idle";
 }
@@ -202,10 +202,10 @@ function statusText(s) {
   }
   const parts = [];
   if (s.last_request_at) parts.push(h("strong", {}, "Last request from Entra "), time(s.last_request_at), "; ");
-  else if (s.live_tokens === 0) {
+  else if (s.live_tokens === 0 && s.live_clients === 0) {
     parts.push(h("strong", {}, "Not connected yet. "), session.role === "admin"
       ? "Create a SCIM token or an OAuth client below and paste it into Entra with the tenant URL; "
-      : "The organisation has no live SCIM token: its admin creates one on this page; ");
+      : "The organisation has no live SCIM token or OAuth client: its admin creates one on this page; ");
   }
   else parts.push(h("strong", {}, "Entra has not called yet. "), "Start provisioning in Entra; ");
   const counts = s.actions.map((a) => `${a.count} ${a.action.replace(/_/g, " ")}`);
