@@ -2,35 +2,20 @@
 customer's tooling would: nothing in the generated code is edited.
 
 Usage: python client_smoke.py GENERATED_DIR ADMIN_URL SCIM_URL SUPPORT_JWT ADMIN_JWT ORG
-GENERATED_DIR holds the packages humbol_admin_client and humbol_scim_client (scripts/compose-smoke makes them).
+GENERATED_DIR holds the packages humbol_admin_client and humbol_scim_client (scripts/e2e makes them).
 """
 
-import sys
-
-sys.path.insert(0, sys.argv[1])
-
-from humbol_admin_client import AuthenticatedClient as AdminClient  # noqa: E402
-from humbol_admin_client.api.orgs import get_org, put_org  # noqa: E402
+# smoke_common puts GENERATED_DIR on the import path: import it first.
+from smoke_common import check, start  # noqa: I001
+from humbol_admin_client.api.orgs import get_org  # noqa: E402
 from humbol_admin_client.api.tokens import create_token, list_tokens, revoke_token  # noqa: E402
-from humbol_admin_client.models import CreateTokenRequest, OrgRequest  # noqa: E402
+from humbol_admin_client.models import CreateTokenRequest  # noqa: E402
 from humbol_scim_client import AuthenticatedClient as ScimClient  # noqa: E402
 from humbol_scim_client.api.users import list_users  # noqa: E402
 
 
-def check(cond: bool, what: str) -> None:
-    print(f"{'ok  ' if cond else 'FAIL'} {what}")
-    if not cond:
-        sys.exit(1)
-
-
 def main() -> None:
-    _, _, admin_url, scim_url, support_jwt, admin_jwt, org = sys.argv
-    support = AdminClient(base_url=admin_url, token=support_jwt, raise_on_unexpected_status=True)
-    admin = AdminClient(base_url=admin_url, token=admin_jwt, raise_on_unexpected_status=True)
-
-    body = OrgRequest(name="Smoke Test Ltd", scim_enabled=True, roles=["Admin", "Member"], default_role="Member")
-    r = put_org.sync_detailed(org, client=support, body=body)
-    check(r.status_code in (200, 201), f"support enables SCIM for {org!r} (HTTP {r.status_code})")
+    scim_url, org, admin = start("Smoke Test Ltd")
     settings = get_org.sync(org, client=admin)
     check(settings.scim_enabled and settings.scim_base_url.endswith(f"/scim/v2/orgs/{org}"), "admin reads the tenant URL")
 

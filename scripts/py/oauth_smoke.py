@@ -7,32 +7,16 @@ Usage: python oauth_smoke.py GENERATED_DIR ADMIN_URL SCIM_URL SUPPORT_JWT ADMIN_
 GENERATED_DIR holds the package humbol_admin_client (scripts/e2e makes it).
 """
 
-import sys
-
-sys.path.insert(0, sys.argv[1])
-
+# smoke_common puts GENERATED_DIR on the import path: import it first.
+from smoke_common import check, start  # noqa: I001
 import requests  # noqa: E402
 from authlib.integrations.requests_client import OAuth2Session  # noqa: E402
-from humbol_admin_client import AuthenticatedClient as AdminClient  # noqa: E402
 from humbol_admin_client.api.clients import create_client, list_clients, revoke_client  # noqa: E402
-from humbol_admin_client.api.orgs import put_org  # noqa: E402
-from humbol_admin_client.models import CreateClientRequest, OrgRequest  # noqa: E402
-
-
-def check(cond: bool, what: str) -> None:
-    print(f"{'ok  ' if cond else 'FAIL'} {what}")
-    if not cond:
-        sys.exit(1)
+from humbol_admin_client.models import CreateClientRequest  # noqa: E402
 
 
 def main() -> None:
-    _, _, admin_url, scim_url, support_jwt, admin_jwt, org = sys.argv
-    support = AdminClient(base_url=admin_url, token=support_jwt, raise_on_unexpected_status=True)
-    admin = AdminClient(base_url=admin_url, token=admin_jwt, raise_on_unexpected_status=True)
-
-    body = OrgRequest(name="OAuth Smoke Ltd", scim_enabled=True, roles=["Admin", "Member"], default_role="Member")
-    r = put_org.sync_detailed(org, client=support, body=body)
-    check(r.status_code in (200, 201), f"support enables SCIM for {org!r} (HTTP {r.status_code})")
+    scim_url, org, admin = start("OAuth Smoke Ltd")
 
     created = create_client.sync(org, client=admin, body=CreateClientRequest(name="Entra gallery app"))
     check(created.client_secret.startswith("humbol_secret_"), f"admin creates an OAuth client ({created.client_id})")
