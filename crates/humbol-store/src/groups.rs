@@ -10,7 +10,7 @@ use scim_core::ScimError;
 use crate::events::{change, log};
 use crate::filter_sql::{group_filter, group_sort, SortKey};
 use crate::models::{new_id, now, with_conflict_value, GroupRow};
-use crate::pool::{read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::pool::{lock_resource_row, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, users};
 use crate::{MemberChange, Page, Query, StoreError};
 
@@ -428,19 +428,9 @@ pub fn update_group(
     }
 }
 
-/// On PostgreSQL, locks the group's row for this transaction, so that concurrent writes of one group queue up
-/// instead of failing their version check. (SQLite's `BEGIN IMMEDIATE` already serialises writers.)
+/// Locks the group's row for this transaction on PostgreSQL ([`lock_resource_row`]).
 fn lock_row(conn: &mut DbConn, org: &str, id: &str) -> Result<(), StoreError> {
-    if let DbConn::Postgres(pg) = conn {
-        groups::table
-            .filter(groups::id.eq(id))
-            .filter(groups::org.eq(org))
-            .select(groups::version)
-            .for_update()
-            .get_result::<i64>(pg)
-            .optional()?;
-    }
-    Ok(())
+    lock_resource_row!(conn, groups, org, id)
 }
 
 /// See [`crate::Store::delete_group`].

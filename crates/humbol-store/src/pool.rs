@@ -537,6 +537,25 @@ macro_rules! on_inner {
 }
 pub(crate) use on_inner;
 
+/// On PostgreSQL, locks the row `$id` of organisation `$org` in `$table` (a resource table with `id`, `org` and
+/// `version`) for this transaction, so that concurrent read-modify-writes of one resource queue up instead of
+/// failing their version check. SQLite's `BEGIN IMMEDIATE` already serialises writers: nothing to do there.
+macro_rules! lock_resource_row {
+    ($conn:expr, $table:ident, $org:expr, $id:expr) => {{
+        if let $crate::pool::DbConn::Postgres(pg) = $conn {
+            $crate::schema::$table::table
+                .filter($crate::schema::$table::id.eq($id))
+                .filter($crate::schema::$table::org.eq($org))
+                .select($crate::schema::$table::version)
+                .for_update()
+                .get_result::<i64>(pg)
+                .optional()?;
+        }
+        Ok::<(), StoreError>(())
+    }};
+}
+pub(crate) use lock_resource_row;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,7 +16,7 @@ use crate::models::{
     micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, LoadedUser, OrgRow,
     UserRow, UserRows,
 };
-use crate::pool::{on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
 use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
 
@@ -521,19 +521,9 @@ fn changed(a: &User, b: &User) -> Vec<&'static str> {
     out
 }
 
-/// On PostgreSQL, locks the user's row for this transaction, so that concurrent read-modify-writes of one user
-/// queue up instead of failing their version check. (SQLite's `BEGIN IMMEDIATE` already serialises writers.)
+/// Locks the user's row for this transaction on PostgreSQL ([`lock_resource_row`]).
 fn lock_row(conn: &mut DbConn, org: &str, id: &str) -> Result<(), StoreError> {
-    if let DbConn::Postgres(pg) = conn {
-        users::table
-            .filter(users::id.eq(id))
-            .filter(users::org.eq(org))
-            .select(users::version)
-            .for_update()
-            .get_result::<i64>(pg)
-            .optional()?;
-    }
-    Ok(())
+    lock_resource_row!(conn, users, org, id)
 }
 
 /// Humbol's rule: a user's manager is a user of the same organisation (`400 invalidValue` otherwise), checked
