@@ -1,29 +1,15 @@
 //! What the organisation's API settings page reads at a glance: the provisioning status (when Entra last
-//! called, what its calls did in a recent window) and the provisioning log filtered by outcome, action and
-//! resource type. Reads only, each scoped to its organisation.
+//! called, what its calls did in a recent window). Read only, scoped to its organisation. (The log itself,
+//! filtered by outcome, action and resource type, is [`Store::events`].)
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 
-use crate::models::{from_micros, micros, EventRow};
+use crate::models::{from_micros, micros};
 use crate::pool::read_txn;
 use crate::schema::{events, oauth_clients, scim_tokens};
-use crate::{Event, Outcome, Store, StoreError};
-
-/// A page request of the provisioning log, newest first, with the page's filters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LogQuery {
-    /// Only events with `id < before` (the previous page's last id).
-    pub before: Option<i64>,
-    /// Page size (the caller asks one more to know whether a next page exists).
-    pub limit: u64,
-    pub outcome: Option<Outcome>,
-    /// Only this action (`created`, `refused`, `token_revoked`, ...).
-    pub action: Option<String>,
-    /// Only this resource type (`User`, `Group`, `Token`).
-    pub resource_type: Option<String>,
-}
+use crate::{Store, StoreError};
 
 /// How provisioning is going for one organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,34 +83,6 @@ impl Store {
                 live_tokens: live_tokens.unsigned_abs(),
                 live_clients: live_clients.unsigned_abs(),
             })
-        })
-    }
-
-    /// A page of the organisation's provisioning log, newest first, filtered as `q` says.
-    pub fn provisioning_log(&self, org: &str, q: &LogQuery) -> Result<Vec<Event>, StoreError> {
-        let mut conn = self.inner.read()?;
-        read_txn(&mut conn, |conn| {
-            let mut query = events::table
-                .filter(events::org.eq(org))
-                .select(EventRow::as_select())
-                .into_boxed();
-            if let Some(before) = q.before {
-                query = query.filter(events::id.lt(before));
-            }
-            if let Some(outcome) = q.outcome {
-                query = query.filter(events::outcome.eq(outcome.as_str()));
-            }
-            if let Some(action) = &q.action {
-                query = query.filter(events::action.eq(action));
-            }
-            if let Some(resource_type) = &q.resource_type {
-                query = query.filter(events::resource_type.eq(resource_type));
-            }
-            let rows = query
-                .order(events::id.desc())
-                .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))
-                .load(conn)?;
-            Ok(rows.into_iter().map(EventRow::into_event).collect())
         })
     }
 }

@@ -63,6 +63,12 @@ pub fn events(p: &Pools, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreE
         if let Some(outcome) = q.outcome {
             query = query.filter(events::outcome.eq(outcome.as_str()));
         }
+        if let Some(action) = &q.action {
+            query = query.filter(events::action.eq(action));
+        }
+        if let Some(resource_type) = &q.resource_type {
+            query = query.filter(events::resource_type.eq(resource_type));
+        }
         let rows = query
             .order(events::id.desc())
             .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))

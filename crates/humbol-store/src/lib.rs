@@ -44,7 +44,7 @@ pub use oauth::{
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use activity::{LogQuery, ProvisioningStatus};
+pub use activity::ProvisioningStatus;
 
 /// The database behind a [`Store`], chosen by the `DATABASE_URL` scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -245,13 +245,18 @@ pub struct Event {
     pub detail: String,
 }
 
-/// A page request of the event log, newest first.
+/// A page request of the event log, newest first, with the page's filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventQuery {
     /// Only events with `id < before` (the previous page's last id).
     pub before: Option<i64>,
+    /// Page size (the admin API asks one more to know whether a next page exists).
     pub limit: u64,
     pub outcome: Option<Outcome>,
+    /// Only this action (`created`, `refused`, `token_revoked`, ...).
+    pub action: Option<String>,
+    /// Only this resource type (`User`, `Group`, `Token`, ...).
+    pub resource_type: Option<String>,
 }
 
 impl Default for EventQuery {
@@ -260,6 +265,8 @@ impl Default for EventQuery {
             before: None,
             limit: 50,
             outcome: None,
+            action: None,
+            resource_type: None,
         }
     }
 }

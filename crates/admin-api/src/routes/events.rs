@@ -3,7 +3,7 @@
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use humbol_store::{Event, LogQuery, Outcome};
+use humbol_store::{Event, EventQuery, Outcome};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -113,7 +113,7 @@ pub struct EventPage {
 impl EventsParams {
     /// Validates the query into the store's query, asking for one extra event to know whether a next page
     /// exists. Returns the page size too.
-    fn into_query(self) -> Result<(LogQuery, usize), AppError> {
+    fn into_query(self) -> Result<(EventQuery, usize), AppError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(AppError::bad_request(format!(
@@ -142,7 +142,7 @@ impl EventsParams {
         };
         let page = usize::try_from(limit).map_err(AppError::internal)?;
         Ok((
-            LogQuery {
+            EventQuery {
                 before,
                 limit: limit + 1,
                 outcome,
@@ -181,7 +181,7 @@ pub async fn list_events(
     let mut events = state
         .run(move |store| {
             existing_org(store, &slug)?;
-            Ok(store.provisioning_log(&slug, &query)?)
+            Ok(store.events(&slug, &query)?)
         })
         .await?;
     let next = if events.len() > page {

@@ -2,7 +2,7 @@
 //! filters, each scoped to its organisation.
 
 use chrono::{Duration, Utc};
-use humbol_store::{Backend, LogQuery, NewClient, NewClientSecret, NewEvent, NewToken, Outcome};
+use humbol_store::{Backend, EventQuery, NewClient, NewClientSecret, NewEvent, NewToken, Outcome};
 use rstest::rstest;
 
 use crate::{fx, user, ACTOR};
@@ -121,7 +121,7 @@ fn log_filters_by_outcome_action_and_resource_type(
         s.create_user("acme", &user(name), ACTOR).unwrap();
     }
     s.create_user("globex", &user("d@x"), ACTOR).unwrap();
-    let q = |action: Option<&str>, resource_type: Option<&str>, before: Option<i64>| LogQuery {
+    let q = |action: Option<&str>, resource_type: Option<&str>, before: Option<i64>| EventQuery {
         before,
         limit: 10,
         outcome: Some(Outcome::Success),
@@ -129,7 +129,7 @@ fn log_filters_by_outcome_action_and_resource_type(
         resource_type: resource_type.map(str::to_owned),
     };
     let created = s
-        .provisioning_log("acme", &q(Some("created"), Some("User"), None))
+        .events("acme", &q(Some("created"), Some("User"), None))
         .unwrap();
     assert_eq!(created.len(), 3);
     assert!(
@@ -137,23 +137,20 @@ fn log_filters_by_outcome_action_and_resource_type(
         "newest first"
     );
     assert!(s
-        .provisioning_log("acme", &q(Some("created"), Some("Group"), None))
+        .events("acme", &q(Some("created"), Some("Group"), None))
         .unwrap()
         .is_empty());
     assert!(s
-        .provisioning_log("acme", &q(Some("deleted"), None, None))
+        .events("acme", &q(Some("deleted"), None, None))
         .unwrap()
         .is_empty());
     let older = s
-        .provisioning_log("acme", &q(Some("created"), None, Some(created[0].id)))
+        .events("acme", &q(Some("created"), None, Some(created[0].id)))
         .unwrap();
     assert_eq!(older.len(), 2);
-    let refused_only = LogQuery {
+    let refused_only = EventQuery {
         outcome: Some(Outcome::Refused),
         ..q(None, None, None)
     };
-    assert!(s
-        .provisioning_log("acme", &refused_only)
-        .unwrap()
-        .is_empty());
+    assert!(s.events("acme", &refused_only).unwrap().is_empty());
 }
