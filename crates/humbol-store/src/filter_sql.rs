@@ -25,10 +25,12 @@ use scim_core::eval::fold_case;
 use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::path::AttrPath;
 use scim_core::schema::{
-    resolve_path, AddressSub, EmailSub, GroupAttr, ManagerSub, MemberSub, MetaAttr, NameSub,
-    ResolvedPath, ResourceTypeDef, RoleSub, UserAttr, GROUP_RESOURCE, USER_RESOURCE,
+    resolve_path, AddressSub, AttrType, AttributeDef, DocAttr, EmailSub, GroupAttr, ManagerSub,
+    MemberSub, MetaAttr, NameSub, ResolvedPath, ResourceTypeDef, RoleSub, UserAttr, GROUP_RESOURCE,
+    USER_RESOURCE,
 };
 
+use crate::filter_doc::{DocCond, DocSort, ElementCond, ValueTest};
 use crate::models::micros;
 use crate::pool::MultiBackend;
 use crate::schema::{group_members, groups, user_addresses, user_emails, users};
@@ -387,17 +389,23 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
                             users::name_formatted
                                 .is_not_null()
                                 .or(users::given_name.is_not_null())
-                                .or(users::family_name.is_not_null()),
+                                .or(users::family_name.is_not_null())
+                                .or(name_document(ElementCond::Exists)),
                         )
                     } else {
                         user_present(a)?
                     };
                     Ok(Box::new(exists.and(cond)))
                 }
+                UserAttr::Doc(d) if d.sub.is_none() && d.attr.ty == AttrType::Complex => {
+                    let cond = doc_element(filter, depth + 1, attr, &d)?;
+                    Ok(Box::new(DocCond::new(&d, cond)))
+                }
                 UserAttr::Id
                 | UserAttr::ExternalId
                 | UserAttr::Meta(_)
                 | UserAttr::UserName
+                | UserAttr::Doc(_)
                 | UserAttr::Name(Some(_))
                 | UserAttr::DisplayName
                 | UserAttr::Title
@@ -444,7 +452,8 @@ fn user_present(a: UserAttr) -> Result<Cond<users::table>, StoreError> {
         UserAttr::Name(None) => Box::new(
             text_present!(users::name_formatted)
                 .or(text_present!(users::given_name))
-                .or(text_present!(users::family_name)),
+                .or(text_present!(users::family_name))
+                .or(name_document(ElementCond::Exists)),
         ),
         UserAttr::Name(Some(NameSub::Formatted)) => text_present!(users::name_formatted),
         UserAttr::Name(Some(NameSub::GivenName)) => text_present!(users::given_name),
@@ -460,6 +469,7 @@ fn user_present(a: UserAttr) -> Result<Cond<users::table>, StoreError> {
         UserAttr::Emails(Some(s)) => any_email(email_present(s)),
         UserAttr::Addresses(None) => any_address(always()),
         UserAttr::Addresses(Some(s)) => any_address(address_present(s)),
+        UserAttr::Doc(d) => doc_present(&d),
     })
 }
 
@@ -522,6 +532,135 @@ fn user_compare(
         UserAttr::Emails(None) => any_email(email_compare(EmailSub::Value, op, v)),
         UserAttr::Emails(Some(s)) => any_email(email_compare(s, op, v)),
         UserAttr::Addresses(Some(s)) => any_address(address_compare(s, op, v)),
+        UserAttr::Doc(d) => match doc_leaf(&d) {
+            Some((sub, leaf)) => Box::new(DocCond::new(&d, doc_test(sub, leaf, op, v))),
+            None => never(),
+        },
+    })
+}
+
+// ---- the attribute document (filter_doc) ----
+
+/// A condition on `name`'s parts kept in the document (`middleName`, ...).
+fn name_document(cond: ElementCond) -> Cond<users::table> {
+    match USER_RESOURCE.schema.attribute("name") {
+        Some(attr) => Box::new(DocCond::new(
+            &DocAttr {
+                container: None,
+                attr,
+                sub: None,
+            },
+            cond,
+        )),
+        None => never(),
+    }
+}
+
+/// `pr` on a document attribute: a multi-valued one has an element (with the named sub-attribute present).
+fn doc_present(d: &DocAttr) -> Cond<users::table> {
+    let cond = match (d.attr.multi_valued, d.sub) {
+        (true, None) => ElementCond::Exists,
+        (_, sub) => ElementCond::Test {
+            sub: sub.map(|s| s.name),
+            test: ValueTest::Present,
+        },
+    };
+    Box::new(DocCond::new(d, cond))
+}
+
+/// What a comparison on `d` compares, relative to the element (or the single value): the sub-attribute's key
+/// and definition; a complex attribute without a sub-attribute compares its `value` (`None` when it has none).
+fn doc_leaf(d: &DocAttr) -> Option<(Option<&'static str>, &'static AttributeDef)> {
+    match (d.sub, d.attr.ty) {
+        (Some(s), _) => Some((Some(s.name), s)),
+        (None, AttrType::Complex) => d.attr.sub_attribute("value").map(|v| (Some(v.name), v)),
+        (None, _) => Some((None, d.attr)),
+    }
+}
+
+/// `sub op v` on one element (`op` not `ne`, `v` not null: see [`compare`]'s rules), by the leaf's type.
+fn doc_test(
+    sub: Option<&'static str>,
+    leaf: &AttributeDef,
+    op: CompareOp,
+    v: &CompValue,
+) -> ElementCond {
+    let nothing = ElementCond::Not(Box::new(ElementCond::Exists));
+    let test = match leaf.ty {
+        AttrType::String | AttrType::Reference | AttrType::Binary => {
+            match text(v, !leaf.case_exact) {
+                Some(t) => ValueTest::Text(
+                    op,
+                    match op {
+                        CompareOp::Co => format!("%{}%", like_escape(&t)),
+                        CompareOp::Sw => format!("{}%", like_escape(&t)),
+                        CompareOp::Ew => format!("%{}", like_escape(&t)),
+                        _ => t,
+                    },
+                ),
+                None => return nothing,
+            }
+        }
+        AttrType::Boolean => match (op, boolean(v)) {
+            (CompareOp::Eq, Some(b)) => ValueTest::Bool(b),
+            _ => return nothing,
+        },
+        // No document attribute has these types yet; a comparison on one matches nothing.
+        AttrType::DateTime | AttrType::Integer | AttrType::Decimal | AttrType::Complex => {
+            return nothing
+        }
+    };
+    ElementCond::Test { sub, test }
+}
+
+/// A filter inside `outer[...]` on the document attribute `d`, as a condition on one element, with the rules
+/// of [`compare`] (`eq null` is `not pr`, `ne` is `not eq`).
+fn doc_element(
+    f: &Filter,
+    depth: usize,
+    outer: &AttrPath,
+    d: &DocAttr,
+) -> Result<ElementCond, StoreError> {
+    if depth > MAX_DEPTH {
+        return Err(invalid("filter is nested too deeply"));
+    }
+    let inner = |p: &AttrPath| -> Result<&'static AttributeDef, StoreError> {
+        match UserAttr::within(UserAttr::Doc(*d), p) {
+            Some(UserAttr::Doc(DocAttr { sub: Some(s), .. })) => Ok(s),
+            _ => Err(invalid(format!(
+                "\"{}\" is not a sub-attribute of \"{}\"",
+                display(p),
+                display(outer)
+            ))),
+        }
+    };
+    let present = |s: &'static AttributeDef| ElementCond::Test {
+        sub: Some(s.name),
+        test: ValueTest::Present,
+    };
+    let not = |c: ElementCond| ElementCond::Not(Box::new(c));
+    Ok(match f {
+        Filter::And(a, b) => ElementCond::And(
+            Box::new(doc_element(a, depth + 1, outer, d)?),
+            Box::new(doc_element(b, depth + 1, outer, d)?),
+        ),
+        Filter::Or(a, b) => ElementCond::Or(
+            Box::new(doc_element(a, depth + 1, outer, d)?),
+            Box::new(doc_element(b, depth + 1, outer, d)?),
+        ),
+        Filter::Not(a) => not(doc_element(a, depth + 1, outer, d)?),
+        Filter::Present(p) => present(inner(p)?),
+        Filter::Compare { path, op, value } => {
+            let s = inner(path)?;
+            match (op, value) {
+                (CompareOp::Eq, CompValue::Null) => not(present(s)),
+                (CompareOp::Ne, CompValue::Null) => present(s),
+                (_, CompValue::Null) => not(ElementCond::Exists),
+                (CompareOp::Ne, v) => not(doc_test(Some(s.name), s, CompareOp::Eq, v)),
+                (op, v) => doc_test(Some(s.name), s, *op, v),
+            }
+        }
+        Filter::ValuePath { .. } => return Err(invalid("value filters do not nest")),
     })
 }
 
@@ -562,6 +701,9 @@ fn address_present(sub: AddressSub) -> Cond<user_addresses::table> {
         AddressSub::Locality => text_present!(user_addresses::locality),
         AddressSub::Region => text_present!(user_addresses::region),
         AddressSub::Country => text_present!(user_addresses::country),
+        AddressSub::Formatted => text_present!(user_addresses::formatted),
+        AddressSub::StreetAddress => text_present!(user_addresses::street_address),
+        AddressSub::PostalCode => text_present!(user_addresses::postal_code),
         AddressSub::Primary => always(),
     }
 }
@@ -585,6 +727,11 @@ fn address_compare(sub: AddressSub, op: CompareOp, v: &CompValue) -> Cond<user_a
         AddressSub::Locality => text_cmp!(user_addresses::locality_norm, op, text(v, true)),
         AddressSub::Region => text_cmp!(user_addresses::region_norm, op, text(v, true)),
         AddressSub::Country => text_cmp!(user_addresses::country_norm, op, text(v, true)),
+        AddressSub::Formatted => text_cmp!(user_addresses::formatted_norm, op, text(v, true)),
+        AddressSub::StreetAddress => {
+            text_cmp!(user_addresses::street_address_norm, op, text(v, true))
+        }
+        AddressSub::PostalCode => text_cmp!(user_addresses::postal_code_norm, op, text(v, true)),
         AddressSub::Primary => bool_cmp!(user_addresses::is_primary, op, v),
     }
 }
@@ -825,6 +972,19 @@ pub fn user_sort(path: &AttrPath) -> Result<SortKey<users::table>, StoreError> {
         UserAttr::Addresses(Some(AddressSub::Country)) => {
             first_element("user_addresses", "country_norm")
         }
+        UserAttr::Addresses(Some(AddressSub::Formatted)) => {
+            first_element("user_addresses", "formatted_norm")
+        }
+        UserAttr::Addresses(Some(AddressSub::StreetAddress)) => {
+            first_element("user_addresses", "street_address_norm")
+        }
+        UserAttr::Addresses(Some(AddressSub::PostalCode)) => {
+            first_element("user_addresses", "postal_code_norm")
+        }
+        UserAttr::Doc(d) => match DocSort::new(&d) {
+            Some(key) => SortKey::Text(Box::new(key)),
+            None => return Err(invalid(format!("cannot sort by \"{}\"", display(path)))),
+        },
         UserAttr::Name(None)
         | UserAttr::Meta(
             MetaAttr::Whole | MetaAttr::ResourceType | MetaAttr::Version | MetaAttr::Location,

@@ -26,6 +26,7 @@ use scim_core::ScimError;
 
 mod activity;
 mod events;
+mod filter_doc;
 mod filter_sql;
 mod groups;
 mod models;

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use scim_core::resource::{Address, Email, Group, Meta, Name, Stored, User};
+use scim_core::resource::{fold_document, Address, Email, Group, Meta, Name, Stored, User};
+use serde_json::Value;
 
 use crate::schema::{events, groups, orgs, scim_tokens, user_addresses, user_emails, users};
 use crate::{Event, Org, Outcome, StoreError, TokenInfo};
@@ -182,6 +183,8 @@ pub struct UserRow {
     pub created: i64,
     pub last_modified: i64,
     pub version: i64,
+    /// The attribute document, JSON.
+    pub attributes: String,
 }
 
 /// The `users` row a write stores: [`UserRow`], the organisation and the normalised columns.
@@ -199,6 +202,8 @@ pub struct UserWriteRow {
     pub given_name_norm: Option<String>,
     pub family_name_norm: Option<String>,
     pub department_norm: Option<String>,
+    /// The attribute document with case-insensitive strings folded.
+    pub attributes_norm: String,
 }
 
 /// An email as read back (see [`UserRow`]).
@@ -233,6 +238,9 @@ pub struct AddressRow {
     pub region: Option<String>,
     pub country: Option<String>,
     pub is_primary: bool,
+    pub formatted: Option<String>,
+    pub street_address: Option<String>,
+    pub postal_code: Option<String>,
 }
 
 /// The `user_addresses` row a write stores.
@@ -245,6 +253,9 @@ pub struct AddressWriteRow {
     pub locality_norm: Option<String>,
     pub region_norm: Option<String>,
     pub country_norm: Option<String>,
+    pub formatted_norm: Option<String>,
+    pub street_address_norm: Option<String>,
+    pub postal_code_norm: Option<String>,
 }
 
 /// The rows a write stores for one user.
@@ -276,6 +287,7 @@ impl UserRows {
                 created: micros(meta.created),
                 last_modified: micros(meta.last_modified),
                 version: meta.version,
+                attributes: Value::Object(u.attributes.clone()).to_string(),
             },
             org: org.to_string(),
             user_name_norm: norm(&u.user_name),
@@ -286,6 +298,7 @@ impl UserRows {
             given_name_norm: norm_opt(&u.name.given_name),
             family_name_norm: norm_opt(&u.name.family_name),
             department_norm: norm_opt(&u.department),
+            attributes_norm: Value::Object(fold_document(&u.attributes)).to_string(),
         };
         let emails = u
             .emails
@@ -316,11 +329,17 @@ impl UserRows {
                     region: a.region.clone(),
                     country: a.country.clone(),
                     is_primary: a.primary,
+                    formatted: a.formatted.clone(),
+                    street_address: a.street_address.clone(),
+                    postal_code: a.postal_code.clone(),
                 },
                 kind_norm: norm_opt(&a.kind),
                 locality_norm: norm_opt(&a.locality),
                 region_norm: norm_opt(&a.region),
                 country_norm: norm_opt(&a.country),
+                formatted_norm: norm_opt(&a.formatted),
+                street_address_norm: norm_opt(&a.street_address),
+                postal_code_norm: norm_opt(&a.postal_code),
             })
             .collect();
         UserRows {
@@ -331,7 +350,7 @@ impl UserRows {
     }
 
     /// The stored user these rows hold.
-    pub fn into_stored(self) -> Stored<User> {
+    pub fn into_stored(self) -> Result<Stored<User>, StoreError> {
         LoadedUser {
             user: self.user.attrs,
             emails: self.emails.into_iter().map(|e| e.attrs).collect(),
@@ -349,8 +368,9 @@ pub struct LoadedUser {
 }
 
 impl LoadedUser {
-    /// The stored user these rows hold (child rows sorted by position).
-    pub fn into_stored(self) -> Stored<User> {
+    /// The stored user these rows hold (child rows sorted by position); an attribute document that is not a
+    /// JSON object is a [`StoreError::Database`] (never a user silently without its attributes).
+    pub fn into_stored(self) -> Result<Stored<User>, StoreError> {
         let LoadedUser {
             user: r,
             mut emails,
@@ -358,7 +378,16 @@ impl LoadedUser {
         } = self;
         emails.sort_by_key(|e| e.position);
         addresses.sort_by_key(|a| a.position);
-        Stored {
+        let attributes = match serde_json::from_str::<Value>(&r.attributes) {
+            Ok(Value::Object(o)) => o,
+            _ => {
+                return Err(StoreError::Database(format!(
+                    "user \"{}\": the attributes column is not a JSON object",
+                    r.id
+                )))
+            }
+        };
+        Ok(Stored {
             id: r.id,
             meta: Meta {
                 created: from_micros(r.created),
@@ -393,14 +422,18 @@ impl LoadedUser {
                         region: a.region,
                         country: a.country,
                         primary: a.is_primary,
+                        formatted: a.formatted,
+                        street_address: a.street_address,
+                        postal_code: a.postal_code,
                     })
                     .collect(),
                 role: r.role,
                 role_primary: r.role_primary,
                 department: r.department,
                 manager: r.manager_id,
+                attributes,
             },
-        }
+        })
     }
 }
 

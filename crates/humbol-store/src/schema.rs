@@ -59,6 +59,9 @@ diesel::table! {
         created -> BigInt,
         last_modified -> BigInt,
         version -> BigInt,
+        /// Every other attribute: one JSON object (`scim_core::resource::User::attributes`).
+        attributes -> Text,
+        attributes_norm -> Text,
     }
 }
 
@@ -89,6 +92,12 @@ diesel::table! {
         country -> Nullable<Text>,
         country_norm -> Nullable<Text>,
         is_primary -> Bool,
+        formatted -> Nullable<Text>,
+        formatted_norm -> Nullable<Text>,
+        street_address -> Nullable<Text>,
+        street_address_norm -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        postal_code_norm -> Nullable<Text>,
     }
 }
 

@@ -58,7 +58,7 @@ pub fn create_user(
         insert_children(conn, &rows)?;
         let detail = format!("user \"{}\" created", user.user_name);
         log(conn, org, &change(actor, "created", "User", &id, detail))?;
-        Ok(rows.into_stored())
+        rows.into_stored()
     })
 }
 
@@ -101,12 +101,12 @@ macro_rules! one_user {
                 Option::<AddressRow>::as_select(),
             ))
             .load(c))?;
-        assemble(rows)
+        assemble(rows)?
     }};
 }
 
 /// Folds joined rows back into users (in first-seen order), each child row once.
-fn assemble(rows: Vec<Joined>) -> Vec<Stored<User>> {
+fn assemble(rows: Vec<Joined>) -> Result<Vec<Stored<User>>, StoreError> {
     let mut out: Vec<LoadedUser> = Vec::new();
     for (user, email, address) in rows {
         let i = match out.iter().position(|r| r.user.id == user.id) {
@@ -174,15 +174,14 @@ fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<Use
     for a in address_rows {
         addresses.entry(a.user_id.clone()).or_default().push(a);
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|user| LoadedUser {
             emails: emails.remove(&user.id).unwrap_or_default(),
             addresses: addresses.remove(&user.id).unwrap_or_default(),
             user,
         })
         .map(LoadedUser::into_stored)
-        .collect())
+        .collect()
 }
 
 /// The `org`-scoped, filtered query on users (no order, no page).
@@ -352,7 +351,7 @@ pub fn authenticate_and_list_users(
     let (mut token, mut joined) = (None, Vec::new());
     fold_token_rows(rows, &mut token, &mut joined);
     token
-        .map(|token| Ok((token_auth(token)?, page(assemble(joined)))))
+        .map(|token| Ok((token_auth(token)?, page(assemble(joined)?))))
         .transpose()
 }
 
@@ -416,7 +415,7 @@ pub fn authenticate_and_find_users(
     let Some(auth) = auth else {
         return Ok(None);
     };
-    let found = assemble(joined);
+    let found = assemble(joined)?;
     let mut pages = Vec::with_capacity(queries.len());
     for (q, key) in queries.iter().zip(keys) {
         pages.push(match key {
@@ -616,7 +615,7 @@ pub fn update_user(
             };
             let detail = format!("user \"{}\" {action}: {}", new.user_name, what.join(", "));
             log(conn, org, &change(actor, action, "User", id, detail))?;
-            Ok(rows.into_stored())
+            rows.into_stored()
         });
         match result {
             Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {

@@ -64,6 +64,7 @@ fn type_name(t: AttrType) -> &'static str {
         AttrType::Integer => "integer",
         AttrType::DateTime => "dateTime",
         AttrType::Reference => "reference",
+        AttrType::Binary => "binary",
         AttrType::Complex => "complex",
     }
 }

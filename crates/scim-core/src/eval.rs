@@ -323,7 +323,7 @@ fn compare_value(actual: &Value, def: &AttributeDef, op: CompareOp, expected: &C
                     _ => false,
                 }
         }
-        AttrType::String | AttrType::Reference => {
+        AttrType::String | AttrType::Reference | AttrType::Binary => {
             let (Value::String(a), CompValue::String(b)) = (actual, expected) else {
                 return false;
             };
@@ -719,14 +719,14 @@ mod tests {
         assert!(m(r#"emails[type eq "work"].value eq "x@y.z""#));
         assert!(m(r#"department eq "ops""#));
         // unknown to the schema: absent, even if the JSON has it
-        let v = json!({"userType": "Employee", "schemas": ["urn:x"]});
+        let v = json!({"shoeSize": "Employee", "schemas": ["urn:x"]});
         assert!(!matches(
-            &filter(r#"userType eq "Employee""#),
+            &filter(r#"shoeSize eq "Employee""#),
             &v,
             &USER_RESOURCE
         ));
         assert!(matches(
-            &filter(r#"userType ne "Employee""#),
+            &filter(r#"shoeSize ne "Employee""#),
             &v,
             &USER_RESOURCE
         ));
@@ -856,9 +856,9 @@ mod tests {
         }
         let cases: &[(&str, &crate::schema::ResourceTypeDef, &str)] = &[
             (
-                r#"userType eq "Employee""#,
+                r#"shoeSize eq "Employee""#,
                 &USER_RESOURCE,
-                "filter names the attribute \"userType\", which User resources do not have",
+                "filter names the attribute \"shoeSize\", which User resources do not have",
             ),
             (
                 r#"title pr and schemas eq "urn:x""#,
@@ -866,9 +866,9 @@ mod tests {
                 "filter names the attribute \"schemas\", which User resources do not have",
             ),
             (
-                r#"name.middleName pr"#,
+                r#"name.maidenName pr"#,
                 &USER_RESOURCE,
-                "filter names \"name.middleName\", but \"name\" has no sub-attribute \"middleName\"",
+                "filter names \"name.maidenName\", but \"name\" has no sub-attribute \"maidenName\"",
             ),
             (
                 r#"userName.x pr"#,
@@ -901,9 +901,9 @@ mod tests {
                 "the value filter of \"emails\" names \"display\", which is not a sub-attribute of \"emails\"",
             ),
             (
-                r#"not (userName pr) or ims[type eq "xmpp"]"#,
+                r#"not (userName pr) or pagers[type eq "xmpp"]"#,
                 &USER_RESOURCE,
-                "filter names the attribute \"ims\", which User resources do not have",
+                "filter names the attribute \"pagers\", which User resources do not have",
             ),
             (
                 r#"userName eq "x""#,

@@ -22,6 +22,7 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod resource;
+pub mod samples;
 pub mod schema;
 pub mod token;
 

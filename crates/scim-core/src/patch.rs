@@ -980,7 +980,10 @@ fn element_from_filter(
 
 /// The elements of a multi-valued attribute's value: an array, or a single value taken as one element;
 /// `null` and unassigned elements are dropped.
-fn normalize_elements(def: &AttributeDef, value: &Value) -> Result<Vec<Value>, ScimError> {
+pub(crate) fn normalize_elements(
+    def: &AttributeDef,
+    value: &Value,
+) -> Result<Vec<Value>, ScimError> {
     let items: &[Value] = match value {
         Value::Null => &[],
         Value::Array(a) => a,
@@ -997,7 +1000,10 @@ fn normalize_elements(def: &AttributeDef, value: &Value) -> Result<Vec<Value>, S
 
 /// One value of `def` (a single-valued attribute's value, or one element of a multi-valued one) in canonical
 /// form; `None` when unassigned.
-fn normalize_single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, ScimError> {
+pub(crate) fn normalize_single(
+    def: &AttributeDef,
+    value: &Value,
+) -> Result<Option<Value>, ScimError> {
     let wrong = |expected: &str| {
         ScimError::invalid_value(format!(
             "attribute '{}' expects {expected}, got {}",
@@ -1009,7 +1015,7 @@ fn normalize_single(def: &AttributeDef, value: &Value) -> Result<Option<Value>, 
         return Ok(None);
     }
     match def.ty {
-        AttrType::String | AttrType::Reference => match value {
+        AttrType::String | AttrType::Reference | AttrType::Binary => match value {
             Value::String(_) => Ok(Some(value.clone())),
             _ => Err(wrong("a string")),
         },
@@ -1972,7 +1978,7 @@ mod tests {
                 ScimType::InvalidPath,
             ),
             (
-                json!({"op":"replace","path":"name.middleName","value":"x"}),
+                json!({"op":"replace","path":"name.maidenName","value":"x"}),
                 ScimType::InvalidPath,
             ),
             (

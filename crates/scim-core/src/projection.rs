@@ -577,7 +577,7 @@ mod tests {
         assert!(!p.includes(&USER_RESOURCE, &format!("{ENT}:manager")));
         assert!(p.includes(&USER_RESOURCE, "department"));
         assert!(p.includes(&USER_RESOURCE, ENT));
-        assert!(!Projection::default().includes(&USER_RESOURCE, "nickName"));
+        assert!(!Projection::default().includes(&USER_RESOURCE, "shoeSize"));
     }
 
     #[test]
@@ -605,11 +605,11 @@ mod tests {
     #[test]
     fn unknown_attributes_are_ignored_and_malformed_paths_refused() {
         assert_eq!(
-            project(Some("userName,nickName"), None, &USER_RESOURCE, user()),
+            project(Some("userName,shoeSize"), None, &USER_RESOURCE, user()),
             json!({"schemas": [USER_SCHEMA, ENT], "id": "u-1", "userName": "a@x"})
         );
         assert_eq!(
-            project(None, Some("nickName"), &USER_RESOURCE, user()),
+            project(None, Some("shoeSize"), &USER_RESOURCE, user()),
             user()
         );
         for bad in [

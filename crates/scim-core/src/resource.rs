@@ -26,9 +26,10 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ScimError;
 use crate::json::{bool_word, get_ci, get_ci_or_null, kind, NULL};
+use crate::patch::{normalize_elements, normalize_single};
 use crate::schema::{
-    ResourceTypeDef, COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA,
-    USER_RESOURCE, USER_SCHEMA,
+    user_document_attributes, AttributeDef, ResourceTypeDef, COMMON_ATTRIBUTES,
+    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, USER_RESOURCE, USER_SCHEMA,
 };
 
 /// A User: exactly the attributes Humbol stores (DESIGN.md, "Humbol's user attributes").
@@ -55,6 +56,11 @@ pub struct User {
     pub department: Option<String>,
     /// Enterprise extension `manager.value`: the manager's user id.
     pub manager: Option<String>,
+    /// Every other attribute ([`UserAttr::Doc`]: `nickName`, `phoneNumbers`, `name.middleName`, the
+    /// enterprise `employeeNumber`, ...): their canonical JSON as [`User::to_json`] writes it (canonical
+    /// names, enterprise ones inside the object under the extension's URN, `name`'s other parts under
+    /// `name`), without nulls, empty strings or empty arrays. The store keeps it as one JSON document.
+    pub attributes: Map<String, Value>,
 }
 
 /// The serde field order of `Name`, `Email` and `Address` is the sorted order of their JSON keys: the order a
@@ -87,14 +93,21 @@ pub struct Email {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Address {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
     pub primary: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
 }
@@ -322,7 +335,7 @@ fn read_emails(v: &Value) -> Result<Vec<Email>, ScimError> {
     Ok(emails)
 }
 
-/// `addresses`: the sub-attributes Humbol stores; others (`streetAddress`, `postalCode`, ...) are ignored.
+/// `addresses`: RFC 7643 §4.1.2's sub-attributes; unknown ones are ignored.
 fn read_addresses(v: &Value) -> Result<Vec<Address>, ScimError> {
     let mut addresses = Vec::new();
     for (i, item) in array_attr(v, "addresses")?.iter().enumerate() {
@@ -333,8 +346,11 @@ fn read_addresses(v: &Value) -> Result<Vec<Address>, ScimError> {
             |name: &str| string_attr(get_ci_or_null(o, name), &format!("addresses[{i}].{name}"));
         addresses.push(Address {
             kind: sub("type")?,
+            formatted: sub("formatted")?,
+            street_address: sub("streetAddress")?,
             locality: sub("locality")?,
             region: sub("region")?,
+            postal_code: sub("postalCode")?,
             country: sub("country")?,
             primary: bool_attr(
                 get_ci_or_null(o, "primary"),
@@ -458,6 +474,87 @@ fn read_manager(v: &Value) -> Result<Option<String>, ScimError> {
     Ok(id.filter(|s| !s.is_empty()))
 }
 
+/// `name`'s parts kept in their own fields ([`Name`]); its other parts are in the attribute document.
+pub(crate) const NAME_COLUMNS: [&str; 3] = ["formatted", "familyName", "givenName"];
+
+/// The attribute document of a User ([`User::attributes`]): every [`UserAttr::Doc`] attribute of the body,
+/// normalised as PATCH normalises values (booleans from strings, sub-attribute names canonical, unknown
+/// sub-attributes dropped), and `name`'s parts other than [`NAME_COLUMNS`]. `null` and `""` are absent (Entra
+/// clears an attribute by sending either). Read-only (`groups`) and never-returned (`password`) attributes are
+/// not kept.
+fn read_document(a: &Attributes<'_>) -> Result<Map<String, Value>, ScimError> {
+    let mut doc = Map::new();
+    for d in user_document_attributes() {
+        let def = d.attr;
+        let v = a.get(def.name);
+        let value = if def.multi_valued {
+            let items = normalize_elements(def, v)?;
+            (!items.is_empty()).then_some(Value::Array(items))
+        } else {
+            normalize_single(def, v)?
+        };
+        let Some(value) = value.filter(|v| v.as_str() != Some("")) else {
+            continue;
+        };
+        match d.container {
+            Some(urn) => {
+                let inner = doc.entry(urn).or_insert_with(|| Value::Object(Map::new()));
+                if let Some(inner) = inner.as_object_mut() {
+                    inner.insert(def.name.to_string(), value);
+                }
+            }
+            None => {
+                doc.insert(def.name.to_string(), value);
+            }
+        }
+    }
+    if let Some(name_def) = USER_RESOURCE.schema.attribute("name") {
+        if let Some(Value::Object(mut name)) = normalize_single(name_def, a.get("name"))? {
+            name.retain(|k, v| !NAME_COLUMNS.contains(&k.as_str()) && v.as_str() != Some(""));
+            if !name.is_empty() {
+                doc.insert("name".into(), Value::Object(name));
+            }
+        }
+    }
+    Ok(doc)
+}
+
+/// The attribute document with every string of a case-insensitive (`caseExact: false`) attribute folded with
+/// [`crate::eval::fold_case`], case-exact ones as they are: what the store filters and sorts on (its
+/// `attributes_norm`), as it does on the `*_norm` columns.
+pub fn fold_document(doc: &Map<String, Value>) -> Map<String, Value> {
+    fn fold(v: &Value, def: Option<&AttributeDef>) -> Value {
+        match v {
+            Value::String(s) if def.is_some_and(|d| !d.case_exact) => {
+                Value::String(crate::eval::fold_case(s).into_owned())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|i| fold(i, def)).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), fold(v, def.and_then(|d| d.sub_attribute(k)))))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    doc.iter()
+        .map(|(k, v)| {
+            let folded = match USER_RESOURCE.extensions.iter().find(|(s, _)| s.id == k) {
+                Some((schema, _)) => match v {
+                    Value::Object(o) => Value::Object(
+                        o.iter()
+                            .map(|(k, v)| (k.clone(), fold(v, schema.attribute(k))))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                },
+                None => fold(v, USER_RESOURCE.schema.attribute(k)),
+            };
+            (k.clone(), folded)
+        })
+        .collect()
+}
+
 impl User {
     /// Reads a User from a request body (POST / PUT), tolerantly: see the module documentation.
     ///
@@ -481,6 +578,7 @@ impl User {
             role_primary: role.1,
             department: string_attr(a.get("department"), "department")?,
             manager: read_manager(a.get("manager"))?,
+            attributes: read_document(&a)?,
         })
     }
 
@@ -502,30 +600,80 @@ pub struct UserJson<'a> {
     stored: Option<(&'a str, &'a Meta, &'a str)>,
 }
 
+/// The entries of `doc` whose key sorts before `key`, written now: how the attribute document's entries take
+/// their sorted places among the fixed ones (`None`: all that are left).
+fn doc_entries_before<'d, M: SerializeMap>(
+    m: &mut M,
+    doc: &mut std::iter::Peekable<impl Iterator<Item = (&'d String, &'d Value)>>,
+    key: Option<&str>,
+) -> Result<(), M::Error> {
+    while let Some((k, v)) = doc.next_if(|(k, _)| key.is_none_or(|key| k.as_str() < key)) {
+        m.serialize_entry(k, v)?;
+    }
+    Ok(())
+}
+
+/// The object of `doc` under `key` (`name`'s other parts, an extension's attributes).
+fn doc_object<'d>(doc: &'d Map<String, Value>, key: &str) -> Option<&'d Map<String, Value>> {
+    doc.get(key).and_then(Value::as_object)
+}
+
 impl Serialize for UserJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let u = self.user;
         let manager = u.manager.as_deref().filter(|m| !m.is_empty());
-        let enterprise = u.department.is_some() || manager.is_some();
+        let enterprise_doc = doc_object(&u.attributes, ENTERPRISE_USER_SCHEMA);
+        let name_doc = doc_object(&u.attributes, "name");
+        let enterprise = u.department.is_some() || manager.is_some() || enterprise_doc.is_some();
+        // The document's top-level attributes (`name` and the extension are merged below).
+        let mut doc = u
+            .attributes
+            .iter()
+            .filter(|(k, _)| k.as_str() != "name" && k.as_str() != ENTERPRISE_USER_SCHEMA)
+            .peekable();
         let mut m = serializer.serialize_map(None)?;
+        let mut next =
+            |m: &mut S::SerializeMap, key: &str| doc_entries_before(m, &mut doc, Some(key));
+        next(&mut m, "active")?;
         m.serialize_entry("active", &u.active)?;
         if !u.addresses.is_empty() {
+            next(&mut m, "addresses")?;
             m.serialize_entry("addresses", &u.addresses)?;
         }
-        entry_if_some(&mut m, "displayName", &u.display_name)?;
+        if let Some(v) = &u.display_name {
+            next(&mut m, "displayName")?;
+            m.serialize_entry("displayName", v)?;
+        }
         if !u.emails.is_empty() {
+            next(&mut m, "emails")?;
             m.serialize_entry("emails", &u.emails)?;
         }
-        entry_if_some(&mut m, "externalId", &u.external_id)?;
+        if let Some(v) = &u.external_id {
+            next(&mut m, "externalId")?;
+            m.serialize_entry("externalId", v)?;
+        }
         if let Some((id, meta, location)) = self.stored {
+            next(&mut m, "id")?;
             m.serialize_entry("id", id)?;
+            next(&mut m, "meta")?;
             m.serialize_entry("meta", &MetaJson::new(meta, "User", location))?;
         }
-        if !u.name.is_empty() {
-            m.serialize_entry("name", &u.name)?;
+        if !u.name.is_empty() || name_doc.is_some() {
+            next(&mut m, "name")?;
+            m.serialize_entry(
+                "name",
+                &NameJson {
+                    name: &u.name,
+                    doc: name_doc,
+                },
+            )?;
         }
-        entry_if_some(&mut m, "preferredLanguage", &u.preferred_language)?;
+        if let Some(v) = &u.preferred_language {
+            next(&mut m, "preferredLanguage")?;
+            m.serialize_entry("preferredLanguage", v)?;
+        }
         if let Some(role) = u.role.as_deref().filter(|r| !r.is_empty()) {
+            next(&mut m, "roles")?;
             m.serialize_entry(
                 "roles",
                 &[RoleJson {
@@ -534,12 +682,16 @@ impl Serialize for UserJson<'_> {
                 }],
             )?;
         }
+        next(&mut m, "schemas")?;
         if enterprise {
             m.serialize_entry("schemas", &[USER_SCHEMA, ENTERPRISE_USER_SCHEMA])?;
         } else {
             m.serialize_entry("schemas", &[USER_SCHEMA])?;
         }
-        entry_if_some(&mut m, "title", &u.title)?;
+        if let Some(v) = &u.title {
+            next(&mut m, "title")?;
+            m.serialize_entry("title", v)?;
+        }
         if enterprise {
             // The manager's `$ref` is its User URL, a sibling of this user's.
             let users_url = self
@@ -552,22 +704,43 @@ impl Serialize for UserJson<'_> {
                     reference: users_url.map(|users| format!("{users}/{value}")),
                     value,
                 }),
+                doc: enterprise_doc,
             };
+            next(&mut m, ENTERPRISE_USER_SCHEMA)?;
             m.serialize_entry(ENTERPRISE_USER_SCHEMA, &extension)?;
         }
+        next(&mut m, "userName")?;
         m.serialize_entry("userName", &u.user_name)?;
+        doc_entries_before(&mut m, &mut doc, None)?;
         m.end()
     }
 }
 
-fn entry_if_some<M: SerializeMap>(
-    m: &mut M,
-    key: &str,
-    value: &Option<String>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(v) => m.serialize_entry(key, v),
-        None => Ok(()),
+/// `name`: its three stored parts and the document's other parts, keys sorted.
+struct NameJson<'a> {
+    name: &'a Name,
+    doc: Option<&'a Map<String, Value>>,
+}
+
+impl Serialize for NameJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Some(doc) = self.doc else {
+            return self.name.serialize(serializer);
+        };
+        let mut doc = doc.iter().peekable();
+        let mut m = serializer.serialize_map(None)?;
+        for (key, value) in [
+            ("familyName", &self.name.family_name),
+            ("formatted", &self.name.formatted),
+            ("givenName", &self.name.given_name),
+        ] {
+            if let Some(v) = value {
+                doc_entries_before(&mut m, &mut doc, Some(key))?;
+                m.serialize_entry(key, v)?;
+            }
+        }
+        doc_entries_before(&mut m, &mut doc, None)?;
+        m.end()
     }
 }
 
@@ -578,12 +751,30 @@ struct RoleJson<'a> {
     value: &'a str,
 }
 
-#[derive(Serialize)]
+/// The enterprise extension's object: `department`, `manager` and the document's enterprise attributes,
+/// keys sorted.
 struct EnterpriseJson<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
     department: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     manager: Option<ManagerJson<'a>>,
+    doc: Option<&'a Map<String, Value>>,
+}
+
+impl Serialize for EnterpriseJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let empty = Map::new();
+        let mut doc = self.doc.unwrap_or(&empty).iter().peekable();
+        let mut m = serializer.serialize_map(None)?;
+        if let Some(v) = self.department {
+            doc_entries_before(&mut m, &mut doc, Some("department"))?;
+            m.serialize_entry("department", v)?;
+        }
+        if let Some(v) = &self.manager {
+            doc_entries_before(&mut m, &mut doc, Some("manager"))?;
+            m.serialize_entry("manager", v)?;
+        }
+        doc_entries_before(&mut m, &mut doc, None)?;
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -862,7 +1053,8 @@ mod tests {
                 locality: Some("Paris".into()),
                 region: Some("IdF".into()),
                 country: Some("FR".into()),
-                primary: false
+                primary: false,
+                ..Address::default()
             }]
         );
         assert_eq!(u.role.as_deref(), Some("Admin"));
@@ -935,10 +1127,10 @@ mod tests {
             "id": "should-be-ignored",
             "meta": {"resourceType": "User", "version": "W/\"9\""},
             "userName": "a",
-            "nickName": "ignored",
+            "shoeSize": "ignored",
             "urn:example:unknown:2.0:Thing": {"foo": 1},
             "urn:example:unknown:2.0:Thing:bar": 2,
-            "phoneNumbers": [{"value": "+1"}],
+            "pagers": [{"value": "+1"}],
         }));
         assert_eq!(
             u,
@@ -1358,18 +1550,35 @@ mod tests {
                 primary,
             });
         let address = (
-            opt_text(),
-            opt_text(),
-            opt_text(),
-            opt_text(),
+            (opt_text(), opt_text(), opt_text()),
+            (opt_text(), opt_text(), opt_text(), opt_text()),
             any::<bool>(),
         )
-            .prop_map(|(kind, locality, region, country, primary)| Address {
-                kind,
-                locality,
-                region,
-                country,
-                primary,
+            .prop_map(
+                |(
+                    (kind, formatted, street_address),
+                    (locality, region, postal_code, country),
+                    primary,
+                )| {
+                    Address {
+                        kind,
+                        formatted,
+                        street_address,
+                        locality,
+                        region,
+                        postal_code,
+                        country,
+                        primary,
+                    }
+                },
+            );
+        // The attribute document, generated from the schema table (crate::samples).
+        let document = (
+            proptest::collection::vec("\\PC{1,12}", 96),
+            proptest::collection::vec(any::<bool>(), 192),
+        )
+            .prop_map(|(words, flags)| {
+                crate::samples::user_document(&mut words.into_iter(), &mut flags.into_iter())
             });
         (
             (
@@ -1383,6 +1592,7 @@ mod tests {
             (opt_text(), opt_text(), opt_text()),
             proptest::collection::vec(email, 0..3),
             proptest::collection::vec(address, 0..3),
+            document,
             (
                 proptest::option::of("[A-Za-z][A-Za-z0-9 _-]{0,12}"),
                 proptest::option::of(any::<bool>()),
@@ -1396,6 +1606,7 @@ mod tests {
                     (formatted, family_name, given_name),
                     emails,
                     addresses,
+                    attributes,
                     (role, role_primary, department, manager),
                 )| User {
                     user_name,
@@ -1416,6 +1627,7 @@ mod tests {
                     role,
                     department,
                     manager,
+                    attributes,
                 },
             )
     }

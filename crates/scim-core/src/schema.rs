@@ -23,6 +23,8 @@ pub enum AttrType {
     Integer,
     DateTime,
     Reference,
+    /// Base64 (RFC 7643 §2.3.6): compared and stored as the string sent.
+    Binary,
     Complex,
 }
 
@@ -183,6 +185,50 @@ const fn case_exact(a: AttributeDef) -> AttributeDef {
         ..a
     }
 }
+const fn reference(a: AttributeDef, reference_types: &'static [&'static str]) -> AttributeDef {
+    AttributeDef {
+        ty: AttrType::Reference,
+        reference_types,
+        ..case_exact(a)
+    }
+}
+const fn canonical(a: AttributeDef, canonical_values: &'static [&'static str]) -> AttributeDef {
+    AttributeDef {
+        canonical_values,
+        ..a
+    }
+}
+
+/// A multi-valued complex attribute (RFC 7643 §2.4).
+const fn plural(
+    name: &'static str,
+    description: &'static str,
+    sub_attributes: &'static [AttributeDef],
+) -> AttributeDef {
+    AttributeDef::complex(name, description, sub_attributes).multi()
+}
+
+/// `display`, `type` (with its canonical values), `primary`: the sub-attributes every plural attribute has
+/// besides `value`.
+macro_rules! plural_subs {
+    ($value:expr, $types:expr) => {
+        &[
+            $value,
+            AttributeDef::string(
+                "display",
+                "A human-readable name, primarily used for display.",
+            ),
+            canonical(
+                AttributeDef::string("type", "A label indicating the attribute's function."),
+                $types,
+            ),
+            AttributeDef::boolean(
+                "primary",
+                "The primary or preferred value of this attribute.",
+            ),
+        ]
+    };
+}
 
 /// `id`, `externalId` and `meta` are common attributes (RFC 7643 §3.1): listed here so that every lookup has
 /// one place to go, but not inside any schema's `attributes` in discovery.
@@ -250,11 +296,22 @@ pub static USER: SchemaDef = SchemaDef {
                 AttributeDef::string("formatted", "The full name."),
                 AttributeDef::string("familyName", "The family name."),
                 AttributeDef::string("givenName", "The given name."),
+                AttributeDef::string("middleName", "The middle name(s)."),
+                AttributeDef::string("honorificPrefix", "The honorific prefix(es), e.g. \"Ms.\"."),
+                AttributeDef::string("honorificSuffix", "The honorific suffix(es), e.g. \"III\"."),
             ],
         ),
         AttributeDef::string("displayName", "The name of the User, suitable for display."),
+        AttributeDef::string("nickName", "The casual way to address the user."),
+        reference(
+            AttributeDef::string("profileUrl", "A URI of the user's online profile."),
+            &["external"],
+        ),
         AttributeDef::string("title", "The user's title, such as \"Vice President\"."),
+        AttributeDef::string("userType", "The relationship to the organisation, e.g. \"Employee\"."),
         AttributeDef::string("preferredLanguage", "Preferred language, e.g. \"en-US\"."),
+        AttributeDef::string("locale", "Default location for localisation, e.g. \"en-US\"."),
+        AttributeDef::string("timezone", "Time zone in IANA format, e.g. \"Europe/Paris\"."),
         // Humbol always has a value: when a client omits it, it is true (and removing it restores true).
         AttributeDef {
             required: true,
@@ -284,13 +341,65 @@ pub static USER: SchemaDef = SchemaDef {
                     canonical_values: TYPE_CANONICAL,
                     ..AttributeDef::string("type", "work, home, other.")
                 },
+                AttributeDef::string("formatted", "The full mailing address, formatted for display."),
+                AttributeDef::string("streetAddress", "The street address."),
                 AttributeDef::string("locality", "City or locality."),
                 AttributeDef::string("region", "State or region."),
+                AttributeDef::string("postalCode", "The zip or postal code."),
                 AttributeDef::string("country", "Country, ISO 3166-1 alpha-2."),
                 AttributeDef::boolean("primary", "The primary address."),
             ],
         )
         .multi(),
+        plural(
+            "phoneNumbers",
+            "Phone numbers of the user.",
+            plural_subs!(
+                AttributeDef::string("value", "Phone number."),
+                &["work", "home", "mobile", "fax", "pager", "other"]
+            ),
+        ),
+        plural(
+            "ims",
+            "Instant messaging addresses of the user.",
+            plural_subs!(
+                AttributeDef::string("value", "Instant messaging address."),
+                &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]
+            ),
+        ),
+        plural(
+            "photos",
+            "URLs of images of the user.",
+            plural_subs!(
+                reference(AttributeDef::string("value", "URL of a photo."), &["external"]),
+                &["photo", "thumbnail"]
+            ),
+        ),
+        plural(
+            "entitlements",
+            "Entitlements of the user.",
+            plural_subs!(AttributeDef::string("value", "The entitlement."), &[]),
+        ),
+        plural(
+            "x509Certificates",
+            "X.509 certificates of the user, DER in base64.",
+            plural_subs!(
+                AttributeDef {
+                    ty: AttrType::Binary,
+                    ..case_exact(AttributeDef::string("value", "The certificate."))
+                },
+                &[]
+            ),
+        ),
+        // Humbol's people sign in by single sign-on: accepted (Entra may send one), never stored or returned.
+        AttributeDef {
+            mutability: Mutability::WriteOnly,
+            returned: Returned::Never,
+            ..case_exact(AttributeDef::string(
+                "password",
+                "Accepted and discarded: Humbol's users sign in by single sign-on.",
+            ))
+        },
         // Humbol stores the role's name and `primary` flag: `display` and `type` are accepted and ignored.
         AttributeDef {
             required: true,
@@ -316,6 +425,10 @@ pub static ENTERPRISE_USER: SchemaDef = SchemaDef {
     name: "EnterpriseUser",
     description: "Enterprise User",
     attributes: &[
+        AttributeDef::string("employeeNumber", "Identifier of the user in the organisation."),
+        AttributeDef::string("costCenter", "Name of a cost center."),
+        AttributeDef::string("organization", "Name of an organisation."),
+        AttributeDef::string("division", "Name of a division."),
         AttributeDef::string("department", "Name of a department."),
         AttributeDef::complex(
             "manager",
@@ -480,8 +593,11 @@ pub enum EmailSub {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AddressSub {
     Type,
+    Formatted,
+    StreetAddress,
     Locality,
     Region,
+    PostalCode,
     Country,
     Primary,
 }
@@ -521,6 +637,69 @@ pub enum UserAttr {
     Roles(Option<RoleSub>),
     Department,
     Manager(Option<ManagerSub>),
+    /// An attribute kept in the user's attribute document (the store's `users.attributes`): every one
+    /// without a variant of its own. Adding such an attribute is its schema row, nothing else.
+    Doc(DocAttr),
+}
+
+/// An attribute of the User's attribute document: a top-level attribute, or a sub-attribute of one (`name`'s
+/// parts beyond the three stored in columns are in the document too, under `name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocAttr {
+    /// The extension URN whose object holds the attribute; `None` for a core attribute.
+    pub container: Option<&'static str>,
+    /// The top-level attribute.
+    pub attr: &'static AttributeDef,
+    /// The sub-attribute, when the path names one.
+    pub sub: Option<&'static AttributeDef>,
+}
+
+impl DocAttr {
+    /// The definition of what the path names: the sub-attribute's, else the attribute's.
+    pub fn leaf(&self) -> &'static AttributeDef {
+        self.sub.unwrap_or(self.attr)
+    }
+
+    /// The JSON keys from the document's root to the value: `[urn?, attribute, sub?]` (for a multi-valued
+    /// attribute, the sub-attribute is a key of each element).
+    pub fn keys(&self) -> impl Iterator<Item = &'static str> {
+        self.container
+            .into_iter()
+            .chain(std::iter::once(self.attr.name))
+            .chain(self.sub.map(|s| s.name))
+    }
+}
+
+/// Every top-level User attribute kept in the attribute document, core first, that a client writes (not
+/// read-only `groups` nor never-returned `password`): what the reader reads, and what the tests generated from
+/// the schema walk.
+pub fn user_document_attributes() -> impl Iterator<Item = DocAttr> {
+    USER_RESOURCE.schemas().flat_map(|schema| {
+        schema.attributes.iter().filter_map(move |attr| {
+            let r = ResolvedPath {
+                schema: Some(schema),
+                attr,
+                sub: None,
+            };
+            match UserAttr::resolved(&r)? {
+                UserAttr::Doc(d)
+                    if attr.mutability != Mutability::ReadOnly
+                        && attr.returned != Returned::Never =>
+                {
+                    Some(d)
+                }
+                _ => None,
+            }
+        })
+    })
+}
+
+impl std::hash::Hash for DocAttr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.container.hash(state);
+        self.attr.name.hash(state);
+        self.sub.map(|s| s.name).hash(state);
+    }
 }
 
 /// A sub-attribute of an element of a Group's `members`.
@@ -582,6 +761,20 @@ impl UserAttr {
             UserAttr::Addresses(None) => "addresses",
             UserAttr::Roles(None) => "roles",
             UserAttr::Manager(None) => "manager",
+            UserAttr::Doc(DocAttr {
+                attr,
+                sub: None,
+                container,
+            }) if attr.ty == AttrType::Complex => {
+                if inner.urn.is_some() || inner.sub.is_some() {
+                    return None;
+                }
+                return Some(UserAttr::Doc(DocAttr {
+                    container,
+                    attr,
+                    sub: Some(attr.sub_attribute(&inner.name)?),
+                }));
+            }
             _ => return None,
         };
         if inner.urn.is_some() || inner.sub.is_some() {
@@ -598,17 +791,27 @@ impl UserAttr {
     /// The resolved path as a User attribute (by canonical names, which [`resolve_path`] returns).
     pub fn resolved(r: &ResolvedPath) -> Option<UserAttr> {
         let (name, sub) = names(r);
+        let doc = || {
+            r.schema.map(|_| {
+                UserAttr::Doc(DocAttr {
+                    container: r.container_key(&USER_RESOURCE),
+                    attr: r.attr,
+                    sub: r.sub,
+                })
+            })
+        };
         Some(match name {
             "id" => UserAttr::Id,
             "externalId" => UserAttr::ExternalId,
             "meta" => UserAttr::Meta(meta_attr(sub)?),
             "userName" => UserAttr::UserName,
-            "name" => UserAttr::Name(sub_of(sub, |s| match s {
-                "formatted" => Some(NameSub::Formatted),
-                "familyName" => Some(NameSub::FamilyName),
-                "givenName" => Some(NameSub::GivenName),
-                _ => None,
-            })?),
+            "name" => match sub {
+                None => UserAttr::Name(None),
+                Some("formatted") => UserAttr::Name(Some(NameSub::Formatted)),
+                Some("familyName") => UserAttr::Name(Some(NameSub::FamilyName)),
+                Some("givenName") => UserAttr::Name(Some(NameSub::GivenName)),
+                Some(_) => doc()?,
+            },
             "displayName" => UserAttr::DisplayName,
             "title" => UserAttr::Title,
             "preferredLanguage" => UserAttr::PreferredLanguage,
@@ -621,8 +824,11 @@ impl UserAttr {
             })?),
             "addresses" => UserAttr::Addresses(sub_of(sub, |s| match s {
                 "type" => Some(AddressSub::Type),
+                "formatted" => Some(AddressSub::Formatted),
+                "streetAddress" => Some(AddressSub::StreetAddress),
                 "locality" => Some(AddressSub::Locality),
                 "region" => Some(AddressSub::Region),
+                "postalCode" => Some(AddressSub::PostalCode),
                 "country" => Some(AddressSub::Country),
                 "primary" => Some(AddressSub::Primary),
                 _ => None,
@@ -638,7 +844,7 @@ impl UserAttr {
                 "$ref" => Some(ManagerSub::Ref),
                 _ => None,
             })?),
-            _ => return None,
+            _ => doc()?,
         })
     }
 }

@@ -9,7 +9,9 @@ use rstest::rstest;
 use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::path::AttrPath;
 use scim_core::resource::{Address, Email, Name, Stored, User};
-use scim_core::schema::{ENTERPRISE_USER_SCHEMA, USER_RESOURCE};
+use scim_core::schema::{
+    user_document_attributes, AttrType, AttributeDef, ENTERPRISE_USER_SCHEMA, USER_RESOURCE,
+};
 
 use crate::{fx, ACTOR};
 
@@ -98,8 +100,27 @@ fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
             region: rng.maybe(REGIONS),
             country: rng.maybe(COUNTRIES),
             primary: rng.chance(40),
+            formatted: rng.maybe(CITIES),
+            street_address: rng.maybe(TITLES),
+            postal_code: rng.maybe(REGIONS),
         })
         .collect();
+    // The attribute document from the schema table, its strings drawn from the same small vocabularies (in
+    // several cases) so that comparisons find matches.
+    let words: Vec<String> = (0..96)
+        .map(|_| {
+            let list = *rng.pick(&[TITLES, CITIES, DEPTS, KINDS, LAST]);
+            let w = rng.pick(list).to_string();
+            if w.is_empty() {
+                "x".into()
+            } else {
+                w
+            }
+        })
+        .collect();
+    let flags: Vec<bool> = (0..192).map(|_| rng.chance(50)).collect();
+    let attributes =
+        scim_core::samples::user_document(&mut words.into_iter(), &mut flags.into_iter());
     User {
         user_name: format!("{first}.{last}{i}@{domain}"),
         external_id: if rng.chance(30) {
@@ -125,6 +146,7 @@ fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
         role: rng.maybe(ROLES),
         role_primary: *rng.pick(&[None, Some(true), Some(false)]),
         department: rng.maybe(DEPTS),
+        attributes,
         manager: if !earlier.is_empty() && rng.chance(50) {
             Some(rng.pick(earlier).clone())
         } else if rng.chance(10) {
@@ -183,7 +205,51 @@ fn attributes() -> Vec<(AttrPath, Ty)> {
         (p("meta.lastModified"), Ty::Time),
         (p("meta"), Ty::Complex),
         (p("meta.resourceType"), Ty::Text),
+        (p("addresses.formatted"), Ty::Text),
+        (p("addresses.streetAddress"), Ty::Text),
+        (p("addresses.postalCode"), Ty::Text),
     ]
+    .into_iter()
+    .chain(document_attributes())
+    .collect()
+}
+
+/// The filter type of an attribute definition.
+fn ty_of(def: &AttributeDef) -> Ty {
+    match def.ty {
+        AttrType::Boolean => Ty::Bool,
+        AttrType::DateTime => Ty::Time,
+        AttrType::Complex if def.sub_attribute("value").is_none() => Ty::Complex,
+        _ => Ty::Text,
+    }
+}
+
+/// Every attribute of the document and each of its sub-attributes, walked from the schema table (URN-qualified
+/// for the extension's), and `name`'s parts kept in the document.
+fn document_attributes() -> Vec<(AttrPath, Ty)> {
+    let mut out = Vec::new();
+    for d in user_document_attributes() {
+        let name = match d.container {
+            Some(urn) => format!("{urn}:{}", d.attr.name),
+            None => d.attr.name.to_string(),
+        };
+        out.push((name.parse().unwrap(), ty_of(d.attr)));
+        for sub in d.attr.sub_attributes {
+            out.push((format!("{name}.{}", sub.name).parse().unwrap(), ty_of(sub)));
+        }
+    }
+    for sub in ["middleName", "honorificPrefix", "honorificSuffix"] {
+        out.push((format!("name.{sub}").parse().unwrap(), Ty::Text));
+    }
+    out
+}
+
+/// The complex attributes of the document (for value filters).
+fn document_complex() -> Vec<&'static str> {
+    user_document_attributes()
+        .filter(|d| d.attr.ty == AttrType::Complex && d.container.is_none())
+        .map(|d| d.attr.name)
+        .collect()
 }
 
 /// Sub-attributes usable inside `attr[...]`.
@@ -200,14 +266,26 @@ fn element_attributes(attr: &str) -> Vec<(&'static str, Ty)> {
             ("region", Ty::Text),
             ("country", Ty::Text),
             ("primary", Ty::Bool),
+            ("formatted", Ty::Text),
+            ("streetAddress", Ty::Text),
+            ("postalCode", Ty::Text),
         ],
         "roles" => vec![("value", Ty::Text), ("primary", Ty::Bool)],
         "name" => vec![
             ("givenName", Ty::Text),
             ("familyName", Ty::Text),
             ("formatted", Ty::Text),
+            ("middleName", Ty::Text),
         ],
-        _ => vec![("value", Ty::Text)],
+        "manager" => vec![("value", Ty::Text)],
+        other => match USER_RESOURCE.schema.attribute(other) {
+            Some(def) => def
+                .sub_attributes
+                .iter()
+                .map(|s| (s.name, ty_of(s)))
+                .collect(),
+            None => vec![("value", Ty::Text)],
+        },
     }
 }
 
@@ -321,10 +399,9 @@ impl Gen<'_> {
             ),
             7 => Filter::Not(Box::new(self.filter(depth + 1))),
             _ => {
-                let attr =
-                    *self
-                        .rng
-                        .pick(&["emails", "emails", "addresses", "roles", "name", "manager"]);
+                let mut attrs = vec!["emails", "emails", "addresses", "roles", "name", "manager"];
+                attrs.extend(document_complex());
+                let attr = *self.rng.pick(&attrs);
                 let inner = self.element_filter(attr, 0);
                 Filter::ValuePath {
                     attr: AttrPath::new(attr),

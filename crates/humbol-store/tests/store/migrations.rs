@@ -68,6 +68,7 @@ fn last_migration_keeps_emails_and_addresses(
         region: None,
         country: Some("NO".into()),
         primary: true,
+        ..Address::default()
     }];
     let created = {
         let store = db.store();

@@ -39,11 +39,13 @@ fn alice() -> User {
             region: Some("Oxon".into()),
             country: Some("GB".into()),
             primary: true,
+            ..Address::default()
         }],
         role: Some("Admin".into()),
         role_primary: Some(true),
         department: Some("R&D".into()),
         manager: None,
+        attributes: serde_json::Map::new(),
     }
 }
 
@@ -361,7 +363,7 @@ fn filters_sorting_and_paging(#[values(Backend::Sqlite, Backend::Postgres)] back
 
     // Unknown attribute: InvalidFilter.
     assert!(matches!(
-        s.list_users("acme", &q("nickName eq \"x\"")),
+        s.list_users("acme", &q("shoeSize eq \"x\"")),
         Err(StoreError::InvalidFilter(_))
     ));
 

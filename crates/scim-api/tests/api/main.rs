@@ -7,6 +7,7 @@
 // not in the helpers they share).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attributes;
 mod auth;
 mod cli;
 mod connection;
