@@ -488,7 +488,12 @@ fn read_document(a: &Attributes<'_>) -> Result<Map<String, Value>, ScimError> {
         let def = d.attr;
         let v = a.get(def.name);
         let value = if def.multi_valued {
-            let items = normalize_elements(def, v)?;
+            let mut items = normalize_elements(def, v)?;
+            // An element without its `value` carries nothing (as for `emails`): what remains after a PATCH
+            // removed `phoneNumbers[type eq "mobile"].value`.
+            if def.sub_attribute("value").is_some() {
+                items.retain(|e| e.get("value").is_some());
+            }
             (!items.is_empty()).then_some(Value::Array(items))
         } else {
             normalize_single(def, v)?
