@@ -802,6 +802,27 @@ async fn add_and_replace_are_alike_for_single_valued_simple_attributes(
     for (attr, values) in &attributes {
         assert_eq!(attribute(&user, attr), &values[2], "{attr}");
     }
+
+    // A group's displayName and externalId alike.
+    let group = app.create_group("Interop").await;
+    let path = format!(
+        "/Groups/{}?attributes=displayName,externalId",
+        id_of(&group)
+    );
+    for attr in ["displayName", "externalId"] {
+        for (i, op) in ["add", "replace", "add"].iter().enumerate() {
+            for pathless in [false, true] {
+                let value = format!("{attr}-{op}-{i}-{pathless}");
+                let operation = if pathless {
+                    json!({"op": op, "value": {attr: value}})
+                } else {
+                    json!({"op": op, "path": attr, "value": value})
+                };
+                let r = app.patch(&path, &patch_op(json!([operation]))).await;
+                assert_eq!(r.assert_ok(200)[attr], json!(value), "{op} {attr}");
+            }
+        }
+    }
 }
 
 fn set_attribute(user: &mut Value, attr: &str, v: Value) {
