@@ -318,11 +318,12 @@ fn token_auth((token_id, org): (String, OrgRow)) -> Result<TokenAuth, StoreError
     })
 }
 
-fn page(items: Vec<Stored<User>>) -> Page<User> {
-    Page {
-        total: items.len() as u64,
-        items,
-    }
+/// The page of a look-up by key: every match counts, at most `q.limit` are returned (externalId is not
+/// unique).
+fn page(mut items: Vec<Stored<User>>, q: &Query) -> Page<User> {
+    let total = items.len() as u64;
+    items.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
+    Page { total, items }
 }
 
 /// See [`crate::Reader::authenticate_and_list_users`].
@@ -351,7 +352,7 @@ pub fn authenticate_and_list_users(
     let (mut token, mut joined) = (None, Vec::new());
     fold_token_rows(rows, &mut token, &mut joined);
     token
-        .map(|token| Ok((token_auth(token)?, page(assemble(joined)?))))
+        .map(|token| Ok((token_auth(token)?, page(assemble(joined)?, q))))
         .transpose()
 }
 
@@ -419,7 +420,10 @@ pub fn authenticate_and_find_users(
     let mut pages = Vec::with_capacity(queries.len());
     for (q, key) in queries.iter().zip(keys) {
         pages.push(match key {
-            Some(key) => page(found.iter().filter(|u| key.matches(u)).cloned().collect()),
+            Some(key) => page(
+                found.iter().filter(|u| key.matches(u)).cloned().collect(),
+                q,
+            ),
             None => list_users(conn, &auth.org.slug, q)?,
         });
     }
@@ -433,15 +437,12 @@ pub fn is_key_lookup(q: &Query) -> bool {
 
 /// See [`crate::Store::list_users`].
 pub fn list_users(conn: &mut DbConn, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
-    // A look-up by a unique key (Entra's match before every create or update): ONE fixed statement, which is
-    // its own snapshot (no BEGIN/COMMIT), and its count is its length.
+    // A look-up by key (Entra's match before every create or update): ONE fixed statement, which is its own
+    // snapshot (no BEGIN/COMMIT), and its count is its length (externalId is not unique: the page is cut to
+    // `limit`, the total is every match).
     if let Some(key) = q.filter.as_ref().and_then(unique_key) {
         if q.offset == 0 && q.limit > 0 {
-            let items = by_unique_key(conn, org, &key)?;
-            return Ok(Page {
-                total: items.len() as u64,
-                items,
-            });
+            return Ok(page(by_unique_key(conn, org, &key)?, q));
         }
     }
     read_txn(conn, |conn| {

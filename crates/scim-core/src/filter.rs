@@ -307,6 +307,21 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$' | b':' | b'.')
 }
 
+/// The end of an RFC 3339 date-time starting at byte `start` and running to a space, a parenthesis, a bracket
+/// or the end; `None` when the run there is not one.
+fn bare_date_time(input: &str, start: usize) -> Option<usize> {
+    let rest = input.get(start..)?;
+    let len = rest
+        .bytes()
+        .position(|b| !(is_word_byte(b) || b == b'+'))
+        .unwrap_or(rest.len());
+    let run = rest.get(..len)?;
+    (run.contains('T') || run.contains('t'))
+        .then(|| chrono::DateTime::parse_from_rfc3339(run).ok())
+        .flatten()
+        .map(|_| start + len)
+}
+
 fn tokenize(input: &str) -> Result<Vec<Token<'_>>, SyntaxError> {
     let bytes = input.as_bytes();
     let mut tokens = Vec::new();
@@ -326,6 +341,12 @@ fn tokenize(input: &str) -> Result<Vec<Token<'_>>, SyntaxError> {
                 let (s, end) = lex_string(input, start)?;
                 i = end;
                 Tok::Str(s)
+            }
+            // A bare RFC 3339 date-time (`meta.lastModified gt 2011-05-13T04:42:34Z`, as Microsoft's samples
+            // write it): a word, which the parser takes as a string value.
+            b'0'..=b'9' if bare_date_time(input, start).is_some() => {
+                i = bare_date_time(input, start).unwrap_or(start + 1);
+                Tok::Word(input.get(start..i).unwrap_or_default())
             }
             b'-' | b'0'..=b'9' => {
                 let (n, end) = lex_number(input, start)?;
@@ -785,6 +806,9 @@ impl<'a> Parser<'a> {
             Tok::Word(w) if w.eq_ignore_ascii_case("true") => CompValue::Bool(true),
             Tok::Word(w) if w.eq_ignore_ascii_case("false") => CompValue::Bool(false),
             Tok::Word(w) if w.eq_ignore_ascii_case("null") => CompValue::Null,
+            // Microsoft's reference code and tutorial write unquoted values (`userName sw O`,
+            // `name.familyName eq Employee`): a bare word is that string.
+            Tok::Word(w) => CompValue::String(w.to_string()),
             _ => {
                 return err(
                     token.pos,
@@ -1357,6 +1381,57 @@ mod tests {
         );
     }
 
+    /// Microsoft's request shapes: unquoted values and bare date-times are strings.
+    #[test]
+    fn unquoted_values_are_strings() {
+        let s = |v: &str| CompValue::String(v.into());
+        for (input, want) in [
+            ("userName sw O", cmp("userName", CompareOp::Sw, s("O"))),
+            (
+                "userName eq john",
+                cmp("userName", CompareOp::Eq, s("john")),
+            ),
+            (
+                "name.familyName eq Employee",
+                Filter::compare(
+                    "name.familyName".parse().unwrap(),
+                    CompareOp::Eq,
+                    s("Employee"),
+                ),
+            ),
+            (
+                "meta.lastModified gt 2011-05-13T04:42:34Z",
+                Filter::compare(
+                    "meta.lastModified".parse().unwrap(),
+                    CompareOp::Gt,
+                    s("2011-05-13T04:42:34Z"),
+                ),
+            ),
+            (
+                "meta.created ge 2011-05-13T04:42:34.5+02:00",
+                Filter::compare(
+                    "meta.created".parse().unwrap(),
+                    CompareOp::Ge,
+                    s("2011-05-13T04:42:34.5+02:00"),
+                ),
+            ),
+        ] {
+            let f: Filter = input.parse().unwrap();
+            assert_eq!(f, want, "{input}");
+            // Written back quoted, and that reads the same.
+            assert_eq!(f.to_string().parse::<Filter>().unwrap(), f, "{input}");
+        }
+        // Numbers stay numbers.
+        let f: Filter = "x gt 2011".parse().unwrap();
+        assert!(matches!(
+            f,
+            Filter::Compare {
+                value: CompValue::Number(_),
+                ..
+            }
+        ));
+    }
+
     #[test]
     fn error_positions_and_messages() {
         let cases: &[(&str, &str)] = &[
@@ -1369,8 +1444,8 @@ mod tests {
                 "invalid filter at position 8: expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le) or \"pr\" after attribute path \"userName\", found the end of the input",
             ),
             (
-                "userName eq john",
-                "invalid filter at position 12: expected a value after \"userName eq\" (a string in double quotes, a number, true, false or null), found \"john\"",
+                "userName eq )",
+                "invalid filter at position 12: expected a value after \"userName eq\" (a string in double quotes, a number, true, false or null), found \")\"",
             ),
             ("", "invalid filter at position 0: expected an attribute path, \"(\" or \"not\", found the end of the input"),
             ("   ", "invalid filter at position 3: expected an attribute path, \"(\" or \"not\", found the end of the input"),

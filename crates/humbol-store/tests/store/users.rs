@@ -206,12 +206,38 @@ fn uniqueness_is_the_databases(#[values(Backend::Sqlite, Backend::Postgres)] bac
         }
         other => panic!("expected Conflict, got {other:?}"),
     }
-    dup.user_name = "someone@else".into();
+    // externalId is not unique (RFC 7643 §3.1): a second user with it is created, and a look-up by it finds
+    // both, case-exactly.
+    dup.user_name = "twin@else".into();
     dup.external_id = Some("ext-Alice".into());
-    assert!(matches!(
-        s.create_user("acme", &dup, ACTOR),
-        Err(StoreError::Conflict { attribute, .. }) if attribute == "externalId"
-    ));
+    let twin = s.create_user("acme", &dup, ACTOR).unwrap();
+    let by = |f: &str| Query {
+        filter: Some(f.parse().unwrap()),
+        limit: 10,
+        ..Query::default()
+    };
+    let found = s
+        .list_users("acme", &by("externalId eq \"ext-Alice\""))
+        .unwrap();
+    assert_eq!(found.total, 2);
+    assert!(found.items.iter().any(|u| u.id == twin.id));
+    let one = s
+        .list_users(
+            "acme",
+            &Query {
+                limit: 1,
+                ..by("externalId eq \"ext-Alice\"")
+            },
+        )
+        .unwrap();
+    assert_eq!((one.total, one.items.len()), (2, 1));
+    assert_eq!(
+        s.list_users("acme", &by("externalId eq \"EXT-alice\""))
+            .unwrap()
+            .total,
+        0
+    );
+    dup.user_name = "someone@else".into();
     dup.external_id = Some("EXT-ALICE".into()); // externalId is case-exact
     let other = s.create_user("acme", &dup, ACTOR).unwrap();
     // Same names in another organisation are fine.

@@ -431,3 +431,84 @@ fn random_users_read_back_as_sent(#[values(Backend::Sqlite, Backend::Postgres)] 
         })
         .unwrap();
 }
+
+/// Request shapes of Microsoft's SCIM reference code and endpoint tutorial that the RFC grammar does not
+/// spell but does not forbid either: unquoted filter values, a bare date-time, and a non-unique externalId
+/// (Entra's new applications fill it from mailNickname).
+#[rstest]
+#[tokio::test]
+async fn microsofts_reference_request_shapes(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let count = |r: &Resp| r.assert_ok(200)["totalResults"].as_u64().unwrap();
+    let mut a = entra_user("OscarW@contoso.com");
+    a["externalId"] = json!("jyoung");
+    a["name"]["familyName"] = json!("Employee");
+    let a = app.post("/Users", &a).await.assert_ok(201).clone();
+    let mut b = entra_user("bjensen@contoso.com");
+    b["externalId"] = json!("jyoung");
+    let r = app.post("/Users", &b).await;
+    r.assert_ok(201);
+    // externalId eq jyoung: both users, every time (the look-up path and the general one).
+    let r = app
+        .get(&format!("/Users?{}", filter_query("externalId eq jyoung")))
+        .await;
+    assert_eq!(count(&r), 2);
+    let r = app
+        .get(&format!(
+            "/Users?{}&count=1",
+            filter_query("externalId eq \"jyoung\"")
+        ))
+        .await;
+    assert_eq!(
+        (count(&r), r.body["Resources"].as_array().unwrap().len()),
+        (2, 1)
+    );
+    let r = app
+        .get(&format!("/Users?{}", filter_query("externalId eq JYOUNG")))
+        .await;
+    assert_eq!(count(&r), 0, "externalId is case-exact");
+    // userName sw O, name.familyName eq Employee.
+    let r = app
+        .get(&format!("/Users?{}", filter_query("userName sw O")))
+        .await;
+    assert_eq!(count(&r), 1);
+    assert_eq!(r.body["Resources"][0]["id"], a["id"]);
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query("name.familyName eq Employee")
+        ))
+        .await;
+    assert_eq!(count(&r), 1);
+    // A bare date-time after gt.
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query("meta.lastModified gt 2011-05-13T04:42:34Z")
+        ))
+        .await;
+    assert_eq!(count(&r), 2);
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query("meta.created lt 2011-05-13T04:42:34Z")
+        ))
+        .await;
+    assert_eq!(count(&r), 0);
+    // The tutorial's group match.
+    app.create_group("Test_Group").await;
+    let r = app
+        .get(&format!(
+            "/Groups?excludedAttributes=members&{}",
+            filter_query("displayName eq Test_Group")
+        ))
+        .await;
+    assert_eq!(count(&r), 1);
+    // Still refused: what is no value at all.
+    let r = app
+        .get(&format!("/Users?{}", filter_query("userName eq )")))
+        .await;
+    r.assert_scim_error(400, Some("invalidFilter"));
+}
