@@ -27,9 +27,10 @@ pub fn now() -> DateTime<Utc> {
     from_micros(micros(Utc::now()))
 }
 
-/// The normalised form of a case-insensitive value: what `*_norm` columns hold and filters compare with.
+/// The normalised form of a case-insensitive value: what `*_norm` columns hold and filters compare with
+/// (`scim_core::eval::fold_case`: lowercase and NFC, so NFC and NFD spellings of one userName are one user).
 pub fn norm(s: &str) -> String {
-    s.to_lowercase()
+    scim_core::eval::fold_case(s).into_owned()
 }
 
 fn norm_opt(s: &Option<String>) -> Option<String> {

@@ -102,7 +102,11 @@ fn attribute_json(a: &AttributeDef) -> Value {
     o.insert("name".into(), Value::from(a.name));
     o.insert("type".into(), Value::from(type_name(a.ty)));
     o.insert("multiValued".into(), Value::Bool(a.multi_valued));
-    o.insert("description".into(), Value::from(a.description));
+    let description = match a.max_bytes() {
+        Some(max) => format!("{} At most {max} bytes (UTF-8).", a.description),
+        None => a.description.to_string(),
+    };
+    o.insert("description".into(), Value::from(description));
     o.insert("required".into(), Value::Bool(a.required));
     o.insert("caseExact".into(), Value::Bool(a.case_exact));
     o.insert(
@@ -268,7 +272,7 @@ mod tests {
         assert_eq!(
             find("userName"),
             json!({"name": "userName", "type": "string", "multiValued": false,
-                   "description": "Unique identifier for the User, typically the sign-in name.",
+                   "description": "Unique identifier for the User, typically the sign-in name. At most 1024 bytes (UTF-8).",
                    "required": true, "caseExact": false, "mutability": "readWrite",
                    "returned": "default", "uniqueness": "server"})
         );

@@ -560,6 +560,51 @@ pub fn fold_document(doc: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// Checks every string of a resource's canonical JSON against its attribute's [`AttributeDef::max_bytes`]:
+/// `400 invalidValue` naming the attribute when one is longer. Unknown keys are not the schema's: skipped.
+fn check_lengths(json: &Value, rt: &ResourceTypeDef) -> Result<(), ScimError> {
+    fn check(v: &Value, def: &AttributeDef, path: &str) -> Result<(), ScimError> {
+        match v {
+            Value::String(s) => match def.max_bytes() {
+                Some(max) if s.len() > max => Err(ScimError::invalid_value(format!(
+                    "attribute \"{path}\" is {} bytes long; at most {max} are allowed",
+                    s.len()
+                ))),
+                _ => Ok(()),
+            },
+            Value::Array(items) => items.iter().try_for_each(|i| check(i, def, path)),
+            Value::Object(o) => o.iter().try_for_each(|(k, v)| match def.sub_attribute(k) {
+                Some(sub) => check(v, sub, &format!("{path}.{}", sub.name)),
+                None => Ok(()),
+            }),
+            _ => Ok(()),
+        }
+    }
+    let Some(obj) = json.as_object() else {
+        return Ok(());
+    };
+    for (key, v) in obj {
+        if let Some(schema) = rt.extensions.iter().map(|(s, _)| *s).find(|s| s.id == key) {
+            if let Some(inner) = v.as_object() {
+                for (k, v) in inner {
+                    if let Some(def) = schema.attribute(k) {
+                        check(v, def, def.name)?;
+                    }
+                }
+            }
+            continue;
+        }
+        let def = rt
+            .schema
+            .attribute(key)
+            .or_else(|| COMMON_ATTRIBUTES.iter().find(|a| a.name == key));
+        if let Some(def) = def {
+            check(v, def, def.name)?;
+        }
+    }
+    Ok(())
+}
+
 impl User {
     /// Reads a User from a request body (POST / PUT), tolerantly: see the module documentation.
     ///
@@ -569,7 +614,7 @@ impl User {
     pub fn from_json(v: &Value) -> Result<User, ScimError> {
         let a = Attributes::collect(v, &USER_RESOURCE)?;
         let role = read_role(a.get("roles"))?;
-        Ok(User {
+        User {
             user_name: required_string(a.get("userName"), "userName")?,
             external_id: string_attr(a.get("externalId"), "externalId")?,
             display_name: string_attr(a.get("displayName"), "displayName")?,
@@ -584,7 +629,14 @@ impl User {
             department: string_attr(a.get("department"), "department")?,
             manager: read_manager(a.get("manager"))?,
             attributes: read_document(&a)?,
-        })
+        }
+        .checked()
+    }
+
+    /// `self`, when every string is within its maximum length ([`AttributeDef::max_bytes`]).
+    fn checked(self) -> Result<User, ScimError> {
+        check_lengths(&self.to_json(), &USER_RESOURCE)?;
+        Ok(self)
     }
 
     /// The canonical JSON of the user's attributes, without `id` and `meta` (see [`Stored::to_json`]).
@@ -900,11 +952,13 @@ impl Group {
     /// missing or empty, a member has no `value`, or an attribute has the wrong JSON type.
     pub fn from_json(v: &Value) -> Result<Group, ScimError> {
         let a = Attributes::collect(v, &GROUP_RESOURCE)?;
-        Ok(Group {
+        let group = Group {
             display_name: required_string(a.get("displayName"), "displayName")?,
             external_id: string_attr(a.get("externalId"), "externalId")?,
             members: read_members(a.get("members"))?,
-        })
+        };
+        check_lengths(&group.to_json(), &GROUP_RESOURCE)?;
+        Ok(group)
     }
 
     /// The canonical JSON of the group's attributes, without `id` and `meta`. Members are

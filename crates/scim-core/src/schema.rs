@@ -51,6 +51,13 @@ pub enum Uniqueness {
     Global,
 }
 
+/// The longest string attribute value, in UTF-8 bytes ([`AttributeDef::max_bytes`]).
+pub const MAX_STRING_BYTES: usize = 1024;
+/// The longest reference (a URI: `profileUrl`, `photos.value`, `$ref`), in UTF-8 bytes.
+pub const MAX_REFERENCE_BYTES: usize = 2048;
+/// The longest binary value (base64: an X.509 certificate), in bytes.
+pub const MAX_BINARY_BYTES: usize = 16384;
+
 /// One attribute (or sub-attribute) definition, RFC 7643 §7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttributeDef {
@@ -107,6 +114,19 @@ impl AttributeDef {
         AttributeDef {
             multi_valued: true,
             ..self
+        }
+    }
+
+    /// The longest value a string-valued attribute (string, reference, binary, dateTime) may have, in UTF-8
+    /// bytes: checked before the database sees it (indexed columns must stay well under PostgreSQL's B-tree
+    /// row limit of about 2.7 kB) and announced in the attribute's description in `/Schemas`. `None` for the
+    /// other types.
+    pub const fn max_bytes(&self) -> Option<usize> {
+        match self.ty {
+            AttrType::String | AttrType::DateTime => Some(MAX_STRING_BYTES),
+            AttrType::Reference => Some(MAX_REFERENCE_BYTES),
+            AttrType::Binary => Some(MAX_BINARY_BYTES),
+            AttrType::Boolean | AttrType::Decimal | AttrType::Integer | AttrType::Complex => None,
         }
     }
 

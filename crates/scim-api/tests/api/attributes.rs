@@ -512,3 +512,85 @@ async fn microsofts_reference_request_shapes(
         .await;
     r.assert_scim_error(400, Some("invalidFilter"));
 }
+
+/// Every string attribute has a maximum length, announced in `/Schemas` and checked before the database sees
+/// the value: the same 400 on both backends (PostgreSQL's B-tree index would refuse a long userName with an
+/// error of its own), and nothing is stored. Composed and decomposed spellings of a userName are one user.
+#[rstest]
+#[tokio::test]
+async fn string_limits_and_unicode_normalisation(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let schema = app
+        .get(&format!("/Schemas/{USER_SCHEMA}"))
+        .await
+        .assert_ok(200)
+        .clone();
+    let user_name = schema["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "userName")
+        .unwrap();
+    assert!(user_name["description"]
+        .as_str()
+        .unwrap()
+        .ends_with("At most 1024 bytes (UTF-8)."));
+    let long = "é".repeat(513); // 1026 bytes
+    for body in [
+        entra_user(&format!("{long}@contoso.com")),
+        merge_into(entra_user("n@contoso.com"), json!({"nickName": long})),
+        merge_into(
+            entra_user("n@contoso.com"),
+            json!({"phoneNumbers": [{"type": "work", "value": long}]}),
+        ),
+        merge_into(
+            entra_user("n@contoso.com"),
+            json!({ENTERPRISE: {"department": long}}),
+        ),
+    ] {
+        let r = app.post("/Users", &body).await;
+        r.assert_scim_error(400, Some("invalidValue"));
+    }
+    let id = id_of(&app.create_user("n@contoso.com").await);
+    let r = app
+        .patch(
+            &format!("/Users/{id}"),
+            &patch_op(json!([{"op": "replace", "path": "title", "value": long}])),
+        )
+        .await;
+    r.assert_scim_error(400, Some("invalidValue"));
+    let r = app.get("/Users").await;
+    assert_eq!(r.assert_ok(200)["totalResults"], 1, "nothing else stored");
+    let r = app
+        .post(
+            "/Groups",
+            &json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": long}),
+        )
+        .await;
+    r.assert_scim_error(400, Some("invalidValue"));
+
+    // NFC and NFD: one user.
+    let nfc = "R\u{e9}my@contoso.com";
+    let nfd = "Re\u{301}my@contoso.com";
+    let created = app
+        .post("/Users", &entra_user(nfc))
+        .await
+        .assert_ok(201)
+        .clone();
+    let mut twin = entra_user(nfd);
+    twin["externalId"] = json!("other");
+    app.post("/Users", &twin)
+        .await
+        .assert_scim_error(409, Some("uniqueness"));
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query(&format!("userName eq \"{nfd}\""))
+        ))
+        .await;
+    assert_eq!(r.assert_ok(200)["totalResults"], 1);
+    assert_eq!(r.body["Resources"][0]["id"], created["id"]);
+    assert_eq!(r.body["Resources"][0]["userName"], nfc, "returned as sent");
+}
