@@ -87,7 +87,9 @@ fn sqlite_path(keys: &[&str]) -> String {
     p
 }
 
-/// The JSON value at `keys` below `base`, as text (`as_text`) or as JSON.
+/// The value of `sub` (or of the attribute itself) below `base`: as text when `as_text`, else as `jsonb` on
+/// PostgreSQL and as its JSON type name (`json_type`) on SQLite, which [`push_type_is`] and the boolean test
+/// compare.
 fn push_value(
     out: &mut AstPass<'_, '_, MultiBackend>,
     base: Base<'_>,
@@ -185,17 +187,13 @@ fn walk_cond<'b>(
                 ValueTest::Bool(b) => {
                     push_type_is(out, base, *sub, "boolean");
                     out.push_sql(" AND ");
-                    if pg {
-                        push_value(out, base, *sub, false);
-                        out.push_sql(if *b {
-                            " = 'true'::jsonb"
-                        } else {
-                            " = 'false'::jsonb"
-                        });
-                    } else {
-                        push_value(out, base, *sub, false);
-                        out.push_sql(if *b { " = 'true'" } else { " = 'false'" });
-                    }
+                    push_value(out, base, *sub, false);
+                    out.push_sql(match (pg, *b) {
+                        (true, true) => " = 'true'::jsonb",
+                        (true, false) => " = 'false'::jsonb",
+                        (false, true) => " = 'true'",
+                        (false, false) => " = 'false'",
+                    });
                 }
                 ValueTest::Text(op, v) => {
                     // A string, never a number or boolean that happens to print the same.

@@ -12,7 +12,9 @@
 //! - multi-valued attributes (`emails`, `addresses`, group `members`) and value filters (`emails[type eq
 //!   "work"]`) become `id IN (SELECT user_id FROM user_emails WHERE ...)`: "some element matches". The user's
 //!   one role lives in `users.role` (its `primary` flag, as sent, in `users.role_primary`);
-//! - `meta.created` / `meta.lastModified` compare as instants (BIGINT microseconds).
+//! - `meta.created` / `meta.lastModified` compare as instants (BIGINT microseconds);
+//! - the attributes of the User's attribute document (`UserAttr::Doc`: nickName, phoneNumbers, ...) compile
+//!   through [`crate::filter_doc`] to each backend's JSON functions, with the same rules.
 //!
 //! An attribute Humbol does not have, or one derived from the URL the API serves (`meta.version`,
 //! `meta.location`, `manager.$ref`; `pr` works on them), is [`StoreError::InvalidFilter`].

@@ -1,5 +1,5 @@
-//! Users: a `users` row (every single-valued attribute and the one role) plus `user_emails` and
-//! `user_addresses` rows. Every query is scoped by organisation.
+//! Users: a `users` row (the indexed single-valued attributes, the one role, and the attribute document of every
+//! other attribute) plus `user_emails` and `user_addresses` rows. Every query is scoped by organisation.
 
 use std::collections::HashMap;
 
