@@ -8,6 +8,10 @@
 //! - [`Metrics`]: the Prometheus metrics of the process (one registry, also when `humbol` runs both APIs in
 //!   one process: every series has an `api` label), rendered by [`render`] for `GET /metrics`.
 
+pub mod logging;
+pub mod metrics_server;
+mod provisioning;
+
 use std::net::IpAddr;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -118,6 +122,7 @@ impl Metrics {
             "Database connections of this process's pools (read, write), by state: in_use, idle, max",
             pool.clone(),
         );
+        registry.register_collector(Box::new(provisioning::ProvisioningEvents));
         registry.register(
             "build",
             "Build information",

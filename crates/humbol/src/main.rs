@@ -36,7 +36,7 @@ struct Cli {}
 async fn main() -> ExitCode {
     // `--help` and `--version` print and exit here, before anything is opened or bound.
     let Cli {} = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    humbol_ops::logging::init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

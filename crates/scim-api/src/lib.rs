@@ -54,6 +54,9 @@ pub fn build_server(
     store: Store,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
+    if let Some(addr) = config.metrics_bind {
+        humbol_ops::metrics_server::spawn(addr, store.clone())?;
+    }
     let state = web::Data::new(AppState::new(config, store)?);
     spawn_token_use_flusher(state.clone().into_inner());
     let max_body = state.config.max_body_bytes;
