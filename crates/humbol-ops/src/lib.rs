@@ -10,6 +10,7 @@
 
 pub mod logging;
 pub mod metrics_server;
+pub mod openapi;
 mod provisioning;
 
 use std::net::IpAddr;
