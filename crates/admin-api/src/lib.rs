@@ -97,6 +97,7 @@ pub fn build_server_with_store(
             .app_data(middleware::query_config())
             .configure(routes::configure)
             .configure(pages::configure)
+            .configure(humbol_ops::api_page::configure)
             .service(openapi::openapi_json)
             .default_service(web::to(middleware::not_found))
     })

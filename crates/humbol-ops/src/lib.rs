@@ -8,6 +8,7 @@
 //! - [`Metrics`]: the Prometheus metrics of the process (one registry, also when `humbol` runs both APIs in
 //!   one process: every series has an `api` label), rendered by [`render`] for `GET /metrics`.
 
+pub mod api_page;
 pub mod logging;
 pub mod metrics_server;
 pub mod openapi;

@@ -70,6 +70,7 @@ pub fn build_server(
             .app_data(content::query_config())
             .app_data(content::path_config())
             .configure(routes::configure)
+            .configure(humbol_ops::api_page::configure)
             .default_service(web::to(content::not_found))
             .wrap(from_fn(content::scim_error_bodies))
             .wrap(NormalizePath::trim())
