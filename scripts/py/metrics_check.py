@@ -65,9 +65,9 @@ def main() -> None:
         events[f"{sample.labels['action']}/{outcome}"] = sample.value
     if expected_event and events.get(expected_event, 0) < 1:
         fail(f"no {expected_event} provisioning event counted (have {events})")
-    in_use = [s for s in families["humbol_db_pool_connections"].samples if s.labels.get("state") == "in_use"]
-    if not in_use:
-        fail("no in_use pool gauge")
+    states = {s.labels.get("state") for s in families["humbol_db_pool_connections"].samples}
+    if not {"in_use", "idle", "max", "waiting"} <= states:
+        fail(f"pool gauges by state: have {sorted(states)}")
     print(f"metrics check: {api}: {len(families)} families, {len(requests)} request series, events {events}: ok")
 
 

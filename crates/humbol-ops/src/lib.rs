@@ -121,7 +121,8 @@ impl Metrics {
         let pool = Family::<PoolLabels, Gauge>::default();
         registry.register(
             "db_pool_connections",
-            "Database connections of this process's pools (read, write), by state: in_use, idle, max",
+            "Database connections of this process's pools (read, write), by state: in_use, idle, max; and \
+             waiting: requests waiting for a connection",
             pool.clone(),
         );
         registry.register_collector(Box::new(provisioning::ProvisioningEvents));
@@ -190,6 +191,7 @@ pub fn render(store: &humbol_store::Store) -> HttpResponse {
         set("in_use", p.connections.saturating_sub(p.idle));
         set("idle", p.idle);
         set("max", p.max);
+        set("waiting", p.waiting);
     }
     let mut body = String::new();
     match prometheus_client::encoding::text::encode(&mut body, &m.registry) {

@@ -200,7 +200,13 @@ async fn the_binary_logs_json_lines_and_serves_metrics_on_their_own_address(
         ],
     );
     assert_eq!(requests, Some(1.0), "{text}");
-    assert!(text.contains("humbol_db_pool_connections{"), "{text}");
+    // Nothing waits for a connection once the requests are answered.
+    let waiting = sample(
+        &text,
+        "humbol_db_pool_connections",
+        &[r#"pool="read""#, r#"state="waiting""#],
+    );
+    assert_eq!(waiting, Some(0.0), "{text}");
 
     drop(_child);
     let log = std::fs::read_to_string(&log_path).unwrap();
