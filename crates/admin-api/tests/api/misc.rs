@@ -125,3 +125,49 @@ async fn the_api_page_and_its_assets_are_served(
         assert!(!res.text().await.unwrap().contains("https://"), "{asset}");
     }
 }
+
+/// `HUMBOL_METRICS_BIND`: `/metrics` on its own address (with the admin API's provisioning events counted),
+/// and a JSON 404 on the API's address.
+#[rstest]
+#[tokio::test]
+async fn metrics_are_served_on_their_own_address_when_configured(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics_addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let app = crate::helpers::spawn_app_with(
+        backend,
+        &[
+            ("HUMBOL_ADMIN_JWT_SECRET", crate::helpers::SECRET),
+            ("HUMBOL_METRICS_BIND", &metrics_addr),
+        ],
+    )
+    .await;
+    app.enable_org("acme").await;
+    app.create_token("acme", "Entra").await;
+
+    let on_api = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_error(on_api, StatusCode::NOT_FOUND, "not_found").await;
+    let scraped = app
+        .client
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    let text = scraped.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            r#"humbol_provisioning_events_total{action="token_created",outcome="success"} "#
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"api="admin",method="POST",route="/api/v1/orgs/{org}/scim/tokens",status="201""#
+        ),
+        "{text}"
+    );
+}
