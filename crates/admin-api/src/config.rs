@@ -32,6 +32,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: humbol_config::parse::LogFormat,
+    /// The HTTP edge: body deadline, connections per address, rate limits (`HUMBOL_BODY_TIMEOUT_SECS`,
+    /// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS`, `HUMBOL_RATE_LIMIT_*`).
+    pub edge: humbol_ops::edge::Limits,
 }
 
 /// JWT verification settings.
@@ -69,6 +72,7 @@ impl std::fmt::Debug for Config {
             .field("event_retention_days", &self.event_retention_days)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_format", &self.log_format)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -120,6 +124,7 @@ impl Config {
                 .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
+            edge: humbol_ops::edge::Limits::from_env(&env)?,
             jwt,
         };
         // Fail now, naming the variable, rather than on the first request.
