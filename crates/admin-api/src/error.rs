@@ -152,6 +152,10 @@ impl From<StoreError> for AppError {
             }
             StoreError::NotFound => AppError::not_found("not found"),
             StoreError::Conflict { .. } => AppError::conflict(err.to_string()),
+            // The store's own refusals (the cap on live tokens): the client's, with the store's reason.
+            StoreError::Rejected(e) if e.status == 409 => {
+                AppError::new(StatusCode::CONFLICT, "too_many_tokens", e.detail)
+            }
             other => AppError::internal(other),
         }
     }

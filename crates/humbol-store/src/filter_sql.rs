@@ -272,9 +272,9 @@ where
     }
     // Depth counts nesting, not terms: a flat chain `a or b or c ...` (a left-deep tree of one operator) is
     // one level, however long.
-    let within = |child: &Filter, same: bool| if same { depth } else { depth + 1 };
-    let and = |c: &Filter| within(c, matches!(c, Filter::And(..)));
-    let or = |c: &Filter| within(c, matches!(c, Filter::Or(..)));
+    let within = |same: bool| if same { depth } else { depth + 1 };
+    let and = |c: &Filter| within(matches!(c, Filter::And(..)));
+    let or = |c: &Filter| within(matches!(c, Filter::Or(..)));
     Ok(match f {
         Filter::And(a, b) => Box::new(logic(a, and(a), leaf)?.and(logic(b, and(b), leaf)?)),
         Filter::Or(a, b) => Box::new(logic(a, or(a), leaf)?.or(logic(b, or(b), leaf)?)),
