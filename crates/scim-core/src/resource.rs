@@ -1377,7 +1377,7 @@ mod tests {
             });
         (
             (
-                "[^\\s]\\PC{0,20}",
+                "[^\\s\\pC]\\PC{0,20}",
                 opt_text(),
                 opt_text(),
                 any::<bool>(),
@@ -1428,7 +1428,7 @@ mod tests {
         let member =
             ("\\PC{1,20}", opt_text()).prop_map(|(value, display)| Member { value, display });
         (
-            "[^\\s]\\PC{0,20}",
+            "[^\\s\\pC]\\PC{0,20}",
             opt_text(),
             proptest::collection::vec(member, 0..5),
         )
