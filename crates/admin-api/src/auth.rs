@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, JwtSettings, MIN_SECRET_BYTES};
 use crate::error::AppError;
 
-
 /// Clock leeway for a JWT's `exp` and `nbf`: 5 seconds, enough for clocks kept by NTP (the library's default of
 /// 60 would accept a JWT up to a minute after it expired).
 pub const JWT_LEEWAY_SECS: u64 = 5;

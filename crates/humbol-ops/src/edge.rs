@@ -133,7 +133,9 @@ impl Edge {
 
     /// For `HttpServer::on_connect`: counts each accepted connection against its client address until it
     /// closes.
-    pub fn on_connect(self: &Arc<Self>) -> impl Fn(&dyn Any, &mut Extensions) + Send + Sync + 'static {
+    pub fn on_connect(
+        self: &Arc<Self>,
+    ) -> impl Fn(&dyn Any, &mut Extensions) + Send + Sync + 'static {
         let edge = Arc::clone(self);
         move |conn, ext| {
             let Some(stream) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() else {
@@ -169,7 +171,12 @@ impl Edge {
         res
     }
 
-    fn too_many(&self, which: &Budget<impl Hash + Eq + Clone>, wait: Duration, detail: &str) -> HttpResponse {
+    fn too_many(
+        &self,
+        which: &Budget<impl Hash + Eq + Clone>,
+        wait: Duration,
+        detail: &str,
+    ) -> HttpResponse {
         let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
         let mut res = (self.refuse)(StatusCode::TOO_MANY_REQUESTS, detail);
         let h = res.headers_mut();
@@ -193,7 +200,11 @@ struct ConnectionSlot {
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {
-        let mut map = self.edge.connections.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .edge
+            .connections
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if let Some(n) = map.get_mut(&self.address) {
             *n = n.saturating_sub(1);
             if *n == 0 {
@@ -252,7 +263,8 @@ impl<K: Hash + Eq + Clone> Budget<K> {
     }
 
     fn housekeeping(&self) {
-        if self.uses.fetch_add(1, Ordering::Relaxed) % HOUSEKEEPING_EVERY != HOUSEKEEPING_EVERY - 1 {
+        if self.uses.fetch_add(1, Ordering::Relaxed) % HOUSEKEEPING_EVERY != HOUSEKEEPING_EVERY - 1
+        {
             return;
         }
         self.limiter.retain_recent();
@@ -288,7 +300,10 @@ pub fn has_control_character(text: &str) -> bool {
     while i < bytes.len() {
         let mut b = bytes[i];
         if b == b'%' {
-            if let (Some(h), Some(l)) = (bytes.get(i + 1).and_then(hex), bytes.get(i + 2).and_then(hex)) {
+            if let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(hex),
+                bytes.get(i + 2).and_then(hex),
+            ) {
                 b = (h * 16 + l) as u8;
                 i += 2;
             }
@@ -320,14 +335,17 @@ pub async fn guard<B: MessageBody + 'static>(
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let refused = |req: ServiceRequest, res: HttpResponse| Ok(nosniff(req.into_response(res).map_into_right_body()));
+    let refused = |req: ServiceRequest, res: HttpResponse| {
+        Ok(nosniff(req.into_response(res).map_into_right_body()))
+    };
     if req.conn_data::<ConnectionSlot>().is_some_and(|c| c.over) {
         let res = edge.refusal(
             StatusCode::TOO_MANY_REQUESTS,
             "too many open connections from this address",
         );
         let mut res = res;
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1u32));
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(1u32));
         return refused(req, res);
     }
     let path = req.path();
@@ -339,7 +357,11 @@ pub async fn guard<B: MessageBody + 'static>(
         return refused(req, res);
     }
     let counted = is_api(path);
-    let org = if counted { org_of(path).map(str::to_owned) } else { None };
+    let org = if counted {
+        org_of(path).map(str::to_owned)
+    } else {
+        None
+    };
     let address = req.peer_addr().map(|a| a.ip());
     if counted {
         if let (Some(budget), Some(ip)) = (&edge.address, address) {
@@ -458,15 +480,32 @@ mod tests {
         let l = Limits::default();
         assert_eq!(l.body_timeout, Duration::from_secs(15));
         assert_eq!(l.org_per_second, 1000);
-        assert!(l.org_per_second >= 25 * 10, "far above Entra's 25 requests per second");
+        assert!(
+            l.org_per_second >= 25 * 10,
+            "far above Entra's 25 requests per second"
+        );
     }
 
     #[test]
     fn control_characters_are_found_raw_and_percent_encoded() {
-        for bad in ["/Users/%00", "/a%0a", "filter=userName%20eq%20%22a%01%22", "a\u{7f}", "%7F", "%1f"] {
+        for bad in [
+            "/Users/%00",
+            "/a%0a",
+            "filter=userName%20eq%20%22a%01%22",
+            "a\u{7f}",
+            "%7F",
+            "%1f",
+        ] {
             assert!(has_control_character(bad), "{bad}");
         }
-        for good in ["/Users/2819c223", "filter=userName%20eq%20%22a%40b%22", "%", "%2", "%zz", "caf%C3%A9"] {
+        for good in [
+            "/Users/2819c223",
+            "filter=userName%20eq%20%22a%40b%22",
+            "%",
+            "%2",
+            "%zz",
+            "caf%C3%A9",
+        ] {
             assert!(!has_control_character(good), "{good}");
         }
     }

@@ -198,8 +198,8 @@ impl<T> Default for Page<T> {
 
 /// A change to a group's member set (from PATCH), applied by the store as row inserts/deletes.
 pub use pool::PoolStats;
-pub use tokens::MAX_LIVE_TOKENS;
 pub use scim_core::patch::MemberChange;
+pub use tokens::MAX_LIVE_TOKENS;
 
 /// An event's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

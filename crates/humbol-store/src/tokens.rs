@@ -110,9 +110,11 @@ pub fn tokens_page(
                 .optional()?
                 .ok_or(StoreError::NotFound)?;
             q = q.filter(
-                scim_tokens::created_at.lt(created).or(scim_tokens::created_at
-                    .eq(created)
-                    .and(scim_tokens::id.lt(id))),
+                scim_tokens::created_at
+                    .lt(created)
+                    .or(scim_tokens::created_at
+                        .eq(created)
+                        .and(scim_tokens::id.lt(id))),
             );
         }
         let rows = q

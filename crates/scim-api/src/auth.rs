@@ -105,7 +105,8 @@ pub async fn authenticate_before_body<B: MessageBody + 'static>(
     let org = req.match_info().get("org").unwrap_or_default().to_string();
     let found = match bearer_credential(req.request()) {
         Ok(credential) => {
-            let lookup = web::block(move || lookup_credential(&state.store, credential, Utc::now()));
+            let lookup =
+                web::block(move || lookup_credential(&state.store, credential, Utc::now()));
             match lookup.await {
                 Ok(Ok(Some(auth))) if auth.org.slug == org => Ok(auth),
                 Ok(Ok(Some(_))) => {

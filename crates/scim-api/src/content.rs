@@ -278,12 +278,19 @@ mod tests {
     #[test]
     fn nul_anywhere_in_a_body_is_invalid_value() {
         let req = TestRequest::post().to_http_request();
-        for text in [r#"{"a":"x\u0000"}"#, r#"{"a":[{"b":"\u0000"}]}"#, r#"{"a\u0000":1}"#] {
+        for text in [
+            r#"{"a":"x\u0000"}"#,
+            r#"{"a":[{"b":"\u0000"}]}"#,
+            r#"{"a\u0000":1}"#,
+        ] {
             let e = body_of(&req, text).unwrap_err();
             assert_eq!(e.status, 400, "{text}");
             assert_eq!(e.scim_type, Some(scim_core::ScimType::InvalidValue));
         }
-        assert!(body_of(&req, r#"{"a":"\\u0000"}"#).is_ok(), "an escaped backslash is not a NUL");
+        assert!(
+            body_of(&req, r#"{"a":"\\u0000"}"#).is_ok(),
+            "an escaped backslash is not a NUL"
+        );
     }
 
     #[test]

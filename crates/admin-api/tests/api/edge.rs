@@ -22,11 +22,7 @@ async fn nul_and_control_characters_in_paths_and_queries_are_400(
         "/api/v1/orgs/ac%00me",
     ] {
         let res = app.delete(path, &admin).await;
-        assert_eq!(
-            res.headers()["x-content-type-options"],
-            "nosniff",
-            "{path}"
-        );
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
         assert_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
     }
     let res = app

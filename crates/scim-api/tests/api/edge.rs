@@ -27,7 +27,8 @@ async fn exchange(address: &str, head: String, body_part: Vec<u8>, wait: Duratio
     let addr = address.trim_start_matches("http://").to_string();
     tokio::task::spawn_blocking(move || {
         let mut s = TcpStream::connect(&addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
         let start = Instant::now();
         s.write_all(head.as_bytes()).unwrap();
         s.write_all(&body_part).unwrap();
@@ -103,7 +104,13 @@ async fn a_slow_body_with_a_live_token_ends_at_the_deadline_with_408(
 ) {
     let app = spawn_app_with(backend, |c| c.edge.body_timeout = Duration::from_secs(1)).await;
     let head = post_head(&app, "/Users", &app.token, 4096);
-    let seen = exchange(&app.address, head, b"{\"userName\":".to_vec(), Duration::from_secs(5)).await;
+    let seen = exchange(
+        &app.address,
+        head,
+        b"{\"userName\":".to_vec(),
+        Duration::from_secs(5),
+    )
+    .await;
     assert!(
         seen.answer.starts_with("HTTP/1.1 408"),
         "answered {:?} after {:?}",
@@ -136,7 +143,11 @@ async fn connections_beyond_the_cap_per_address_get_429_and_are_closed(
     );
     let seen = exchange(&app.address, head.clone(), vec![], Duration::from_secs(3)).await;
     assert!(seen.answer.starts_with("HTTP/1.1 429"), "{:?}", seen.answer);
-    assert!(seen.answer.to_ascii_lowercase().contains("retry-after: 1"), "{:?}", seen.answer);
+    assert!(
+        seen.answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{:?}",
+        seen.answer
+    );
     assert!(seen.closed);
     // Once they close, the address is served again.
     drop(held);
@@ -213,7 +224,10 @@ async fn an_organisation_past_its_rate_gets_429_with_retry_after(
     assert!(statuses.len() >= 10, "the burst is served: {statuses:?}");
     // Another organisation is not affected.
     let other = app.other_org("globex");
-    assert_eq!(app.get_as("globex", "/Users?count=1", &other).await.status, 200);
+    assert_eq!(
+        app.get_as("globex", "/Users?count=1", &other).await.status,
+        200
+    );
     // The rate refills.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     app.get("/Users?count=1").await.assert_ok(200);
@@ -231,7 +245,11 @@ async fn forged_tokens_past_the_failure_rate_get_429_before_any_database_work(
     for _ in 0..20 {
         statuses.push(app.get_as(&app.org, "/Users", &forged).await.status);
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 11, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        11,
+        "{statuses:?}"
+    );
     assert!(statuses[11..].iter().all(|s| *s == 429), "{statuses:?}");
     // While refused, the address gets 429 whatever it sends, even a live token: no credential is looked up.
     let r = app.get("/Users").await;
@@ -250,21 +268,49 @@ async fn every_response_says_nosniff_and_405_says_allow(
     let base = app.base(&app.org);
     for (method, url, token) in [
         (Method::GET, format!("{}/healthz", app.address), None),
-        (Method::GET, format!("{base}/Users/{id}"), Some(app.token.as_str())),
+        (
+            Method::GET,
+            format!("{base}/Users/{id}"),
+            Some(app.token.as_str()),
+        ),
         (Method::GET, format!("{base}/Users"), None),
         (Method::GET, format!("{}/nowhere", app.address), None),
-        (Method::DELETE, format!("{base}/Users"), Some(app.token.as_str())),
+        (
+            Method::DELETE,
+            format!("{base}/Users"),
+            Some(app.token.as_str()),
+        ),
     ] {
         let r = app.send(method.clone(), &url, None, token, &[]).await;
-        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{method} {url}");
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{method} {url}"
+        );
     }
     let r = app.delete("/Users").await;
     r.assert_scim_error(405, None);
     assert_eq!(r.header("allow"), Some("GET, POST"));
-    let r = app.send(Method::POST, &format!("{base}/Users/{id}"), None, Some(&app.token), &[]).await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{base}/Users/{id}"),
+            None,
+            Some(&app.token),
+            &[],
+        )
+        .await;
     r.assert_scim_error(405, None);
     assert_eq!(r.header("allow"), Some("GET, PUT, PATCH, DELETE"));
-    let r = app.send(Method::POST, &format!("{}/healthz", app.address), None, None, &[]).await;
+    let r = app
+        .send(
+            Method::POST,
+            &format!("{}/healthz", app.address),
+            None,
+            None,
+            &[],
+        )
+        .await;
     assert_eq!(r.header("allow"), Some("GET"));
 }
 
