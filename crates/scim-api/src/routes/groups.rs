@@ -15,7 +15,7 @@ use scim_core::resource::{Group, Stored};
 use scim_core::schema::GROUP_RESOURCE;
 use serde_json::Value;
 
-use super::{if_match, list_params, path_id, projection, store_query, Reply};
+use super::{if_match, list_params, patch_target, path_id, projection, store_query, Reply};
 use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
@@ -255,8 +255,11 @@ pub async fn update(
                     if rest.operations.is_empty() {
                         return Ok(current.resource.clone());
                     }
-                    let patched =
-                        patch::apply(&GROUP_RESOURCE, &current.resource.to_json(), &rest)?;
+                    let patched = patch::apply(
+                        &GROUP_RESOURCE,
+                        &patch_target(&current.id, current.resource.to_json()),
+                        &rest,
+                    )?;
                     Group::from_json(&patched)
                 },
             )?;

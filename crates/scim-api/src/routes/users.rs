@@ -16,7 +16,7 @@ use scim_core::schema::USER_RESOURCE;
 use scim_core::ScimError;
 use serde_json::Value;
 
-use super::{if_match, list_params, path_id, projection, store_query, Reply};
+use super::{if_match, list_params, patch_target, path_id, projection, store_query, Reply};
 use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
@@ -234,8 +234,11 @@ pub async fn update(
             let stored =
                 t.store
                     .update_user(&t.org.slug, &id, if_match, t.actor, &mut |current| {
-                        let patched =
-                            patch::apply(&USER_RESOURCE, &current.resource.to_json(), &patch)?;
+                        let patched = patch::apply(
+                            &USER_RESOURCE,
+                            &patch_target(&current.id, current.resource.to_json()),
+                            &patch,
+                        )?;
                         let mut user = User::from_json(&patched)?;
                         apply_rules(t, &mut user)?;
                         Ok(user)
