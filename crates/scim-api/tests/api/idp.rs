@@ -241,7 +241,6 @@ async fn okta_put_ignores_id_meta_groups_and_password(
 
 #[rstest]
 #[tokio::test]
-#[ignore = "needs every attribute (issue 14)"]
 async fn okta_put_keeps_every_attribute_it_sends(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
