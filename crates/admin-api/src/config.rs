@@ -32,6 +32,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: humbol_config::parse::LogFormat,
+    /// `HUMBOL_DB_WAIT_SECS`: the longest wait for a connection, a connect or a SQLite lock.
+    pub db_wait: std::time::Duration,
+    /// `HUMBOL_DB_STATEMENT_TIMEOUT_SECS`: PostgreSQL's `statement_timeout`.
+    pub db_statement_timeout: std::time::Duration,
 }
 
 /// JWT verification settings.
@@ -69,6 +73,8 @@ impl std::fmt::Debug for Config {
             .field("event_retention_days", &self.event_retention_days)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("log_format", &self.log_format)
+            .field("db_wait", &self.db_wait)
+            .field("db_statement_timeout", &self.db_statement_timeout)
             .finish()
     }
 }
@@ -120,6 +126,12 @@ impl Config {
                 .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
+            db_wait: std::time::Duration::from_secs(
+                env.require(&vars::DB_WAIT_SECS, parse::positive)?,
+            ),
+            db_statement_timeout: std::time::Duration::from_secs(
+                env.require(&vars::DB_STATEMENT_TIMEOUT_SECS, parse::positive)?,
+            ),
             jwt,
         };
         // Fail now, naming the variable, rather than on the first request.

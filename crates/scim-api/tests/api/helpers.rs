@@ -141,6 +141,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 }
 
 impl TestApp {
+    /// The test database (to inflict faults on it).
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     /// The SCIM base URL of `org`.
     pub fn base(&self, org: &str) -> String {
         format!("{}/scim/v2/orgs/{org}", self.address)

@@ -10,6 +10,7 @@
 mod auth;
 mod cli;
 mod connection;
+mod database_faults;
 mod groups;
 mod helpers;
 mod metrics;
