@@ -401,6 +401,13 @@ impl Store {
         self.inner.check_ready()
     }
 
+    /// Tells the store that the database may be stalled (e.g. a readiness check got no answer in time): it
+    /// probes a fresh connection in the background, and opens the circuit if that gets no answer within the
+    /// connect timeout. Never blocks.
+    pub fn suspect(&self) {
+        self.inner.suspect()
+    }
+
     // ---- organisations ----
 
     /// Creates or updates the organisation `slug`; `true` when it was created.

@@ -753,6 +753,11 @@ impl Pools {
         self.ping()
     }
 
+    /// See [`crate::Store::suspect`].
+    pub fn suspect(&self) {
+        probe(&self.manager);
+    }
+
     /// A connection from `pool`, waiting up to [`Pools::wait`]; [`StoreError::Unavailable`] at once while the
     /// database is known to be down. A connection opened before the last outage is discarded, and one idle for
     /// longer than [`VALIDATE_AFTER_IDLE`] is pinged first (and discarded if it lost its server).

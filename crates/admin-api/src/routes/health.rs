@@ -44,6 +44,9 @@ pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let store = state.store.clone();
     let check = tokio::time::timeout(READY_WITHIN, web::block(move || store.check_ready())).await;
+    if check.is_err() {
+        state.store.suspect(); // no answer: a stalled server is found by the probe's connect timeout
+    }
     let why = match check {
         Ok(Ok(Ok(()))) => return Ok(HttpResponse::Ok().json(Health { status: "ready" })),
         Ok(Ok(Err(e))) => e.to_string(),
