@@ -30,6 +30,8 @@ pub struct Config {
     pub event_retention_days: u32,
     /// `HUMBOL_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `HUMBOL_METRICS_BIND`: when set, `/metrics` is served there only (`None`: on the API's address).
+    pub metrics_bind: Option<SocketAddr>,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: humbol_config::parse::LogFormat,
     /// `HUMBOL_DB_WAIT_SECS`: the longest wait for a connection, a connect or a SQLite lock.
@@ -72,6 +74,7 @@ impl std::fmt::Debug for Config {
             .field("jwt", &self.jwt)
             .field("event_retention_days", &self.event_retention_days)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("metrics_bind", &self.metrics_bind)
             .field("log_format", &self.log_format)
             .field("db_wait", &self.db_wait)
             .field("db_statement_timeout", &self.db_statement_timeout)
@@ -125,6 +128,7 @@ impl Config {
             event_retention_days: env
                 .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
+            metrics_bind: env.get(&vars::METRICS_BIND, parse::bind)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
             db_wait: std::time::Duration::from_secs(
                 env.require(&vars::DB_WAIT_SECS, parse::positive)?,

@@ -223,6 +223,15 @@ pub const LOG_FORMAT: Var = Var {
     doc: "request log lines as `text` (key=value) or `json` (one object per line)",
 };
 
+/// `HUMBOL_METRICS_BIND` ([`crate::parse::bind`]).
+pub const METRICS_BIND: Var = Var {
+    name: "HUMBOL_METRICS_BIND",
+    default: None,
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "when set, `/metrics` is served on this address (IP:PORT) only, not on the API's address",
+};
+
 /// `RUST_LOG`: read by env_logger itself; declared here so that it is documented with the others.
 pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
@@ -251,6 +260,7 @@ pub const ALL: &[Var] = &[
     EVENT_RETENTION_DAYS,
     OAUTH_TOKEN_LIFETIME_SECS,
     LOG_FORMAT,
+    METRICS_BIND,
     RUST_LOG,
 ];
 

@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 /// loopback; a loopback public URL while listening only on loopback is a local run; a loopback public URL while
 /// listening on all interfaces shows admins a tenant URL nobody else can call, and so does a loopback URL
 /// naming another port than the one listened on. (A public https URL while listening on loopback is a proxy on
-/// the same host: fine.)
+/// the same host: fine.) Okta refuses base URLs with `_` in them (organisation slugs cannot have one; the
+/// public URL could).
 pub fn public_url(public_url: &str, bind: Option<SocketAddr>) -> Vec<String> {
     let mut out = Vec::new();
     let (https, rest) = match public_url.strip_prefix("https://") {
@@ -24,6 +25,12 @@ pub fn public_url(public_url: &str, bind: Option<SocketAddr>) -> Vec<String> {
         out.push(format!(
             "HUMBOL_SCIM_PUBLIC_URL={public_url} is plain HTTP on a non-loopback host: Entra only calls HTTPS \
              tenant URLs (put a TLS-terminating proxy in front and give its https:// URL)"
+        ));
+    }
+    if public_url.contains('_') {
+        out.push(format!(
+            "HUMBOL_SCIM_PUBLIC_URL={public_url} contains `_`: Okta refuses base URLs with an underscore, so \
+             Okta cannot be connected to the tenant URLs shown to admins"
         ));
     }
     if let Some(bind) = bind {
@@ -91,6 +98,15 @@ mod tests {
         let warnings = w("http://scim.humbol.example", bind("0.0.0.0:8080"));
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("HTTPS"), "{warnings:?}");
+    }
+
+    #[test]
+    fn an_underscore_okta_refuses() {
+        let warnings = w("https://scim_humbol.example", bind("127.0.0.1:8080"));
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("Okta"), "{warnings:?}");
+        let warnings = w("https://scim.humbol.example/tenant_a", None);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 
     #[test]

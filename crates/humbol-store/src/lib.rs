@@ -25,6 +25,7 @@ use scim_core::resource::{Group, Stored, User};
 use scim_core::ScimError;
 
 mod activity;
+pub mod event_counts;
 mod events;
 mod filter_sql;
 mod groups;
@@ -222,6 +223,27 @@ impl Outcome {
         }
     }
 }
+
+/// Every `action` the event log holds, as the admin API documents them (its OpenAPI enum) and `/metrics`
+/// counts them. Writing an event whose action is not here is a bug (a debug assertion catches it in tests).
+pub const EVENT_ACTIONS: &[&str] = &[
+    "created",
+    "updated",
+    "disabled",
+    "enabled",
+    "deleted",
+    "refused",
+    "token_created",
+    "token_revoked",
+    "token_issued",
+    "token_refused",
+    "client_created",
+    "client_revoked",
+    "secret_added",
+    "secret_removed",
+    "federation_set",
+    "federation_removed",
+];
 
 /// A provisioning event to log.
 #[derive(Debug, Clone, PartialEq, Eq)]

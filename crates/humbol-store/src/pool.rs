@@ -14,7 +14,7 @@
 //!   full (507), or a transaction to run again.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -480,6 +480,8 @@ pub struct PoolStats {
     pub idle: u32,
     /// The pool's size.
     pub max: u32,
+    /// Requests waiting for a connection right now (none was idle).
+    pub waiting: u32,
 }
 
 /// The pools of one [`crate::Store`].
@@ -496,6 +498,8 @@ pub struct Pools {
     wait: Duration,
     /// SQLite file: what it was at start-up, for [`Pools::check_ready`].
     file: Option<SqliteFile>,
+    /// Requests waiting for a `read` and a `write` connection (PostgreSQL: one pool, counted as `read`).
+    waiting: [AtomicU32; 2],
 }
 
 /// A SQLite database file and its identity (device and inode) when the store opened it.
@@ -592,6 +596,7 @@ impl Pools {
                 manager,
                 wait: opts.connection_timeout,
                 file: None,
+                waiting: Default::default(),
             });
         }
         if let Target::SqliteFile(path) = &target {
@@ -652,17 +657,18 @@ impl Pools {
             manager,
             wait: opts.connection_timeout,
             file,
+            waiting: Default::default(),
         })
     }
 
     /// A connection for reads.
     pub fn read(&self) -> Result<Conn, StoreError> {
-        self.checkout(&self.read)
+        self.checkout(&self.read, Some(&self.waiting[0]))
     }
 
     /// A connection for batches of look-ups by key.
     pub fn lookup(&self) -> Result<Conn, StoreError> {
-        self.checkout(&self.lookup)
+        self.checkout(&self.lookup, None)
     }
 
     /// How many batches of look-ups can run at once: the lookup pool's size.
@@ -686,7 +692,11 @@ impl Pools {
         if let Some(problem) = self.file_problem() {
             return Err(StoreError::Unavailable(problem));
         }
-        self.checkout(&self.write)
+        let slot = match self.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 0,
+        };
+        self.checkout(&self.write, Some(&self.waiting[slot]))
     }
 
     /// SQLite file: why it is not the file opened at start-up any more (removed, replaced); one `stat`.
@@ -707,18 +717,22 @@ impl Pools {
 
     /// The read and write pools' connection counts, for metrics (on PostgreSQL they are one pool: `read`).
     pub fn stats(&self) -> Vec<PoolStats> {
-        let stat = |name, pool: &Pool<Manager>| {
+        let stat = |name, pool: &Pool<Manager>, waiting: &AtomicU32| {
             let state = pool.state();
             PoolStats {
                 name,
                 connections: state.connections,
                 idle: state.idle_connections,
                 max: pool.max_size(),
+                waiting: waiting.load(Ordering::Relaxed),
             }
         };
         match self.backend {
-            Backend::Sqlite => vec![stat("read", &self.read), stat("write", &self.write)],
-            Backend::Postgres => vec![stat("read", &self.read)],
+            Backend::Sqlite => vec![
+                stat("read", &self.read, &self.waiting[0]),
+                stat("write", &self.write, &self.waiting[1]),
+            ],
+            Backend::Postgres => vec![stat("read", &self.read, &self.waiting[0])],
         }
     }
 
@@ -747,7 +761,7 @@ impl Pools {
             }
             // The write lock, taken and given back at once: another process holding it (an external lock, a
             // long transaction) makes this wait up to the busy timeout and fail.
-            let mut conn = self.checkout(&self.write)?;
+            let mut conn = self.write()?;
             write_txn(&mut conn, |_| Ok(()))?;
         }
         self.ping()
@@ -760,10 +774,16 @@ impl Pools {
 
     /// A connection from `pool`, waiting up to [`Pools::wait`]; [`StoreError::Unavailable`] at once while the
     /// database is known to be down. A connection opened before the last outage is discarded, and one idle for
-    /// longer than [`VALIDATE_AFTER_IDLE`] is pinged first (and discarded if it lost its server).
-    fn checkout(&self, pool: &Pool<Manager>) -> Result<Conn, StoreError> {
+    /// longer than [`VALIDATE_AFTER_IDLE`] is pinged first (and discarded if it lost its server). A request
+    /// that finds no idle connection counts in `waiting` while it waits (for `/metrics`).
+    fn checkout(
+        &self,
+        pool: &Pool<Manager>,
+        waiting: Option<&AtomicU32>,
+    ) -> Result<Conn, StoreError> {
         let health = &self.manager.health;
         let deadline = Instant::now() + self.wait;
+        let mut counted = Waiting(None);
         loop {
             if health.is_down() {
                 probe(&self.manager);
@@ -781,7 +801,16 @@ impl Pools {
                     self.wait
                 )));
             }
-            let Ok(mut conn) = pool.get_timeout(left.min(CHECKOUT_SLICE)) else {
+            let got = match pool.try_get() {
+                Some(conn) => Ok(conn),
+                None => {
+                    if counted.0.is_none() {
+                        counted = Waiting::start(waiting);
+                    }
+                    pool.get_timeout(left.min(CHECKOUT_SLICE))
+                }
+            };
+            let Ok(mut conn) = got else {
                 continue;
             };
             if conn.epoch != health.epoch() {
@@ -793,6 +822,26 @@ impl Pools {
             }
             CONNECTION_LOST.set(false);
             return Ok(conn);
+        }
+    }
+}
+
+/// A request counted as waiting for a connection until dropped.
+struct Waiting<'a>(Option<&'a AtomicU32>);
+
+impl<'a> Waiting<'a> {
+    fn start(counter: Option<&'a AtomicU32>) -> Waiting<'a> {
+        if let Some(c) = counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        Waiting(counter)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.0 {
+            c.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

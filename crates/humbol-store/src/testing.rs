@@ -189,6 +189,60 @@ pub fn table_names(url: &str) -> Result<Vec<String>, StoreError> {
     Ok(names.into_iter().map(|n| n.name).collect())
 }
 
+/// Whether any row of any table of the database at `url` holds `needle` in one of its values (as text): for
+/// tests that a secret the API receives, such as a user's password, is never stored.
+pub fn database_holds_text(url: &str, needle: &str) -> Result<bool, StoreError> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let tables = table_names(url)?;
+    let mut conn = connect(url)?;
+    for table in tables {
+        let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+        let sql = match conn {
+            crate::pool::DbConn::Sqlite(_) => {
+                let columns: Vec<Name> =
+                    diesel::sql_query("SELECT name FROM pragma_table_info(?1)")
+                        .bind::<diesel::sql_types::Text, _>(&table)
+                        .load(&mut conn)?;
+                if columns.is_empty() {
+                    continue;
+                }
+                let tests: Vec<String> = columns
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "instr(CAST(\"{}\" AS TEXT), ?1) > 0",
+                            c.name.replace('"', "\"\"")
+                        )
+                    })
+                    .collect();
+                format!(
+                    "SELECT COUNT(*) AS n FROM {quoted} WHERE {}",
+                    tests.join(" OR ")
+                )
+            }
+            crate::pool::DbConn::Postgres(_) => {
+                format!("SELECT COUNT(*) AS n FROM {quoted} AS r WHERE strpos(r::text, $1) > 0")
+            }
+        };
+        let found: Vec<Count> = diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(needle)
+            .load(&mut conn)?;
+        if found.iter().any(|c| c.n > 0) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Bulk-loads `n` users made by `make(i)` into `org` for benchmarks and load tests: multi-row inserts in one
 /// transaction, no events logged. Much faster than `n` calls of `Store::create_user`.
 pub fn seed_users(

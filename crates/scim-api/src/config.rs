@@ -45,6 +45,8 @@ pub struct Config {
     pub db_statement_timeout: Duration,
     /// `HUMBOL_SCIM_WORKERS` (`None`: [`default_workers`]).
     pub workers: Option<usize>,
+    /// `HUMBOL_METRICS_BIND`: when set, `/metrics` is served there only (`None`: on the API's address).
+    pub metrics_bind: Option<SocketAddr>,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// How often the tokens' last-use times are flushed to the database (not an environment variable).
@@ -66,6 +68,7 @@ impl std::fmt::Debug for Config {
             .field("max_results", &self.max_results)
             .field("db_pool_size", &self.db_pool_size)
             .field("workers", &self.workers)
+            .field("metrics_bind", &self.metrics_bind)
             .field("log_format", &self.log_format)
             .field("token_use_flush", &self.token_use_flush)
             .field("oauth_token_lifetime", &self.oauth_token_lifetime)
@@ -103,6 +106,7 @@ impl Config {
                 env.require(&vars::DB_STATEMENT_TIMEOUT_SECS, parse::positive)?,
             ),
             workers: env.get(&vars::SCIM_WORKERS, parse::positive)?,
+            metrics_bind: env.get(&vars::METRICS_BIND, parse::bind)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
             token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
             oauth_token_lifetime: Duration::from_secs(env.require(

@@ -56,6 +56,9 @@ pub fn build_server(
     store: Store,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
+    if let Some(addr) = config.metrics_bind {
+        humbol_ops::metrics_server::spawn(addr, store.clone())?;
+    }
     let state = web::Data::new(AppState::new(config, store)?);
     spawn_token_use_flusher(state.clone().into_inner());
     let max_body = state.config.max_body_bytes;
@@ -69,6 +72,7 @@ pub fn build_server(
             .app_data(content::query_config())
             .app_data(content::path_config())
             .configure(routes::configure)
+            .configure(humbol_ops::api_page::configure)
             .default_service(web::to(content::not_found))
             .wrap(from_fn(content::scim_error_bodies))
             .wrap(NormalizePath::trim())

@@ -265,6 +265,11 @@ fn apply_key(
     if eq_ci(key, "schemas") {
         return Ok(());
     }
+    // Okta renames a group with `{"op": "replace", "value": {"id": <its id>, "displayName": ..}}`: the
+    // resource's own id (when the target carries it) is no change; any other id is a readOnly violation.
+    if eq_ci(key, "id") && get_ci(root, "id").is_some_and(|own| own == value) {
+        return Ok(());
+    }
     if let Some(ext) = rt
         .extensions
         .iter()
@@ -1464,6 +1469,33 @@ mod tests {
         assert_eq!(v["name"]["familyName"], "familyName");
         assert_eq!(v[ENT], json!({"department": "Z"}));
         assert_eq!(v["schemas"], json!([USER_SCHEMA, ENT]));
+    }
+
+    #[test]
+    fn pathless_value_may_repeat_the_resources_own_id() {
+        let mut g = group();
+        g["id"] = json!("g-1");
+        let renamed = patch_rt(
+            &GROUP_RESOURCE,
+            &g,
+            json!([{"op": "replace", "value": {"id": "g-1", "displayName": "Renamed"}}]),
+        )
+        .unwrap();
+        assert_eq!(renamed["displayName"], "Renamed");
+        assert_eq!(renamed["id"], "g-1");
+        let other = patch_rt(
+            &GROUP_RESOURCE,
+            &g,
+            json!([{"op": "replace", "value": {"id": "g-2", "displayName": "Renamed"}}]),
+        );
+        assert_eq!(err_type(other), Some(ScimType::Mutability));
+        // Without an id to compare with, an id is refused as before.
+        let unknown = patch_rt(
+            &GROUP_RESOURCE,
+            &group(),
+            json!([{"op": "replace", "value": {"id": "g-1"}}]),
+        );
+        assert_eq!(err_type(unknown), Some(ScimType::Mutability));
     }
 
     #[test]

@@ -115,7 +115,8 @@ pub fn actor(principal: &Principal) -> String {
 /// Creates a SCIM token for the organisation (its admin only). The response is the only place the token's
 /// value ever appears; Humbol keeps only its SHA-256 hash.
 #[utoipa::path(
-    tag = "tokens",
+    tag = "Tokens",
+    operation_id = "createToken",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     request_body = CreateTokenRequest,
     responses(
@@ -200,7 +201,8 @@ pub async fn create_token(
 
 /// Lists the organisation's tokens: metadata only, never a value.
 #[utoipa::path(
-    tag = "tokens",
+    tag = "Tokens",
+    operation_id = "listTokens",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     responses(
         (status = 200, description = "The tokens, newest first", body = TokenList),
@@ -231,7 +233,8 @@ pub async fn list_tokens(
 
 /// Revokes a token: the very next SCIM request with it is refused. Idempotent.
 #[utoipa::path(
-    tag = "tokens",
+    tag = "Tokens",
+    operation_id = "revokeToken",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Token id", example = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"),

@@ -15,12 +15,12 @@ use scim_core::resource::{Group, Stored};
 use scim_core::schema::GROUP_RESOURCE;
 use serde_json::Value;
 
-use super::{if_match, list_params, path_id, projection, store_query, Reply};
+use super::{if_match, list_params, patch_target, path_id, projection, store_query, Reply};
 use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
 use crate::openapi::{
-    ErrorDoc, GroupDoc, ListParamsDoc, ListResponseDoc, PatchOpDoc, ProjectionParamsDoc,
+    ErrorDoc, GroupDoc, GroupListResponseDoc, ListParamsDoc, PatchOpDoc, ProjectionParamsDoc,
     SearchRequestDoc,
 };
 
@@ -35,7 +35,7 @@ const ENDPOINT: &str = "Groups";
     operation_id = "listGroups",
     params(("org" = String, Path, description = "The organisation's slug"), ListParamsDoc),
     responses(
-        (status = 200, description = "The matching groups (`Resources` is `[]` when none match)", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching groups (`Resources` is `[]` when none match)", body = GroupListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid filter, sortBy or parameter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),
@@ -60,7 +60,7 @@ pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
     params(("org" = String, Path, description = "The organisation's slug")),
     request_body(content = SearchRequestDoc, content_type = "application/scim+json"),
     responses(
-        (status = 200, description = "The matching groups", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching groups", body = GroupListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid SearchRequest or filter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),
@@ -255,8 +255,11 @@ pub async fn update(
                     if rest.operations.is_empty() {
                         return Ok(current.resource.clone());
                     }
-                    let patched =
-                        patch::apply(&GROUP_RESOURCE, &current.resource.to_json(), &rest)?;
+                    let patched = patch::apply(
+                        &GROUP_RESOURCE,
+                        &patch_target(&current.id, current.resource.to_json()),
+                        &rest,
+                    )?;
                     Group::from_json(&patched)
                 },
             )?;

@@ -261,6 +261,16 @@ pub fn if_match(req: &HttpRequest) -> Option<i64> {
     Some(tag.trim_matches('"').parse::<i64>().unwrap_or(-1))
 }
 
+/// What a PATCH applies to: the stored resource's JSON with its `id`, so that a path-less value repeating
+/// the resource's own id (Okta's group rename) is recognised as no change. The result's `id` is ignored when
+/// it is read back (`User::from_json`, `Group::from_json`).
+pub fn patch_target(id: &str, mut resource: serde_json::Value) -> serde_json::Value {
+    if let Some(o) = resource.as_object_mut() {
+        o.insert("id".into(), serde_json::Value::from(id));
+    }
+    resource
+}
+
 /// The URL path id of `/Users/{id}`, `/Groups/{id}`, ...
 pub fn path_id(path: web::Path<(String, String)>) -> String {
     path.into_inner().1

@@ -16,13 +16,13 @@ use scim_core::schema::USER_RESOURCE;
 use scim_core::ScimError;
 use serde_json::Value;
 
-use super::{if_match, list_params, path_id, projection, store_query, Reply};
+use super::{if_match, list_params, patch_target, path_id, projection, store_query, Reply};
 use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
 use crate::openapi::{
-    ErrorDoc, ListParamsDoc, ListResponseDoc, PatchOpDoc, ProjectionParamsDoc, SearchRequestDoc,
-    UserDoc,
+    ErrorDoc, ListParamsDoc, PatchOpDoc, ProjectionParamsDoc, SearchRequestDoc, UserDoc,
+    UserListResponseDoc,
 };
 
 /// The endpoint, relative to the organisation's SCIM base.
@@ -36,7 +36,7 @@ const ENDPOINT: &str = "Users";
     operation_id = "listUsers",
     params(("org" = String, Path, description = "The organisation's slug"), ListParamsDoc),
     responses(
-        (status = 200, description = "The matching users (`Resources` is `[]` when none match)", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching users (`Resources` is `[]` when none match)", body = UserListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid filter, sortBy or parameter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),
@@ -57,7 +57,7 @@ pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
     params(("org" = String, Path, description = "The organisation's slug")),
     request_body(content = SearchRequestDoc, content_type = "application/scim+json"),
     responses(
-        (status = 200, description = "The matching users", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching users", body = UserListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid SearchRequest or filter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),
@@ -234,8 +234,11 @@ pub async fn update(
             let stored =
                 t.store
                     .update_user(&t.org.slug, &id, if_match, t.actor, &mut |current| {
-                        let patched =
-                            patch::apply(&USER_RESOURCE, &current.resource.to_json(), &patch)?;
+                        let patched = patch::apply(
+                            &USER_RESOURCE,
+                            &patch_target(&current.id, current.resource.to_json()),
+                            &patch,
+                        )?;
                         let mut user = User::from_json(&patched)?;
                         apply_rules(t, &mut user)?;
                         Ok(user)

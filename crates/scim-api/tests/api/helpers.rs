@@ -275,7 +275,8 @@ impl TestApp {
     }
 }
 
-async fn read(response: reqwest::Response) -> Resp {
+/// Reads a response whole (its body as JSON).
+pub async fn read(response: reqwest::Response) -> Resp {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.unwrap();

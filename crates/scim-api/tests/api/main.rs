@@ -1,7 +1,8 @@
 //! Integration tests of the SCIM API through HTTP, against the real server on port 0, every test on both
 //! backends (SQLite on a temporary file, PostgreSQL on a fresh database; see `humbol_store::testing`).
 //!
-//! The request shapes are Microsoft Entra's, verbatim from `entra.md`.
+//! The request shapes are Microsoft Entra's, verbatim from `entra.md`, and (in `idp`) those of Okta, Google
+//! Workspace, OneLogin, JumpCloud and SailPoint, from their documentation.
 
 // Test code: a failed unwrap is a failed test (clippy.toml allows this only inside `#[test]` functions,
 // not in the helpers they share).
@@ -13,6 +14,7 @@ mod connection;
 mod database_faults;
 mod groups;
 mod helpers;
+mod idp;
 mod metrics;
 mod oauth;
 mod refusals;
