@@ -28,8 +28,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `bad_request`, `payload_too_large`, `unsupported_media_type`, `unavailable`, `insufficient_storage`,
-    /// `internal`.
+    /// `bad_request`, `payload_too_large`, `unsupported_media_type`, `unavailable`, `internal`.
     #[schema(example = "not_found")]
     pub code: String,
     /// Human-readable explanation.
