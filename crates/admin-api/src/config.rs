@@ -38,6 +38,9 @@ pub struct Config {
     pub db_wait: std::time::Duration,
     /// `HUMBOL_DB_STATEMENT_TIMEOUT_SECS`: PostgreSQL's `statement_timeout`.
     pub db_statement_timeout: std::time::Duration,
+    /// The HTTP edge: body deadline, connections per address, rate limits (`HUMBOL_BODY_TIMEOUT_SECS`,
+    /// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS`, `HUMBOL_RATE_LIMIT_*`).
+    pub edge: humbol_ops::edge::Limits,
 }
 
 /// JWT verification settings.
@@ -78,6 +81,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("db_wait", &self.db_wait)
             .field("db_statement_timeout", &self.db_statement_timeout)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -136,6 +140,7 @@ impl Config {
             db_statement_timeout: std::time::Duration::from_secs(
                 env.require(&vars::DB_STATEMENT_TIMEOUT_SECS, parse::positive)?,
             ),
+            edge: humbol_ops::edge::Limits::from_env(&env)?,
             jwt,
         };
         // Fail now, naming the variable, rather than on the first request.

@@ -89,9 +89,19 @@ pub fn build_server_with_store(
 
     let max_body = config.max_body_bytes;
     let log_format = config.log_format;
+    let edge = humbol_ops::edge::Edge::new(
+        humbol_ops::Api::Admin,
+        config.edge.clone(),
+        error::edge_refusal,
+    );
+    let on_connect = edge.on_connect();
     let server = HttpServer::new(move || {
+        let edge = std::sync::Arc::clone(&edge);
         App::new()
             .wrap(pages::security_headers())
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                humbol_ops::edge::guard(std::sync::Arc::clone(&edge), req, next)
+            }))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 humbol_ops::observe(humbol_ops::Api::Admin, log_format, req, next)
             }))
@@ -107,6 +117,7 @@ pub fn build_server_with_store(
             .service(openapi::openapi_json)
             .default_service(web::to(middleware::not_found))
     })
+    .on_connect(on_connect)
     .listen(listener)?
     .run();
     Ok(server)

@@ -5,10 +5,13 @@
 //!   counts the request in the metrics. The route is the template (`/scim/v2/orgs/{org}/Users/{id}`), never
 //!   the path: no user id, filter or e-mail address reaches the log or a metric label, and no header is read
 //!   (the `Authorization` header carries the secret).
+//! - [`edge`]: what every request meets first (connections per address, the body deadline, rate limits,
+//!   control characters in the request line, `nosniff`), one copy for both APIs;
 //! - [`Metrics`]: the Prometheus metrics of the process (one registry, also when `humbol` runs both APIs in
 //!   one process: every series has an `api` label), rendered by [`render`] for `GET /metrics`.
 
 pub mod api_page;
+pub mod edge;
 pub mod logging;
 pub mod metrics_server;
 pub mod openapi;

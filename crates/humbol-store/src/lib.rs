@@ -206,6 +206,7 @@ impl<T> Default for Page<T> {
 /// A change to a group's member set (from PATCH), applied by the store as row inserts/deletes.
 pub use pool::PoolStats;
 pub use scim_core::patch::MemberChange;
+pub use tokens::MAX_LIVE_TOKENS;
 
 /// An event's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -445,7 +446,8 @@ impl Store {
     // ---- SCIM tokens ----
 
     /// Stores a new token of `org` (only its hash) and logs `token_created` in the same transaction.
-    /// [`StoreError::NotFound`] if the organisation does not exist.
+    /// [`StoreError::NotFound`] if the organisation does not exist; [`StoreError::Rejected`] (409) if it already
+    /// has [`MAX_LIVE_TOKENS`] live tokens.
     pub fn create_token(
         &self,
         org: &str,
@@ -457,7 +459,18 @@ impl Store {
 
     /// The organisation's tokens (revoked and expired included), newest first.
     pub fn tokens(&self, org: &str) -> Result<Vec<TokenInfo>, StoreError> {
-        tokens::tokens(&self.inner, org)
+        tokens::tokens_page(&self.inner, org, None, i64::MAX)
+    }
+
+    /// A page of the organisation's tokens, newest first: at most `limit`, older than token `before` when given
+    /// ([`StoreError::NotFound`] if `org` has no token `before`).
+    pub fn tokens_page(
+        &self,
+        org: &str,
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TokenInfo>, StoreError> {
+        tokens::tokens_page(&self.inner, org, before, limit)
     }
 
     /// Revokes token `id` of `org` and logs `token_revoked`; `false` if `org` has no such token. Revoking an

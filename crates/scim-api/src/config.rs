@@ -53,6 +53,9 @@ pub struct Config {
     pub token_use_flush: Duration,
     /// `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`: how long an access token from the token endpoint lives.
     pub oauth_token_lifetime: Duration,
+    /// The HTTP edge: body deadline, connections per address, rate limits (`HUMBOL_BODY_TIMEOUT_SECS`,
+    /// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS`, `HUMBOL_RATE_LIMIT_*`).
+    pub edge: humbol_ops::edge::Limits,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +75,7 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("token_use_flush", &self.token_use_flush)
             .field("oauth_token_lifetime", &self.oauth_token_lifetime)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -113,6 +117,7 @@ impl Config {
                 &vars::OAUTH_TOKEN_LIFETIME_SECS,
                 parse::oauth_token_lifetime_secs,
             )?),
+            edge: humbol_ops::edge::Limits::from_env(&env)?,
         })
     }
 

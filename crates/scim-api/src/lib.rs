@@ -64,7 +64,14 @@ pub fn build_server(
     let max_body = state.config.max_body_bytes;
     let workers = state.config.workers.unwrap_or_else(config::default_workers);
     let log_format = state.config.log_format;
+    let edge = humbol_ops::edge::Edge::new(
+        humbol_ops::Api::Scim,
+        state.config.edge.clone(),
+        error::edge_refusal,
+    );
+    let on_connect = edge.on_connect();
     let server = HttpServer::new(move || {
+        let edge = Arc::clone(&edge);
         App::new()
             .app_data(state.clone())
             .app_data(content::payload_config(max_body))
@@ -77,10 +84,17 @@ pub fn build_server(
             .wrap(from_fn(content::scim_error_bodies))
             .wrap(NormalizePath::trim())
             .wrap(from_fn(move |req, next| {
+                humbol_ops::edge::guard(Arc::clone(&edge), req, next)
+            }))
+            .wrap(from_fn(move |req, next| {
                 humbol_ops::observe(humbol_ops::Api::Scim, log_format, req, next)
             }))
     });
-    Ok(server.workers(workers).listen(listener)?.run())
+    Ok(server
+        .on_connect(on_connect)
+        .workers(workers)
+        .listen(listener)?
+        .run())
 }
 
 /// Writes the tokens' last-use times to the database every `token_use_flush`.
