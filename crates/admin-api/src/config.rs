@@ -34,6 +34,10 @@ pub struct Config {
     pub metrics_bind: Option<SocketAddr>,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: humbol_config::parse::LogFormat,
+    /// `HUMBOL_DB_WAIT_SECS`: the longest wait for a connection, a connect or a SQLite lock.
+    pub db_wait: std::time::Duration,
+    /// `HUMBOL_DB_STATEMENT_TIMEOUT_SECS`: PostgreSQL's `statement_timeout`.
+    pub db_statement_timeout: std::time::Duration,
     /// The HTTP edge: body deadline, connections per address, rate limits (`HUMBOL_BODY_TIMEOUT_SECS`,
     /// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS`, `HUMBOL_RATE_LIMIT_*`).
     pub edge: humbol_ops::edge::Limits,
@@ -75,6 +79,8 @@ impl std::fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("metrics_bind", &self.metrics_bind)
             .field("log_format", &self.log_format)
+            .field("db_wait", &self.db_wait)
+            .field("db_statement_timeout", &self.db_statement_timeout)
             .field("edge", &self.edge)
             .finish()
     }
@@ -128,6 +134,12 @@ impl Config {
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
             metrics_bind: env.get(&vars::METRICS_BIND, parse::bind)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
+            db_wait: std::time::Duration::from_secs(
+                env.require(&vars::DB_WAIT_SECS, parse::positive)?,
+            ),
+            db_statement_timeout: std::time::Duration::from_secs(
+                env.require(&vars::DB_STATEMENT_TIMEOUT_SECS, parse::positive)?,
+            ),
             edge: humbol_ops::edge::Limits::from_env(&env)?,
             jwt,
         };

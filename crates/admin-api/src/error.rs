@@ -85,9 +85,18 @@ impl AppError {
         )
     }
 
-    /// 503: the database cannot be reached.
+    /// 503: the database cannot be reached. Answered with `Retry-After` ([`RETRY_AFTER_SECS`]).
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+
+    /// 507: the database's storage is full.
+    pub fn insufficient_storage(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "insufficient_storage",
+            message,
+        )
     }
 
     /// 500. The message shown is generic; `detail` goes to the log only.
@@ -134,6 +143,12 @@ impl ResponseError for AppError {
                 HeaderValue::from_static("Bearer realm=\"humbol-admin\""),
             ));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
+            ));
+        }
         response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -143,12 +158,20 @@ impl ResponseError for AppError {
     }
 }
 
+/// `Retry-After` of every 503, in seconds: about what the store's probe needs to notice that the database is
+/// back.
+pub const RETRY_AFTER_SECS: &str = "2";
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Unavailable(_) => {
+            StoreError::Unavailable(_) | StoreError::Contention(_) => {
                 log::warn!("store unavailable: {err}");
                 AppError::unavailable("the database is unavailable; try again later")
+            }
+            StoreError::Full(_) => {
+                log::error!("store: {err}");
+                AppError::insufficient_storage("the database's storage is full; try again later")
             }
             StoreError::NotFound => AppError::not_found("not found"),
             StoreError::Conflict { .. } => AppError::conflict(err.to_string()),

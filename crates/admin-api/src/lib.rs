@@ -60,7 +60,13 @@ pub enum StartupError {
 /// Opens the database named by `config.database_url` (running migrations) and builds the server on
 /// `listener`. Call from within a Tokio runtime: the event pruning task is spawned on it.
 pub fn build_server(config: Config, listener: TcpListener) -> Result<Server, StartupError> {
-    let store = Store::open(&config.database_url, &PoolOptions::default())?;
+    let options = PoolOptions {
+        connection_timeout: config.db_wait,
+        sqlite_busy_timeout: config.db_wait,
+        statement_timeout: Some(config.db_statement_timeout),
+        ..PoolOptions::default()
+    };
+    let store = Store::open(&config.database_url, &options)?;
     build_server_with_store(config, store, listener)
 }
 

@@ -169,6 +169,24 @@ pub const DB_POOL_SIZE: Var = Var {
     doc: "database connections per process (unset: about 2 per core)",
 };
 
+/// `HUMBOL_DB_WAIT_SECS` ([`crate::parse::positive`]).
+pub const DB_WAIT_SECS: Var = Var {
+    name: "HUMBOL_DB_WAIT_SECS",
+    default: Some("2"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "longest wait for the database before a 503 with Retry-After: a free connection, a PostgreSQL connect, a SQLite lock held by another process",
+};
+
+/// `HUMBOL_DB_STATEMENT_TIMEOUT_SECS` ([`crate::parse::positive`]).
+pub const DB_STATEMENT_TIMEOUT_SECS: Var = Var {
+    name: "HUMBOL_DB_STATEMENT_TIMEOUT_SECS",
+    default: Some("30"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "PostgreSQL statement_timeout: a statement running longer is cancelled (503 with Retry-After)",
+};
+
 /// `HUMBOL_SCIM_MAX_RESULTS` ([`crate::parse::positive`]).
 pub const SCIM_MAX_RESULTS: Var = Var {
     name: "HUMBOL_SCIM_MAX_RESULTS",
@@ -281,6 +299,8 @@ pub const ALL: &[Var] = &[
     RATE_LIMIT_ADDRESS,
     RATE_LIMIT_AUTH_FAILURES,
     DB_POOL_SIZE,
+    DB_WAIT_SECS,
+    DB_STATEMENT_TIMEOUT_SECS,
     SCIM_MAX_RESULTS,
     SCIM_WORKERS,
     ADMIN_JWT_SECRET,

@@ -8,7 +8,24 @@ use crate::pool::{read_txn, write_txn, DbConn, Pools};
 use crate::schema::events;
 use crate::{Event, EventQuery, NewEvent, Outcome, StoreError};
 
-/// Appends an event (inside the caller's transaction).
+/// The longest event detail stored, in bytes: a longer one is cut (at a character boundary) and marked, so
+/// that no request can make the log keep large texts for the retention period.
+pub const MAX_DETAIL_BYTES: usize = 2048;
+
+/// `detail`, cut to [`MAX_DETAIL_BYTES`].
+fn bounded(detail: &str) -> std::borrow::Cow<'_, str> {
+    if detail.len() <= MAX_DETAIL_BYTES {
+        return detail.into();
+    }
+    const MARK: &str = " [cut]";
+    let mut end = MAX_DETAIL_BYTES - MARK.len();
+    while !detail.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{MARK}", &detail[..end]).into()
+}
+
+/// Appends an event (inside the caller's transaction); its detail is cut to [`MAX_DETAIL_BYTES`].
 pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError> {
     diesel::insert_into(events::table)
         .values(NewEventRow {
@@ -19,7 +36,7 @@ pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError>
             resource_type: e.resource_type.as_deref(),
             resource_id: e.resource_id.as_deref(),
             outcome: e.outcome.as_str(),
-            detail: &e.detail,
+            detail: &bounded(&e.detail),
         })
         .execute(conn)?;
     crate::event_counts::count(&e.action, e.outcome);

@@ -77,10 +77,30 @@ fn check_members(conn: &mut DbConn, org: &str, ids: &BTreeSet<&str>) -> Result<(
     if unknown.is_empty() {
         return Ok(());
     }
-    Err(StoreError::Rejected(ScimError::invalid_value(format!(
+    Err(StoreError::Rejected(ScimError::invalid_value(
+        unknown_members(&unknown),
+    )))
+}
+
+/// How many unknown member ids a refusal names: its detail (answered, and kept in the event log) stays small
+/// however many ids the request had.
+pub const NAMED_UNKNOWN: usize = 20;
+
+/// The refusal of member ids that are not users of the organisation: the first [`NAMED_UNKNOWN`] and how many.
+fn unknown_members(unknown: &[&str]) -> String {
+    let named = unknown.len().min(NAMED_UNKNOWN);
+    let mut detail = format!(
         "members must be users of this organisation; unknown: {}",
-        unknown.join(", ")
-    ))))
+        unknown[..named].join(", ")
+    );
+    if unknown.len() > named {
+        detail.push_str(&format!(
+            " and {} more ({} unknown in all)",
+            unknown.len() - named,
+            unknown.len()
+        ));
+    }
+    detail
 }
 
 /// Deletes the memberships of `ids` in group `group_id` (absent ones are no-ops); returns how many were deleted.
@@ -124,14 +144,39 @@ fn insert_members(
         added += match conn {
             DbConn::Sqlite(c) => diesel::insert_or_ignore_into(group_members::table)
                 .values(chunk)
-                .execute(c)?,
+                .execute(c),
             DbConn::Postgres(c) => diesel::insert_into(group_members::table)
                 .values(chunk)
                 .on_conflict_do_nothing()
-                .execute(c)?,
-        };
+                .execute(c),
+        }
+        .map_err(member_gone)?;
     }
     Ok(added)
+}
+
+/// A member row refused by a foreign key: the user (or the group) was deleted by a concurrent request after
+/// it was checked. The user's case is the client's to fix (400 `invalidValue`, as for any unknown member); the
+/// group's is "not found". Any other error is the database's.
+fn member_gone(e: diesel::result::Error) -> StoreError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match &e {
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+            let what = format!(
+                "{} {}",
+                info.constraint_name().unwrap_or(""),
+                info.details().unwrap_or("")
+            );
+            if what.contains("group_id") || what.contains("\"groups\"") {
+                StoreError::NotFound
+            } else {
+                StoreError::Rejected(ScimError::invalid_value(
+                    "members must be users of this organisation; a member was deleted meanwhile",
+                ))
+            }
+        }
+        _ => e.into(),
+    }
 }
 
 /// See [`crate::Store::create_group`].

@@ -73,18 +73,24 @@ pub struct PoolOptions {
     /// PostgreSQL: connections in the (only) pool. SQLite: connections in the read pool (the writer is always
     /// one connection). 0 = automatic (2 × cores, at least 2).
     pub max_size: u32,
-    /// How long a caller waits for a free connection before [`StoreError::Unavailable`].
+    /// How long a caller waits for a free connection before [`StoreError::Unavailable`]; also PostgreSQL's connect timeout (libpq's `connect_timeout`, whole seconds, at least 2).
     pub connection_timeout: std::time::Duration,
     /// SQLite `busy_timeout`: how long a connection waits on another process's lock.
     pub sqlite_busy_timeout: std::time::Duration,
+    /// PostgreSQL `statement_timeout` of every connection (`None`: the server's): a statement running longer
+    /// is cancelled and answered as [`StoreError::Unavailable`].
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 impl Default for PoolOptions {
+    /// The defaults of `HUMBOL_DB_WAIT_SECS` (2 s, for the pool, the connect and SQLite's lock) and
+    /// `HUMBOL_DB_STATEMENT_TIMEOUT_SECS` (30 s).
     fn default() -> Self {
         PoolOptions {
             max_size: 0,
-            connection_timeout: std::time::Duration::from_secs(10),
-            sqlite_busy_timeout: std::time::Duration::from_secs(10),
+            connection_timeout: std::time::Duration::from_secs(2),
+            sqlite_busy_timeout: std::time::Duration::from_secs(2),
+            statement_timeout: Some(std::time::Duration::from_secs(30)),
         }
     }
 }
@@ -301,9 +307,18 @@ pub enum StoreError {
     /// Bad `DATABASE_URL`, unreachable database, failed migrations: a start-up error.
     #[error("database configuration: {0}")]
     Config(String),
-    /// No connection could be had in time (pool exhausted, database down).
+    /// No connection could be had in time (pool exhausted, database down or known to be down), the connection
+    /// was lost, a statement timed out, or SQLite could not write (locked by another process, read-only, I/O
+    /// error): worth trying again later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database's storage is full (SQLite: `database or disk is full`); nothing was written.
+    #[error("database storage full: {0}")]
+    Full(String),
+    /// PostgreSQL kept aborting the transaction to resolve deadlocks or serialization failures, also when the
+    /// store ran it again (4 attempts in all); nothing was written.
+    #[error("database contention: {0}")]
+    Contention(String),
     /// No such resource in this organisation.
     #[error("not found")]
     NotFound,
@@ -398,9 +413,23 @@ impl Store {
         self.inner.stats()
     }
 
-    /// A trivial query through the read pool: for `/readyz`.
+    /// A trivial query through the read pool.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.inner.ping()
+    }
+
+    /// Whether requests can be served now, for `/readyz`: the database is not known to be down and answers,
+    /// and a SQLite file is still the one opened at start-up and can be written ([`StoreError::Unavailable`]
+    /// says why not). Blocks up to the pool's wait.
+    pub fn check_ready(&self) -> Result<(), StoreError> {
+        self.inner.check_ready()
+    }
+
+    /// Tells the store that the database may be stalled (e.g. a readiness check got no answer in time): it
+    /// probes a fresh connection in the background, and opens the circuit if that gets no answer within the
+    /// connect timeout. Never blocks.
+    pub fn suspect(&self) {
+        self.inner.suspect()
     }
 
     // ---- organisations ----

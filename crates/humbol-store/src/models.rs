@@ -71,13 +71,7 @@ impl From<DieselError> for StoreError {
                     value: String::new(),
                 }
             }
-            DieselError::DatabaseError(DatabaseErrorKind::UnableToSendCommand, info) => {
-                StoreError::Unavailable(info.message().to_string())
-            }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                StoreError::Unavailable(info.message().to_string())
-            }
-            other => StoreError::Database(other.to_string()),
+            other => crate::pool::classify(other),
         }
     }
 }

@@ -18,7 +18,7 @@ pub fn put_org(p: &Pools, slug: &str, s: &OrgSettings) -> Result<(Org, bool), St
             slug: slug.to_string(),
             name: s.name.clone(),
             scim_enabled: s.scim_enabled,
-            roles,
+            roles: roles.clone(),
             default_role: s.default_role.clone(),
             created: existing.as_ref().map_or(t, |o| o.created),
             updated: t,

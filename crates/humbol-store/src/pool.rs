@@ -5,14 +5,23 @@
 //! - [`Pools`]: SQLite gets one dedicated writer connection (SQLite allows one writer at a time: a single writer
 //!   beats a pool of writers in busy back-off) and a read pool; PostgreSQL gets one pool for both. r2d2 does not
 //!   ping connections on check-out (that costs a third of the lookup throughput).
-//! - [`write_txn`] / [`read_txn`]: the transactions every module uses.
+//! - [`write_txn`] / [`read_txn`]: the transactions every module uses; a PostgreSQL write transaction aborted
+//!   by a deadlock or a serialization failure is run again ([`TXN_ATTEMPTS`]).
+//! - [`Health`]: the circuit. While the database is known to be down, a checkout fails at once
+//!   ([`StoreError::Unavailable`]) and a background probe tries a fresh connection until one answers; a pooled
+//!   connection that lost its server, or was opened before an outage, is discarded instead of reused.
+//! - [`classify`]: which database failures are the client's (4xx), the database's being unavailable (503) or
+//!   full (507), or a transaction to run again.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Connection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::{Backend, PoolOptions, StoreError};
@@ -140,8 +149,13 @@ fn sqlite_file_problem(path: &str) -> Option<String> {
 pub struct Manager {
     target: Target,
     busy_timeout: Duration,
+    /// PostgreSQL: `statement_timeout` of every connection (`None`: the server's).
+    statement_timeout: Option<Duration>,
+    /// PostgreSQL: libpq's `connect_timeout` (whole seconds, at least 2), unless the URL sets one.
+    connect_timeout: Option<Duration>,
     /// PostgreSQL: `plan_cache_mode = force_generic_plan` on every connection (see [`LOOKUP_POOL_SIZE`]).
     generic_plans: bool,
+    health: Arc<Health>,
 }
 
 impl Manager {
@@ -150,7 +164,19 @@ impl Manager {
         Manager {
             target,
             busy_timeout,
+            statement_timeout: None,
+            connect_timeout: None,
             generic_plans: false,
+            health: Arc::new(Health::default()),
+        }
+    }
+
+    /// One new connection, prepared (not pooled, not tracked by the circuit).
+    pub fn connect(&self) -> Result<DbConn, diesel::r2d2::Error> {
+        match &self.target {
+            Target::SqliteFile(path) => self.sqlite(path),
+            Target::SqliteMemory => self.sqlite(":memory:"),
+            Target::Postgres(url) => self.postgres(url),
         }
     }
 
@@ -163,10 +189,21 @@ impl Manager {
     }
 
     fn postgres(&self, url: &str) -> Result<DbConn, diesel::r2d2::Error> {
+        let url = with_connect_timeout(url, self.connect_timeout);
         let mut conn =
-            diesel::PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)?;
+            diesel::PgConnection::establish(&url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        let mut settings = String::new();
+        if let Some(t) = self.statement_timeout {
+            settings.push_str(&format!(
+                "SET statement_timeout = {};",
+                t.as_millis().max(1)
+            ));
+        }
         if self.generic_plans {
-            conn.batch_execute("SET plan_cache_mode = force_generic_plan")
+            settings.push_str("SET plan_cache_mode = force_generic_plan;");
+        }
+        if !settings.is_empty() {
+            conn.batch_execute(&settings)
                 .map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(DbConn::Postgres(conn))
@@ -187,29 +224,243 @@ impl Manager {
     }
 }
 
+/// `url` with libpq's `connect_timeout` parameter added (whole seconds; libpq takes at least 2), unless it has
+/// one already.
+fn with_connect_timeout(url: &str, timeout: Option<Duration>) -> String {
+    match timeout {
+        Some(t) if !url.contains("connect_timeout=") => {
+            let secs = t.as_secs_f64().ceil().max(2.0) as u64;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}connect_timeout={secs}")
+        }
+        _ => url.to_string(),
+    }
+}
+
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Tracked;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, Self::Error> {
-        match &self.target {
-            Target::SqliteFile(path) => self.sqlite(path),
-            Target::SqliteMemory => self.sqlite(":memory:"),
-            Target::Postgres(url) => self.postgres(url),
+    fn connect(&self) -> Result<Tracked, Self::Error> {
+        let epoch = self.health.epoch();
+        Manager::connect(self).map(|conn| Tracked {
+            conn,
+            epoch,
+            idle_since: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Tracked) -> Result<(), Self::Error> {
+        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    /// Called when a connection comes back to the pool: it is discarded if it lost its server while it was out
+    /// ([`classify`] saw that on this thread), was opened before the last outage, or its transaction is broken.
+    fn has_broken(&self, conn: &mut Tracked) -> bool {
+        conn.idle_since = Instant::now();
+        if CONNECTION_LOST.take() {
+            self.health.outdate();
+            return true;
         }
+        conn.epoch != self.health.epoch() || conn.conn.is_broken()
     }
+}
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+/// A pooled connection and what the pool knows of it.
+pub struct Tracked {
+    conn: DbConn,
+    /// [`Health::epoch`] when it was opened.
+    epoch: u64,
+    /// When it was last given back to the pool.
+    idle_since: Instant,
+}
+
+impl std::ops::Deref for Tracked {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
     }
+}
 
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        conn.is_broken()
+impl std::ops::DerefMut for Tracked {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
     }
 }
 
 /// A pooled connection.
 pub type Conn = PooledConnection<Manager>;
+
+thread_local! {
+    /// Set by [`classify`] when a statement failed because the connection lost its server; read (and cleared)
+    /// when the connection is given back to the pool, which then discards it. A store call runs on one thread
+    /// from checkout to return, so the flag names the connection that thread used.
+    static CONNECTION_LOST: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A pooled connection idle for longer than this is pinged before it is handed out (a server restarted
+/// meanwhile would fail the caller's first statement); busier connections are not (a ping costs a round trip).
+const VALIDATE_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// How often the background probe tries the database while it is known to be down.
+const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The database's health as the pools see it: the circuit.
+#[derive(Debug, Default)]
+pub struct Health {
+    /// The database is known to be down: checkouts fail at once until the probe gets an answer.
+    down: AtomicBool,
+    /// A probe thread is running.
+    probing: AtomicBool,
+    /// Bumped at each outage and each recovery: connections opened before are discarded, not reused.
+    epoch: AtomicU64,
+    /// Why the database was last found down (for the log and `/readyz`).
+    why: Mutex<String>,
+}
+
+impl Health {
+    fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    /// Every connection opened so far is to be discarded.
+    fn outdate(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Whether the database is known to be down.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    /// Why it is down.
+    fn why(&self) -> String {
+        self.why
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Opens the circuit: the database is down (`why`).
+    fn trip(&self, why: &str) {
+        *self.why.lock().unwrap_or_else(PoisonError::into_inner) = why.to_string();
+        if !self.down.swap(true, Ordering::AcqRel) {
+            self.outdate();
+            log::warn!(
+                "database unavailable ({why}): requests fail fast with 503 until it answers again"
+            );
+        }
+    }
+}
+
+/// Starts the background probe of `manager`'s database unless one runs: it opens a fresh connection (bounded
+/// by the connect timeout) and pings it, every [`PROBE_INTERVAL`]; the first failure opens the circuit, the
+/// first success closes it and ends the probe.
+fn probe(manager: &Manager) {
+    if manager.health.probing.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let health = Arc::clone(&manager.health);
+    let manager = manager.clone();
+    let spawned = std::thread::Builder::new()
+        .name("humbol-db-probe".into())
+        .spawn(move || {
+            let health = Arc::clone(&manager.health);
+            loop {
+                let answer = manager
+                    .connect()
+                    .and_then(|mut c| c.ping().map_err(diesel::r2d2::Error::QueryError));
+                match answer {
+                    Ok(()) => {
+                        if health.down.swap(false, Ordering::AcqRel) {
+                            health.outdate();
+                            log::info!("database answers again");
+                        }
+                        break;
+                    }
+                    Err(e) => health.trip(&e.to_string()),
+                }
+                std::thread::sleep(PROBE_INTERVAL);
+            }
+            health.probing.store(false, Ordering::Release);
+        });
+    if let Err(e) = spawned {
+        health.probing.store(false, Ordering::Release);
+        log::warn!("cannot start the database probe: {e}");
+    }
+}
+
+/// r2d2's report of a failed connection attempt: the database is down.
+#[derive(Debug)]
+struct TripOnError(Manager);
+
+impl HandleError<diesel::r2d2::Error> for TripOnError {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        if matches!(error, diesel::r2d2::Error::ConnectionError(_)) {
+            self.0.health.trip(&error.to_string());
+            probe(&self.0);
+        } else {
+            log::warn!("database connection: {error}");
+        }
+    }
+}
+
+/// What a database failure means ([`StoreError`]): a transaction to run again (deadlock, serialization
+/// failure: [`StoreError::Contention`]), the database being unavailable (lost connection, statement timeout,
+/// SQLite busy, read-only or I/O error: [`StoreError::Unavailable`]), full ([`StoreError::Full`]), or any other
+/// error ([`StoreError::Database`]). Unique violations are mapped by the caller (they name an attribute).
+pub(crate) fn classify(e: DieselError) -> StoreError {
+    let DieselError::DatabaseError(kind, info) = &e else {
+        return StoreError::Database(e.to_string());
+    };
+    let message = info.message();
+    let lower = message.to_ascii_lowercase();
+    let lost = matches!(
+        kind,
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+    ) || [
+        "server closed the connection",
+        "terminating connection",
+        "no connection to the server",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+        "ssl connection has been closed",
+    ]
+    .iter()
+    .any(|m| lower.contains(m));
+    if lost {
+        CONNECTION_LOST.set(true);
+        return StoreError::Unavailable(message.to_string());
+    }
+    if matches!(kind, DatabaseErrorKind::SerializationFailure)
+        || lower.contains("deadlock detected")
+    {
+        return StoreError::Contention(message.to_string());
+    }
+    if lower.contains("database or disk is full") || lower.contains("no space left on device") {
+        return StoreError::Full(message.to_string());
+    }
+    if [
+        "canceling statement due to statement timeout",
+        "canceling statement due to lock timeout",
+        "database is locked",
+        "database table is locked",
+        "attempt to write a readonly database",
+        "disk i/o error",
+        "unable to open database file",
+        "the database system is starting up",
+        "the database system is shutting down",
+        "in a read-only transaction",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
+        || matches!(kind, DatabaseErrorKind::ReadOnlyTransaction)
+    {
+        return StoreError::Unavailable(message.to_string());
+    }
+    StoreError::Database(e.to_string())
+}
 
 /// PostgreSQL: connections in the pool for batches of look-ups ([`crate::Store::lookup_reader`]). One: on a
 /// machine where the database shares the cores, one batch at a time makes the largest batches and the fewest
@@ -241,8 +492,67 @@ pub struct Pools {
     write: Pool<Manager>,
     /// PostgreSQL: [`LOOKUP_POOL_SIZE`] connections with generic plans; SQLite: the same pool as `read`.
     lookup: Pool<Manager>,
+    /// The manager of `read` (its [`Health`] is every pool's), for the probe.
+    manager: Manager,
+    /// The longest a checkout waits ([`PoolOptions::connection_timeout`]).
+    wait: Duration,
+    /// SQLite file: what it was at start-up, for [`Pools::check_ready`].
+    file: Option<SqliteFile>,
     /// Requests waiting for a `read` and a `write` connection (PostgreSQL: one pool, counted as `read`).
     waiting: [AtomicU32; 2],
+}
+
+/// A SQLite database file and its identity (device and inode) when the store opened it.
+#[derive(Debug, Clone)]
+struct SqliteFile {
+    path: std::path::PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+/// The device and inode of `path` (Unix), to tell a replaced file from the one opened.
+fn file_identity(path: &std::path::Path) -> std::io::Result<Option<(u64, u64)>> {
+    let meta = std::fs::metadata(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(Some((meta.dev(), meta.ino())))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        Ok(None)
+    }
+}
+
+/// Logs that start-up is about to create a new, empty SQLite database at `path`: a warning when the directory
+/// suggests that one was expected (it holds other files, e.g. a `-wal` left by a removed database), else a note.
+fn note_new_sqlite_file(path: &str) {
+    let file = std::path::Path::new(path);
+    if path.starts_with("file:") || file.exists() {
+        return;
+    }
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let others = std::fs::read_dir(&dir)
+        .map(|entries| entries.flatten().count())
+        .unwrap_or(0);
+    if others > 0 {
+        log::warn!(
+            "SQLite database {} does not exist: creating a NEW, EMPTY database although directory {} holds {} \
+             other file(s). If a database was expected here (a moved or deleted file, a wrong DATABASE_URL or \
+             volume), stop now: every organisation, token and user would have to be provisioned again.",
+            file.display(),
+            dir.display(),
+            others
+        );
+    } else {
+        log::info!(
+            "SQLite database {} does not exist: creating it",
+            file.display()
+        );
+    }
 }
 
 impl Pools {
@@ -250,7 +560,9 @@ impl Pools {
     pub fn open(url: &str, opts: &PoolOptions) -> Result<Pools, StoreError> {
         let target = Target::parse(url)?;
         let backend = target.backend();
-        let manager = Manager::new(target.clone(), opts.sqlite_busy_timeout);
+        let mut manager = Manager::new(target.clone(), opts.sqlite_busy_timeout);
+        manager.statement_timeout = opts.statement_timeout;
+        manager.connect_timeout = Some(opts.connection_timeout);
         let auto = std::thread::available_parallelism().map_or(2, |n| n.get() as u32 * 2);
         let size = if opts.max_size == 0 {
             auto.max(2)
@@ -261,6 +573,7 @@ impl Pools {
             Pool::builder()
                 .test_on_check_out(false)
                 .connection_timeout(opts.connection_timeout)
+                .error_handler(Box::new(TripOnError(manager.clone())))
         };
         if target == Target::SqliteMemory {
             // One connection is the whole database: never let r2d2 close it.
@@ -268,7 +581,7 @@ impl Pools {
                 .max_size(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .build(manager)
+                .build(manager.clone())
                 .map_err(|e| StoreError::Config(format!("cannot open in-memory SQLite: {e}")))?;
             let mut conn = pool
                 .get()
@@ -280,8 +593,14 @@ impl Pools {
                 read: pool.clone(),
                 lookup: pool.clone(),
                 write: pool,
+                manager,
+                wait: opts.connection_timeout,
+                file: None,
                 waiting: Default::default(),
             });
+        }
+        if let Target::SqliteFile(path) = &target {
+            note_new_sqlite_file(path);
         }
         // A first connection tells a wrong or unreachable database at once, with the driver's reason.
         let mut first = manager.connect().map_err(|e| {
@@ -302,6 +621,14 @@ impl Pools {
             warn_without_autovacuum(pg);
         }
         drop(first);
+        let file = match &target {
+            Target::SqliteFile(path) if !path.starts_with("file:") => {
+                let path = std::path::PathBuf::from(path);
+                let identity = file_identity(&path).ok().flatten();
+                Some(SqliteFile { path, identity })
+            }
+            _ => None,
+        };
         let (read, write, lookup) = match backend {
             Backend::Postgres => {
                 let pool = builder().max_size(size).build_unchecked(manager.clone());
@@ -310,14 +637,14 @@ impl Pools {
                     .max_size(LOOKUP_POOL_SIZE)
                     .min_idle(Some(0))
                     .idle_timeout(None)
-                    .build_unchecked(manager.with_generic_plans());
+                    .build_unchecked(manager.clone().with_generic_plans());
                 (pool.clone(), pool, lookup)
             }
             Backend::Sqlite => {
                 let read = builder().max_size(size).build_unchecked(manager.clone());
                 (
                     read.clone(),
-                    builder().max_size(1).build_unchecked(manager),
+                    builder().max_size(1).build_unchecked(manager.clone()),
                     read,
                 )
             }
@@ -327,18 +654,21 @@ impl Pools {
             read,
             write,
             lookup,
+            manager,
+            wait: opts.connection_timeout,
+            file,
             waiting: Default::default(),
         })
     }
 
     /// A connection for reads.
     pub fn read(&self) -> Result<Conn, StoreError> {
-        checkout(&self.read, Some(&self.waiting[0]))
+        self.checkout(&self.read, Some(&self.waiting[0]))
     }
 
     /// A connection for batches of look-ups by key.
     pub fn lookup(&self) -> Result<Conn, StoreError> {
-        checkout(&self.lookup, None)
+        self.checkout(&self.lookup, None)
     }
 
     /// How many batches of look-ups can run at once: the lookup pool's size.
@@ -348,16 +678,41 @@ impl Pools {
 
     /// A connection for reads if one is idle right now (never waits).
     pub fn try_read(&self) -> Option<Conn> {
-        self.read.try_get()
+        if self.manager.health.is_down() {
+            return None;
+        }
+        self.read
+            .try_get()
+            .filter(|c| c.epoch == self.manager.health.epoch())
     }
 
-    /// The connection for writes (SQLite: the one writer).
+    /// The connection for writes (SQLite: the one writer). A SQLite file that was removed or replaced since
+    /// start-up is [`StoreError::Unavailable`]: a write would go to a file nobody will read again.
     pub fn write(&self) -> Result<Conn, StoreError> {
+        if let Some(problem) = self.file_problem() {
+            return Err(StoreError::Unavailable(problem));
+        }
         let slot = match self.backend {
             Backend::Sqlite => 1,
             Backend::Postgres => 0,
         };
-        checkout(&self.write, Some(&self.waiting[slot]))
+        self.checkout(&self.write, Some(&self.waiting[slot]))
+    }
+
+    /// SQLite file: why it is not the file opened at start-up any more (removed, replaced); one `stat`.
+    fn file_problem(&self) -> Option<String> {
+        let file = self.file.as_ref()?;
+        match file_identity(&file.path) {
+            Err(e) => Some(format!(
+                "database file {} is gone: {e}",
+                file.path.display()
+            )),
+            Ok(now) if now != file.identity => Some(format!(
+                "database file {} was replaced since start-up",
+                file.path.display()
+            )),
+            Ok(_) => None,
+        }
     }
 
     /// The read and write pools' connection counts, for metrics (on PostgreSQL they are one pool: `read`).
@@ -386,23 +741,139 @@ impl Pools {
         let mut conn = self.read()?;
         conn.ping().map_err(StoreError::from)
     }
+
+    /// Whether the store can serve reads and writes now (`/readyz`): the circuit is closed, a pooled
+    /// connection answers, and for a SQLite file: it is still the file opened at start-up (not removed or
+    /// replaced) and it and its directory can be written (a read-only mount, a full disk).
+    pub fn check_ready(&self) -> Result<(), StoreError> {
+        if self.manager.health.is_down() {
+            return Err(StoreError::Unavailable(format!(
+                "the database is down: {}",
+                self.manager.health.why()
+            )));
+        }
+        if let Some(problem) = self.file_problem() {
+            return Err(StoreError::Unavailable(problem));
+        }
+        if let Some(file) = &self.file {
+            if let Some(problem) = sqlite_write_problem(&file.path) {
+                return Err(StoreError::Unavailable(problem));
+            }
+            // The write lock, taken and given back at once: another process holding it (an external lock, a
+            // long transaction) makes this wait up to the busy timeout and fail.
+            let mut conn = self.write()?;
+            write_txn(&mut conn, |_| Ok(()))?;
+        }
+        self.ping()
+    }
+
+    /// See [`crate::Store::suspect`].
+    pub fn suspect(&self) {
+        probe(&self.manager);
+    }
+
+    /// A connection from `pool`, waiting up to [`Pools::wait`]; [`StoreError::Unavailable`] at once while the
+    /// database is known to be down. A connection opened before the last outage is discarded, and one idle for
+    /// longer than [`VALIDATE_AFTER_IDLE`] is pinged first (and discarded if it lost its server). A request
+    /// that finds no idle connection counts in `waiting` while it waits (for `/metrics`).
+    fn checkout(
+        &self,
+        pool: &Pool<Manager>,
+        waiting: Option<&AtomicU32>,
+    ) -> Result<Conn, StoreError> {
+        let health = &self.manager.health;
+        let deadline = Instant::now() + self.wait;
+        let mut counted = Waiting(None);
+        loop {
+            if health.is_down() {
+                probe(&self.manager);
+                return Err(StoreError::Unavailable(format!(
+                    "the database is down: {}",
+                    health.why()
+                )));
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                // Every connection busy for the whole wait: a stalled server, or only load. The probe tells.
+                probe(&self.manager);
+                return Err(StoreError::Unavailable(format!(
+                    "no database connection within {:?}",
+                    self.wait
+                )));
+            }
+            let got = match pool.try_get() {
+                Some(conn) => Ok(conn),
+                None => {
+                    if counted.0.is_none() {
+                        counted = Waiting::start(waiting);
+                    }
+                    pool.get_timeout(left.min(CHECKOUT_SLICE))
+                }
+            };
+            let Ok(mut conn) = got else {
+                continue;
+            };
+            if conn.epoch != health.epoch() {
+                continue; // dropped: the pool discards it (`has_broken`)
+            }
+            if conn.idle_since.elapsed() > VALIDATE_AFTER_IDLE && conn.conn.ping().is_err() {
+                CONNECTION_LOST.set(true); // dropped and discarded, and every older connection with it
+                continue;
+            }
+            CONNECTION_LOST.set(false);
+            return Ok(conn);
+        }
+    }
 }
 
-/// A connection from `pool`, waiting up to its `connection_timeout`; [`StoreError::Unavailable`] if none came.
-/// A request that finds no idle connection counts in `waiting` while it waits (for `/metrics`).
-fn checkout(pool: &Pool<Manager>, waiting: Option<&AtomicU32>) -> Result<Conn, StoreError> {
-    let Some(waiting) = waiting else {
-        return pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()));
-    };
-    if let Some(conn) = pool.try_get() {
-        return Ok(conn);
+/// A request counted as waiting for a connection until dropped.
+struct Waiting<'a>(Option<&'a AtomicU32>);
+
+impl<'a> Waiting<'a> {
+    fn start(counter: Option<&'a AtomicU32>) -> Waiting<'a> {
+        if let Some(c) = counter {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        Waiting(counter)
     }
-    waiting.fetch_add(1, Ordering::Relaxed);
-    let conn = pool.get();
-    waiting.fetch_sub(1, Ordering::Relaxed);
-    conn.map_err(|e| StoreError::Unavailable(e.to_string()))
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Some(c) = self.0 {
+            c.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A checkout waits for a free connection in slices of this, to notice a circuit opened meanwhile.
+const CHECKOUT_SLICE: Duration = Duration::from_millis(100);
+
+/// Why SQLite could not write `path` now: it or its directory cannot be written, or the file system has no
+/// room for a page (a probe file beside it is written, synced and removed). `None` when it can.
+fn sqlite_write_problem(path: &std::path::Path) -> Option<String> {
+    use std::io::Write;
+    if let Err(e) = std::fs::OpenOptions::new().append(true).open(path) {
+        return Some(format!("cannot write {}: {e}", path.display()));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let probe = dir.join(format!(".humbol-ready-check-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .and_then(|mut f| {
+            f.write_all(&[0u8; 4096])?;
+            f.sync_all()
+        });
+    let _ = std::fs::remove_file(&probe);
+    written
+        .err()
+        .map(|e| format!("cannot write in {}: {e}", dir.display()))
 }
 
 /// Warns when the PostgreSQL server runs without autovacuum. diesel keeps every statement prepared for the
@@ -473,12 +944,45 @@ pub fn revert(conn: &mut DbConn, all: bool) -> Result<usize, StoreError> {
     .map_err(|e| StoreError::Database(format!("revert: {e}")))
 }
 
+/// How many times a write transaction is run when PostgreSQL aborts it to resolve a deadlock or a
+/// serialization failure ([`StoreError::Contention`]): the last failure is the result.
+pub const TXN_ATTEMPTS: u32 = 4;
+
 /// Runs `f` in a write transaction: committed if `f` returns `Ok`, rolled back otherwise. On SQLite it is
 /// `BEGIN IMMEDIATE`, so the write lock is taken up front (a read that later upgrades could fail with
-/// `SQLITE_BUSY` without waiting).
+/// `SQLITE_BUSY` without waiting). A transaction that PostgreSQL aborted as a deadlock victim or for a
+/// serialization failure is rolled back and `f` runs again in a new one, up to [`TXN_ATTEMPTS`] times, after a
+/// short, growing pause.
 pub fn write_txn<T>(
     conn: &mut DbConn,
-    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    mut f: impl FnMut(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut attempt = 1;
+    loop {
+        match write_txn_once(conn, &mut f) {
+            Err(StoreError::Contention(why)) if attempt < TXN_ATTEMPTS => {
+                log::debug!("write transaction aborted ({why}); running it again");
+                // 5, 10, 20 ms, offset by the thread so that two victims do not collide again in step.
+                let jitter = u64::from(std::process::id() ^ thread_hash()) % 5;
+                std::thread::sleep(Duration::from_millis((5 << (attempt - 1)) + jitter));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A number that differs between threads (for [`write_txn`]'s pause).
+fn thread_hash() -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::thread::current().id().hash(&mut h);
+    h.finish() as u32
+}
+
+fn write_txn_once<T>(
+    conn: &mut DbConn,
+    f: &mut impl FnMut(&mut DbConn) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     match conn {
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,

@@ -12,7 +12,6 @@
 #![allow(clippy::panic, clippy::expect_used)]
 
 use diesel::prelude::*;
-use diesel::r2d2::ManageConnection;
 
 use crate::pool::{Manager, Target};
 use crate::{Backend, PoolOptions, Store, StoreError};
@@ -85,6 +84,48 @@ impl TestDb {
     pub fn store(&self) -> Store {
         Store::open(&self.url, &PoolOptions::default())
             .unwrap_or_else(|e| panic!("Store::open({}): {e}", self.url))
+    }
+}
+
+impl TestDb {
+    /// PostgreSQL: ends every session on this database (as a server restart does to a pool's connections);
+    /// returns how many. SQLite: nothing to end, 0.
+    pub fn terminate_sessions(&self) -> usize {
+        #[derive(QueryableByName)]
+        struct Ended {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let Some((admin, name)) = &self.pg else {
+            return 0;
+        };
+        let mut conn = diesel::PgConnection::establish(admin).expect("admin connection");
+        let ended = diesel::sql_query(format!(
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        ))
+        .get_result::<Ended>(&mut conn)
+        .expect("pg_terminate_backend");
+        ended.n as usize
+    }
+
+    /// SQLite: another connection holding the database's exclusive lock until the guard is dropped (as another
+    /// process would). PostgreSQL: `None`.
+    pub fn hold_exclusive_lock(&self) -> Option<SqliteLock> {
+        let path = self.url.strip_prefix("sqlite://")?;
+        let mut conn = diesel::SqliteConnection::establish(path).expect("second SQLite connection");
+        diesel::connection::SimpleConnection::batch_execute(&mut conn, "BEGIN EXCLUSIVE")
+            .expect("BEGIN EXCLUSIVE");
+        Some(SqliteLock(conn))
+    }
+}
+
+/// See [`TestDb::hold_exclusive_lock`].
+pub struct SqliteLock(diesel::SqliteConnection);
+
+impl Drop for SqliteLock {
+    fn drop(&mut self) {
+        let _ = diesel::connection::SimpleConnection::batch_execute(&mut self.0, "ROLLBACK");
     }
 }
 
@@ -256,7 +297,7 @@ pub fn seed_users(
     // which makes SQLite re-prepare such a statement at every new binding: every look-up would be parsed and
     // planned again (measured: 2.5x fewer look-ups/s). PostgreSQL: fresh planner statistics, hint bits and the
     // visibility map (VACUUM ANALYZE) and a checkpoint (best effort: it needs the pg_checkpoint role).
-    match &mut *conn {
+    match &mut **conn {
         crate::pool::DbConn::Sqlite(c) => {
             diesel::connection::SimpleConnection::batch_execute(
                 c,

@@ -39,6 +39,10 @@ pub struct Config {
     pub max_results: u64,
     /// `HUMBOL_DB_POOL_SIZE` (`None`: the store's default).
     pub db_pool_size: Option<u32>,
+    /// `HUMBOL_DB_WAIT_SECS`: the longest wait for a connection, a connect or a SQLite lock.
+    pub db_wait: Duration,
+    /// `HUMBOL_DB_STATEMENT_TIMEOUT_SECS`: PostgreSQL's `statement_timeout`.
+    pub db_statement_timeout: Duration,
     /// `HUMBOL_SCIM_WORKERS` (`None`: [`default_workers`]).
     pub workers: Option<usize>,
     /// `HUMBOL_METRICS_BIND`: when set, `/metrics` is served there only (`None`: on the API's address).
@@ -101,6 +105,10 @@ impl Config {
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
             max_results: env.require(&vars::SCIM_MAX_RESULTS, parse::positive)?,
             db_pool_size: env.get(&vars::DB_POOL_SIZE, parse::positive)?,
+            db_wait: Duration::from_secs(env.require(&vars::DB_WAIT_SECS, parse::positive)?),
+            db_statement_timeout: Duration::from_secs(
+                env.require(&vars::DB_STATEMENT_TIMEOUT_SECS, parse::positive)?,
+            ),
             workers: env.get(&vars::SCIM_WORKERS, parse::positive)?,
             metrics_bind: env.get(&vars::METRICS_BIND, parse::bind)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,

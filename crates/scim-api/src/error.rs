@@ -2,7 +2,8 @@
 //! `Content-Type: application/scim+json`.
 //!
 //! Store errors map to their SCIM meaning (404, 409 `uniqueness`, 412, 400 `invalidFilter`, the rejection
-//! itself); database failures become a 503/500 with a generic detail, their cause going to the log only.
+//! itself); database failures become a 503 (with `Retry-After`: the database is unavailable, or kept aborting the
+//! transaction), a 507 (its storage is full) or a 500, with a generic detail, their cause going to the log only.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -53,8 +54,11 @@ impl From<ScimError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match &e {
-            StoreError::Unavailable(_) | StoreError::Database(_) | StoreError::Config(_) => {
+            StoreError::Unavailable(_) | StoreError::Contention(_) => {
                 // The cause stays in the log; the client gets a generic detail.
+                log::warn!("store error: {e}");
+            }
+            StoreError::Full(_) | StoreError::Database(_) | StoreError::Config(_) => {
                 log::error!("store error: {e}");
             }
             _ => {}
@@ -64,7 +68,7 @@ impl From<StoreError> for ApiError {
 }
 
 /// The SCIM error a store error answers with (RFC 7644 §3.12): 404, 409 `uniqueness`, 412, 400
-/// `invalidFilter`, the rejection itself, 503 or 500. HTTP is this crate's business, not the store's.
+/// `invalidFilter`, the rejection itself, 503, 507 or 500. HTTP is this crate's business, not the store's.
 fn scim_error(e: &StoreError) -> ScimError {
     match e {
         StoreError::NotFound => ScimError::not_found("resource not found"),
@@ -72,7 +76,14 @@ fn scim_error(e: &StoreError) -> ScimError {
         StoreError::VersionMismatch => ScimError::precondition_failed(e.to_string()),
         StoreError::InvalidFilter(m) => ScimError::invalid_filter(m.clone()),
         StoreError::Rejected(e) => e.clone(),
-        StoreError::Unavailable(_) => ScimError::new(503, None, "service temporarily unavailable"),
+        StoreError::Unavailable(_) | StoreError::Contention(_) => {
+            ScimError::new(503, None, "service temporarily unavailable")
+        }
+        StoreError::Full(_) => ScimError::new(
+            507,
+            None,
+            "the service cannot store this change now (insufficient storage)",
+        ),
         StoreError::Config(_) | StoreError::Database(_) => ScimError::internal("internal error"),
     }
 }
@@ -89,6 +100,10 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+/// `Retry-After` of every 503, in seconds: about what the store's probe needs to notice that the database is
+/// back (Entra retries a failed request later anyway).
+pub const RETRY_AFTER_SECS: &str = "2";
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
@@ -100,6 +115,12 @@ impl ResponseError for ApiError {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"humbol-scim\""),
+            );
+        }
+        if self.0.status == 503 {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECS),
             );
         }
         response
@@ -136,6 +157,23 @@ mod tests {
         assert_eq!(e.status(), 503);
         assert!(!e.0.detail.contains("10.0.0.1"));
         assert!(!e.is_refusal());
+        let e = ApiError::from(StoreError::Contention("deadlock detected".into()));
+        assert_eq!(e.status(), 503);
+        let e = ApiError::from(StoreError::Full("database or disk is full".into()));
+        assert_eq!(e.status(), 507);
+        assert!(!e.0.detail.contains("disk"));
+    }
+
+    #[test]
+    fn unavailable_answers_say_when_to_retry() {
+        let r = ApiError::from(StoreError::Unavailable("down".into())).error_response();
+        assert_eq!(r.status(), 503);
+        assert_eq!(
+            r.headers().get(header::RETRY_AFTER).unwrap(),
+            RETRY_AFTER_SECS
+        );
+        let r = ApiError::from(StoreError::NotFound).error_response();
+        assert!(!r.headers().contains_key(header::RETRY_AFTER));
     }
 
     #[test]

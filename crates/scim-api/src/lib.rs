@@ -41,7 +41,9 @@ use state::AppState;
 pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let options = PoolOptions {
         max_size: config.db_pool_size.unwrap_or(0),
-        ..PoolOptions::default()
+        connection_timeout: config.db_wait,
+        sqlite_busy_timeout: config.db_wait,
+        statement_timeout: Some(config.db_statement_timeout),
     };
     Store::open(&config.database_url, &options)
 }

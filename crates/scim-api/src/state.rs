@@ -35,6 +35,14 @@ impl AppState {
     }
 }
 
+impl Drop for AppState {
+    /// The last holder of the state (the server stopping, e.g. on SIGTERM) writes the token uses noted since
+    /// the last periodic flush, so that a shutdown loses none.
+    fn drop(&mut self) {
+        self.token_uses.flush(&self.store);
+    }
+}
+
 /// When each token was last used, kept in memory and written to the database in batches
 /// ([`Store::record_token_uses`]), so that a request costs no database write for it.
 #[derive(Debug, Default)]

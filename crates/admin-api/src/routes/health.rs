@@ -26,6 +26,12 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
+/// `/readyz` answers within this, whatever the database does (a stalled server, a lock held elsewhere).
+pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+// 200 when the store can serve requests (`Store::check_ready`: the database is not known to be down and answers;
+// a SQLite file is the one opened at start-up and can be written), else 503 with `Retry-After`, within
+// `READY_WITHIN`. (The doc comment below is the OpenAPI description.)
 /// Readiness: 200 when the database answers a trivial query, else 503.
 #[utoipa::path(
     tag = "Operations",
@@ -38,15 +44,19 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .run(|store| {
-            store.ping().map_err(|e| {
-                log::warn!("readiness check failed: {e}");
-                AppError::unavailable("the database is not reachable")
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+    let store = state.store.clone();
+    let check = tokio::time::timeout(READY_WITHIN, web::block(move || store.check_ready())).await;
+    if check.is_err() {
+        state.store.suspect(); // no answer: a stalled server is found by the probe's connect timeout
+    }
+    let why = match check {
+        Ok(Ok(Ok(()))) => return Ok(HttpResponse::Ok().json(Health { status: "ready" })),
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {READY_WITHIN:?}"),
+    };
+    log::warn!("readiness check failed: {why}");
+    Err(AppError::unavailable("the database is not ready"))
 }
 
 /// `GET /metrics`: the process's metrics in the Prometheus (OpenMetrics) text format ([`humbol_ops`]). Not in

@@ -142,10 +142,10 @@ fn a_manager_deleted_during_the_write_is_never_left_dangling(
         .store
         .update_user("acme", &report.id, None, ACTOR, &mut |cur| {
             // Mid-write: let the delete run, and give it the time to commit if the backend lets it (PostgreSQL
-            // does; SQLite's one writer makes it wait for this transaction).
+            // does; SQLite's one writer makes it wait for this transaction: less than the pool's 2 s wait).
             if let Some(go) = go.take() {
                 go.send(()).unwrap();
-                let _ = done.recv_timeout(Duration::from_secs(2));
+                let _ = done.recv_timeout(Duration::from_secs(1));
             }
             Ok(User {
                 manager: Some(boss.id.clone()),
@@ -323,4 +323,130 @@ fn a_delete_with_a_stale_if_match_deletes_nothing(
             .delete_group("acme", &g.id, Some(g.meta.version), ACTOR),
         Ok(true)
     );
+}
+
+/// A member added while that user is being deleted: the add ends as a success or a refusal (the user is not one
+/// of the organisation's any more), never as a database error (PostgreSQL: a foreign-key violation, a deadlock).
+#[rstest]
+fn a_member_add_racing_the_users_delete_is_never_a_database_error(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    use humbol_store::MemberChange;
+    let fx = fx(backend);
+    for i in 0..30 {
+        let u = fx
+            .store
+            .create_user("acme", &user(&format!("race{i}@x.com")), ACTOR)
+            .unwrap();
+        let g = fx
+            .store
+            .create_group(
+                "acme",
+                &Group {
+                    display_name: format!("race {i}"),
+                    ..Default::default()
+                },
+                ACTOR,
+            )
+            .unwrap();
+        let barrier = Arc::new(Barrier::new(2));
+        let add = {
+            let (store, barrier, g, u) = (
+                fx.store.clone(),
+                barrier.clone(),
+                g.id.clone(),
+                u.id.clone(),
+            );
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.update_group(
+                    "acme",
+                    &g,
+                    None,
+                    ACTOR,
+                    &[MemberChange::Add(vec![u])],
+                    &mut |cur| Ok(cur.resource.clone()),
+                )
+            })
+        };
+        let delete = {
+            let (store, barrier, u) = (fx.store.clone(), barrier.clone(), u.id.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                store.delete_user("acme", &u, None, ACTOR)
+            })
+        };
+        let added = add.join().unwrap();
+        assert_eq!(delete.join().unwrap(), Ok(true));
+        match added {
+            Ok(_) | Err(StoreError::Rejected(_)) => {}
+            other => panic!("trial {i}: member add answered {other:?}"),
+        }
+        let members = fx
+            .store
+            .group("acme", &g.id, true)
+            .unwrap()
+            .unwrap()
+            .resource
+            .members;
+        assert!(
+            members.is_empty(),
+            "trial {i}: a deleted user is still a member: {members:?}"
+        );
+    }
+}
+
+/// A refusal naming many unknown member ids names the first few and how many: its detail (answered, and kept
+/// in the event log) stays small; any event detail is kept to a bounded length.
+#[rstest]
+fn refusals_and_event_details_are_bounded(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    use humbol_store::{EventQuery, MemberChange, NewEvent, Outcome};
+    let fx = fx(backend);
+    let g = fx
+        .store
+        .create_group(
+            "acme",
+            &Group {
+                display_name: "many".into(),
+                ..Default::default()
+            },
+            ACTOR,
+        )
+        .unwrap();
+    let unknown: Vec<String> = (0..500)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect();
+    let refused = fx.store.update_group(
+        "acme",
+        &g.id,
+        None,
+        ACTOR,
+        &[MemberChange::Add(unknown)],
+        &mut |cur| Ok(cur.resource.clone()),
+    );
+    let Err(StoreError::Rejected(e)) = refused else {
+        panic!("{refused:?}");
+    };
+    assert!(e.detail.len() < 1200, "{} bytes", e.detail.len());
+    assert!(e.detail.contains("000000000000"), "{}", e.detail);
+    assert!(e.detail.contains("500 unknown in all"), "{}", e.detail);
+    let long = "é".repeat(50_000);
+    fx.store
+        .record_event(
+            "acme",
+            &NewEvent {
+                actor: ACTOR.into(),
+                action: "refused".into(),
+                resource_type: None,
+                resource_id: None,
+                outcome: Outcome::Refused,
+                detail: long,
+            },
+        )
+        .unwrap();
+    let events = fx.store.events("acme", &EventQuery::default()).unwrap();
+    assert!(events[0].detail.len() <= 2048, "{}", events[0].detail.len());
+    assert!(events[0].detail.starts_with("éé"));
 }

@@ -1,4 +1,4 @@
-//! `GET /healthz` (the process answers), `GET /readyz` (the database answers too) and `GET /metrics`
+//! `GET /healthz` (the process answers), `GET /readyz` (the database can serve requests too) and `GET /metrics`
 //! (Prometheus). No authentication: none of them shows an organisation's data.
 
 use actix_web::http::StatusCode;
@@ -23,6 +23,12 @@ pub async fn healthz() -> Reply {
     Reply::ok(&json!({"status": "ok"}))
 }
 
+/// `/readyz` answers within this, whatever the database does (a stalled server, a lock held elsewhere).
+pub const READY_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+// 200 when the store can serve requests (`Store::check_ready`: the database is not known to be down and answers;
+// a SQLite file is the one opened at start-up and can be written), else 503 with `Retry-After`, within
+// `READY_WITHIN`. (The doc comment below is the OpenAPI description.)
 /// `GET /readyz`: `200` when the database answers, else `503`.
 #[utoipa::path(
     get,
@@ -35,18 +41,23 @@ pub async fn healthz() -> Reply {
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> Result<Reply, ApiError> {
-    let ping = web::block(move || state.store.ping()).await?;
-    match ping {
-        Ok(()) => Ok(Reply::json(StatusCode::OK, &json!({"status": "ready"}))),
-        Err(e) => {
-            log::warn!("readiness check failed: {e}");
-            Err(ApiError(ScimError::new(
-                503,
-                None,
-                "the database is not reachable",
-            )))
-        }
+    let store = state.store.clone();
+    let check = tokio::time::timeout(READY_WITHIN, web::block(move || store.check_ready())).await;
+    if check.is_err() {
+        state.store.suspect(); // no answer: a stalled server is found by the probe's connect timeout
     }
+    let why = match check {
+        Ok(Ok(Ok(()))) => return Ok(Reply::json(StatusCode::OK, &json!({"status": "ready"}))),
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {READY_WITHIN:?}"),
+    };
+    log::warn!("readiness check failed: {why}");
+    Err(ApiError(ScimError::new(
+        503,
+        None,
+        "the database is not ready",
+    )))
 }
 
 /// `GET /metrics`: the process's metrics in the Prometheus (OpenMetrics) text format ([`humbol_ops`]).

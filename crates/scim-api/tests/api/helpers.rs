@@ -147,6 +147,11 @@ pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Config)) ->
 }
 
 impl TestApp {
+    /// The test database (to inflict faults on it).
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     /// The SCIM base URL of `org`.
     pub fn base(&self, org: &str) -> String {
         format!("{}/scim/v2/orgs/{org}", self.address)

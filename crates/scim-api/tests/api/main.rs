@@ -12,6 +12,7 @@ mod attributes;
 mod auth;
 mod cli;
 mod connection;
+mod database_faults;
 mod edge;
 mod groups;
 mod helpers;

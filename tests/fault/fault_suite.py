@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""The fault suite: the release binaries against a private PostgreSQL cluster this script starts itself (initdb
+on a free port, as user postgres) and stops, freezes and restarts, and against SQLite on a small tmpfs made full
+(where the machine allows mounting one), locked by another process, or removed.
+
+Each stage prints its figures and FAILs when a target is missed:
+- races: member add vs group delete, member add vs user delete: never a 5xx; two concurrent DELETEs of one
+  user: one 204 and one 404, and one `deleted` event;
+- pg_stop: with PostgreSQL stopped, every request answered 503 with Retry-After within 2 s, /readyz within 1 s;
+  after the restart, no request fails once one has succeeded;
+- pg_freeze: the same with PostgreSQL frozen (SIGSTOP), for requests started once the outage is known (after
+  the first /readyz: the requests already holding a connection wait for the server, counted apart) and
+  /readyz;
+- token_flush: a token's last-use time survives a SIGTERM of scim-api;
+- sqlite: disk full (507 or 503), external lock (503 with Retry-After), file removed (503: no
+  write acknowledged into a deleted file), never a 500; /readyz fails in each case; a warning when start-up
+  creates a new empty database in a directory holding other files;
+- events: a refusal naming 500 unknown member ids keeps a bounded event detail.
+
+Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N]. Time budget: under 5 minutes on 2 cores.
+"""
+
+import argparse
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (  # noqa: E402
+    PgCluster, Servers, call, concurrently, new_group, new_user, on_exit, patch_op, work_dir,
+)
+
+failures = []
+
+
+def check(cond, what):
+    print(f"  {'ok  ' if cond else 'FAIL'} {what}", flush=True)
+    if not cond:
+        failures.append(what)
+
+
+def figure(name, value):
+    print(f"  figure {name}: {value}", flush=True)
+
+
+def is_5xx(a):
+    return a.status is not None and a.status >= 500
+
+
+# ---- races (PostgreSQL) ----
+
+def stage_races(args, work):
+    print("== races on PostgreSQL", flush=True)
+    pg = PgCluster(work)
+    pg.start()
+    srv = Servers(args.bin, pg.createdb("races"), work, "races")
+    srv.start()
+    base, token, admin = srv.org_with_token("races")
+    n = args.trials
+
+    fives = 0
+    for _ in range(n):
+        u = new_user(base, token).body["id"]
+        g = new_group(base, token).body["id"]
+        add, delete = concurrently(
+            lambda: call("PATCH", f"{base}/Groups/{g}", token, patch_op("add", "members", [{"value": u}])),
+            lambda: call("DELETE", f"{base}/Groups/{g}", token))
+        fives += is_5xx(add) + is_5xx(delete)
+    figure("member add vs group delete: 5xx", f"{fives} in {n} trials")
+    check(fives == 0, "member add vs group delete: no 5xx")
+
+    fives = 0
+    for _ in range(n):
+        u = new_user(base, token).body["id"]
+        g = new_group(base, token).body["id"]
+        add, delete = concurrently(
+            lambda: call("PATCH", f"{base}/Groups/{g}", token, patch_op("add", "members", [{"value": u}])),
+            lambda: call("DELETE", f"{base}/Users/{u}", token))
+        fives += is_5xx(add) + is_5xx(delete)
+    figure("member add vs user delete: 5xx", f"{fives} in {n} trials")
+    check(fives == 0, "member add vs user delete: no 5xx")
+
+    both, fives, ids = 0, 0, []
+    for _ in range(n):
+        u = new_user(base, token).body["id"]
+        ids.append(u)
+        a, b = concurrently(lambda: call("DELETE", f"{base}/Users/{u}", token),
+                            lambda: call("DELETE", f"{base}/Users/{u}", token))
+        fives += is_5xx(a) + is_5xx(b)
+        both += sorted([a.status, b.status]) != [204, 404]
+    deleted = {}
+    before = None
+    while True:
+        q = "limit=200&action=deleted&resource_type=User" + (f"&before={before}" if before else "")
+        page = call("GET", f"{srv.admin}/api/v1/orgs/races/scim/events?{q}", admin).body
+        for e in page["items"]:
+            deleted[e["resource_id"]] = deleted.get(e["resource_id"], 0) + 1
+        before = page.get("next")
+        if not before:
+            break
+    twice = sum(1 for u in ids if deleted.get(u, 0) != 1)
+    figure("double DELETE: not 204 + 404", f"{both} in {n} trials ({fives} 5xx)")
+    figure("double DELETE: users without exactly one `deleted` event", twice)
+    check(both == 0 and fives == 0, "two concurrent DELETEs: one 204, one 404")
+    check(twice == 0, "two concurrent DELETEs: one `deleted` event")
+    srv.stop()
+    pg.stop()
+
+
+# ---- outages (PostgreSQL) ----
+
+class Load:
+    """Requests in a loop on `threads` threads (SCIM look-ups, SCIM creates, admin token lists), each answer kept
+    with its start time."""
+
+    def __init__(self, srv, base, token, admin_jwt, org, threads=3):
+        self.srv, self.base, self.token, self.admin_jwt, self.org = srv, base, token, admin_jwt, org
+        self.answers = []  # (started, kind, Answer)
+        self.lock = threading.Lock()
+        self.stop_flag = threading.Event()
+        self.threads = [threading.Thread(target=self.loop, args=(i,), daemon=True) for i in range(threads)]
+
+    def loop(self, i):
+        while not self.stop_flag.is_set():
+            started = time.monotonic()
+            kind = ("lookup", "create", "admin")[i % 3]
+            if kind == "lookup":
+                a = call("GET", f'{self.base}/Users?filter=userName%20eq%20%22nobody%22', self.token, timeout=15)
+            elif kind == "create":
+                a = new_user(self.base, self.token, timeout=15)
+            else:
+                a = call("GET", f"{self.srv.admin}/api/v1/orgs/{self.org}/scim/tokens", self.admin_jwt, timeout=15)
+            with self.lock:
+                self.answers.append((started, kind, a))
+            time.sleep(0.05)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *_):
+        self.stop_flag.set()
+        for t in self.threads:
+            t.join(timeout=45)
+
+    def between(self, t0, t1):
+        with self.lock:
+            return [(s, k, a) for s, k, a in self.answers if t0 <= s < t1]
+
+
+def readyz_times(srv, n):
+    out = []
+    for _ in range(n):
+        for url in (srv.scim, srv.admin):
+            a = call("GET", url + "/readyz", timeout=5)
+            out.append((a.status, a.seconds))
+    return out
+
+
+def failures_after_first_success(answers):
+    ok_seen, failed = False, 0
+    for s, kind, a in sorted(answers, key=lambda x: x[0] + x[2].seconds):
+        good = a.status is not None and a.status < 500
+        if good:
+            ok_seen = True
+        elif ok_seen:
+            failed += 1
+            print(f"  failed after a success: {kind} started {s:.2f} {a}", flush=True)
+    return failed
+
+
+def fresh_requests(srv, base, token, admin, org):
+    """Eight requests at once, each on its own thread (SCIM look-ups and creates, admin token lists)."""
+    fns = []
+    for i in range(8):
+        kind = i % 3
+        if kind == 0:
+            fns.append(lambda: call("GET", f'{base}/Users?filter=userName%20eq%20%22nobody%22', token, timeout=15))
+        elif kind == 1:
+            fns.append(lambda: new_user(base, token, timeout=15))
+        else:
+            fns.append(lambda: call("GET", f"{srv.admin}/api/v1/orgs/{org}/scim/tokens", admin, timeout=15))
+    return concurrently(*fns)
+
+
+def outage(args, work, freeze):
+    what = "frozen (SIGSTOP)" if freeze else "stopped"
+    print(f"== PostgreSQL {what}", flush=True)
+    pg = PgCluster(work)
+    pg.start()
+    srv = Servers(args.bin, pg.createdb("outage"), work, "freeze" if freeze else "stop")
+    srv.start()
+    base, token, admin = srv.org_with_token("outage")
+    with Load(srv, base, token, admin, "outage") as load:
+        time.sleep(2)
+        t0 = time.monotonic()
+        if freeze:
+            pg.freeze()
+        else:
+            pg.stop("immediate")
+        time.sleep(1.0)
+        ready = readyz_times(srv, n=2)
+        # Requests started once the outage is known (a frozen server holds the requests that were already
+        # using a connection: the load's, counted apart).
+        fresh = fresh_requests(srv, base, token, admin, "outage")
+        time.sleep(max(0.0, args.outage - (time.monotonic() - t0)))
+        t1 = time.monotonic()
+        if freeze:
+            pg.thaw()
+        else:
+            pg.start()
+        time.sleep(args.recovery)
+        t2 = time.monotonic()
+    loaded = [(s, k, a) for s, k, a in load.between(t0 + 1.0, t1 - 2.5)]
+    during = [a for _, _, a in loaded] + list(fresh)
+    if freeze:
+        during = list(fresh)
+    unavailable = [a for a in during if a.status == 503]
+    slow = [a for a in during if a.seconds > 2.5]
+    with_retry = [a for a in unavailable if a.header("Retry-After")]
+    other = [a for a in during if a.status != 503]
+    first_503 = min((s + a.seconds - t0 for s, _, a in load.between(t0, t1) if a.status == 503), default=None)
+    held = [a for s, _, a in load.between(t0 - 1.0, t1) if a.seconds > 2.5]
+    figure("seconds from the outage to the first 503 (load)", "none" if first_503 is None else f"{first_503:.2f}")
+    figure("requests during the outage (fresh + load)" if not freeze else "fresh requests during the outage",
+           len(during))
+    figure("of which answered within 2.5 s", len(during) - len(slow))
+    figure("slowest answer (s)", f"{max((a.seconds for a in during), default=0):.2f}")
+    figure("503 with Retry-After", f"{len(with_retry)} of {len(unavailable)}")
+    figure("answers other than 503", sorted({str(a.status) for a in other}))
+    figure("load requests held longer than 2.5 s", len(held))
+    figure("/readyz while down (status, s)", [(st, round(sec, 2)) for st, sec in ready])
+    after = load.between(t1, t2)
+    failed = failures_after_first_success(after)
+    figure("requests after recovery", len(after))
+    figure("failed after the first success", failed)
+    check(during and not slow, f"{what}: every request answered within 2.5 s")
+    check(unavailable and len(with_retry) == len(unavailable), f"{what}: every 503 has Retry-After")
+    check(not other, f"{what}: every request answered 503")
+    check(all(st == 503 and sec <= 1.2 for st, sec in ready), f"{what}: /readyz answers 503 within 1 s")
+    check(failed == 0, f"{what}: no request fails after one succeeded")
+    srv.stop()
+    pg.stop()
+
+
+def stage_pg_stop(args, work):
+    outage(args, work, freeze=False)
+
+
+def stage_pg_freeze(args, work):
+    outage(args, work, freeze=True)
+
+
+# ---- token last use on SIGTERM ----
+
+def stage_token_flush(args, work):
+    print("== token last-use time across SIGTERM (PostgreSQL)", flush=True)
+    pg = PgCluster(work)
+    pg.start()
+    srv = Servers(args.bin, pg.createdb("flush"), work, "flush")
+    srv.start()
+    base, token, admin = srv.org_with_token("flush")
+    a = call("GET", f"{base}/Users?count=1", token)
+    check(a.status == 200, "the token works")
+    srv.kill("scim", signal.SIGTERM)
+    tokens = call("GET", f"{srv.admin}/api/v1/orgs/flush/scim/tokens", admin).body
+    items = tokens["items"] if isinstance(tokens, dict) else tokens
+    used = [t.get("last_used_at") for t in items]
+    figure("last_used_at after SIGTERM", used)
+    check(any(used), "the last use is recorded at shutdown")
+    srv.stop()
+    pg.stop()
+
+
+# ---- SQLite ----
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", path], check=True,
+                       capture_output=True)
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return False
+    on_exit(lambda: subprocess.run(["umount", "-l", path], capture_output=True))
+    return True
+
+
+def sqlite_fault(srv, base, token, name, fault, undo, expect):
+    """Applies `fault`, then creates users for 3 s: each answer must be one of `expect` (never a 201, never a
+    500), with Retry-After on a 503, within 2.5 s; /readyz must answer 503 within 1 s; after `undo` a create
+    succeeds."""
+    fault()
+    answers = []
+    t_end = time.monotonic() + 3
+    while time.monotonic() < t_end:
+        answers.append(new_user(base, token, timeout=15))
+    ready = [call("GET", srv.scim + "/readyz", timeout=15), call("GET", srv.admin + "/readyz", timeout=15)]
+    undo()
+    statuses = sorted({str(a.status) for a in answers})
+    acked = sum(1 for a in answers if a.status == 201)
+    figure(f"{name}: statuses", statuses)
+    figure(f"{name}: creates acknowledged", acked)
+    figure(f"{name}: slowest answer (s)", f"{max(a.seconds for a in answers):.2f}")
+    figure(f"{name}: 503 with Retry-After", f"{sum(1 for a in answers if a.status == 503 and a.header('Retry-After'))}"
+                                            f" of {sum(1 for a in answers if a.status == 503)}")
+    figure(f"{name}: /readyz (status, s)", [(a.status, round(a.seconds, 2)) for a in ready])
+    check(all(a.status in expect for a in answers), f"{name}: every create answered {sorted(expect)}")
+    check(all(a.header("Retry-After") for a in answers if a.status == 503), f"{name}: 503s have Retry-After")
+    check(all(a.seconds <= 2.5 for a in answers), f"{name}: answered within 2.5 s")
+    check(all(a.status == 503 and a.seconds <= 1.2 for a in ready), f"{name}: /readyz answers 503 within 1 s")
+    time.sleep(0.5)
+    after = new_user(base, token)
+    check(after.status == 201, f"{name}: a create succeeds once the fault is gone ({after.status})")
+
+
+def stage_sqlite(args, work):
+    print("== SQLite faults", flush=True)
+    mnt = os.path.join(work, "mnt")
+    mounted = mount_tmpfs(mnt, "8m")
+    if not mounted:
+        print("  (cannot mount a tmpfs here: disk-full and read-only cases skipped)")
+        os.makedirs(mnt, exist_ok=True)
+    db = os.path.join(mnt, "humbol.db")
+    srv = Servers(args.bin, f"sqlite://{db}", work, "sqlite")
+    srv.start()
+    base, token, _ = srv.org_with_token("lite")
+
+    if mounted:
+        filler = os.path.join(mnt, "filler")
+
+        def fill():
+            with open(filler, "wb") as f:
+                try:
+                    while True:
+                        f.write(b"\0" * 65536)
+                        f.flush()
+                except OSError:
+                    pass
+            # The WAL may still have room in pages it reuses: creates until one fails.
+
+        sqlite_fault(srv, base, token, "disk full", fill, lambda: os.remove(filler), {503, 507})
+
+        # A read-only remount is refused while the servers hold the files open for writing ("busy"), so a
+        # database turned read-only under a running server is not staged here.
+
+    holder = {}
+
+    def lock():
+        c = sqlite3.connect(db, timeout=10, isolation_level=None)
+        c.execute("BEGIN EXCLUSIVE")
+        holder["c"] = c
+
+    def unlock():
+        holder["c"].execute("ROLLBACK")
+        holder["c"].close()
+
+    sqlite_fault(srv, base, token, "external lock", lock, unlock, {503})
+
+    # Removed: the file (and its -wal, -shm) deleted under the running servers. Nothing comes back: the servers
+    # are restarted on a new database afterwards.
+    def remove():
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.remove(db + suffix)
+            except FileNotFoundError:
+                pass
+
+    answers = []
+    remove()
+    t_end = time.monotonic() + 2
+    while time.monotonic() < t_end:
+        answers.append(new_user(base, token))
+    ready = [call("GET", srv.scim + "/readyz", timeout=15), call("GET", srv.admin + "/readyz", timeout=15)]
+    acked = sum(1 for a in answers if a.status == 201)
+    figure("file removed: statuses", sorted({str(a.status) for a in answers}))
+    figure("file removed: creates acknowledged into the deleted file", acked)
+    figure("file removed: /readyz", [a.status for a in ready])
+    check(acked == 0 and all(a.status == 503 for a in answers), "file removed: creates answered 503")
+    check(all(a.status == 503 for a in ready), "file removed: /readyz answers 503")
+    srv.stop()
+
+    # A new empty database where one was expected: the directory holds other files but not the database.
+    expect_dir = os.path.join(work, "expected")
+    os.makedirs(expect_dir)
+    open(os.path.join(expect_dir, "humbol.db-wal"), "w").close()
+    srv2 = Servers(args.bin, f"sqlite://{os.path.join(expect_dir, 'humbol.db')}", work, "newdb")
+    srv2.start(("scim",))
+    srv2.stop()
+    log = srv2.log_text("scim")
+    warned = any("WARN" in line and "EMPTY" in line.upper() for line in log.splitlines())
+    figure("new empty database warned", warned)
+    check(warned, "start-up warns when it creates a new empty database next to other files")
+
+
+# ---- bounded event details ----
+
+def stage_events(args, work):
+    print("== event detail of a refusal naming 500 unknown members (SQLite)", flush=True)
+    srv = Servers(args.bin, f"sqlite://{os.path.join(work, 'events.db')}", work, "events")
+    srv.start()
+    base, token, admin = srv.org_with_token("ev")
+    g = new_group(base, token).body["id"]
+    unknown = [{"value": str(uuid.uuid4())} for _ in range(500)]
+    a = call("PATCH", f"{base}/Groups/{g}", token, patch_op("add", "members", unknown))
+    check(a.status == 400, f"the refusal is a 400 ({a.status})")
+    page = call("GET", f"{srv.admin}/api/v1/orgs/ev/scim/events?outcome=refused&limit=1", admin).body
+    detail = page["items"][0]["detail"] if page["items"] else ""
+    answer_detail = (a.body or {}).get("detail", "")
+    figure("event detail bytes", len(detail.encode()))
+    figure("answer detail bytes", len(answer_detail.encode()))
+    check(0 < len(detail.encode()) <= 4096, "the event detail is bounded (<= 4 KiB)")
+    check(len(answer_detail.encode()) <= 4096, "the answer's detail is bounded (<= 4 KiB)")
+    srv.stop()
+
+
+STAGES = {
+    "races": stage_races,
+    "pg_stop": stage_pg_stop,
+    "pg_freeze": stage_pg_freeze,
+    "token_flush": stage_token_flush,
+    "sqlite": stage_sqlite,
+    "events": stage_events,
+}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin", required=True, help="directory of the release binaries scim-api and admin-api")
+    p.add_argument("--stage", action="append", choices=sorted(STAGES), help="run only these stages")
+    p.add_argument("--trials", type=int, default=40, help="trials per race (default 40)")
+    p.add_argument("--outage", type=float, default=10.0, help="seconds each outage lasts (default 10)")
+    p.add_argument("--recovery", type=float, default=6.0, help="seconds of load after recovery (default 6)")
+    p.add_argument("--keep-going", action="store_true", help="run every stage even after a failure")
+    args = p.parse_args()
+    start = time.monotonic()
+    for name in args.stage or list(STAGES):
+        work = work_dir()
+        try:
+            STAGES[name](args, work)
+        except Exception as e:
+            check(False, f"{name}: {type(e).__name__}: {e}")
+    print(f"fault suite: {time.monotonic() - start:.0f} s, {len(failures)} failure(s)")
+    for f in failures:
+        print(f"  FAILED: {f}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
