@@ -117,7 +117,10 @@ impl Fail {
             ));
         }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            b.insert_header((header::RETRY_AFTER, HeaderValue::from_static("2")));
+            b.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from_static(crate::error::RETRY_AFTER_SECS),
+            ));
         }
         b.json(OAuthError {
             error: self.error,
@@ -140,11 +143,22 @@ fn invalid_client() -> Fail {
 
 fn store_error(e: &StoreError) -> Fail {
     match e {
-        StoreError::Unavailable(_) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "temporarily_unavailable",
-            "the service is temporarily unavailable; try again later",
-        ),
+        StoreError::Unavailable(_) | StoreError::Contention(_) => {
+            log::warn!("token endpoint: {e}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "the service is temporarily unavailable; try again later",
+            )
+        }
+        StoreError::Full(_) => {
+            log::error!("token endpoint: {e}");
+            error(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "temporarily_unavailable",
+                "the service cannot store this now (insufficient storage); try again later",
+            )
+        }
         other => {
             log::error!("token endpoint: {other}");
             error(
@@ -413,5 +427,27 @@ async fn refuse(store: &Store, org: String, client_id: String, reason: &str) {
     let logged = web::block(move || store.record_token_refusal(&org, &client_id, &reason)).await;
     if let Ok(Err(e)) = logged {
         log::warn!("could not record a token refusal: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sick_database_is_a_retryable_oauth_error() {
+        for e in [
+            StoreError::Unavailable("down".into()),
+            StoreError::Contention("deadlock detected".into()),
+        ] {
+            let res = store_error(&e).response();
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+                Some(&b"2"[..])
+            );
+        }
+        let res = store_error(&StoreError::Full("disk full".into())).response();
+        assert_eq!(res.status(), StatusCode::INSUFFICIENT_STORAGE);
     }
 }
