@@ -16,5 +16,6 @@ mod helpers;
 mod idp;
 mod metrics;
 mod oauth;
+mod pagination;
 mod refusals;
 mod users;
