@@ -861,6 +861,8 @@ pub type Expr<T, ST> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = ST>>
 
 /// The columns of a list's order on `T`: the `sortBy` key (when sorted), then `created`, then `id`.
 pub struct OrderCols<'a, T> {
+    /// The table's SQL name (static: no user input).
+    pub table: &'static str,
     pub sort: Option<&'a dyn Fn() -> Result<SortKey<T>, StoreError>>,
     pub created: &'a dyn Fn() -> Expr<T, diesel::sql_types::BigInt>,
     pub id: &'a dyn Fn() -> Expr<T, Text>,
@@ -868,8 +870,9 @@ pub struct OrderCols<'a, T> {
 
 /// A cursor's keyset as a condition: the rows strictly after `k` in the list's order (`forward`), or strictly
 /// before it. The order is that of the list functions: the sort key (nulls last in either direction), then
-/// `created` and `id` ascending. Without a sort key the condition also bounds `created` on its own, so that
-/// the `(org, created, id)` index is entered at the cursor rather than scanned from its start.
+/// `created` and `id` ascending. Without a sort key the condition is the row value `(created, id) > (c, i)`,
+/// which both databases read as a range of the `(org, created, id)` index: the index is entered at the cursor
+/// rather than scanned from its start (even when many rows share one `created`, as a bulk load's do).
 pub fn keyset<T: diesel::Table + 'static>(
     cols: &OrderCols<'_, T>,
     k: &Keyset,
@@ -880,20 +883,24 @@ pub fn keyset<T: diesel::Table + 'static>(
     let created = cols.created;
     let id = cols.id;
     let tie: Cond<T> = if forward {
-        Box::new(created().gt(c).or(created().eq(c).and(id().gt(i))))
+        Box::new(created().gt(c).or(created().eq(c).and(id().gt(i.clone()))))
     } else {
-        Box::new(created().lt(c).or(created().eq(c).and(id().lt(i))))
+        Box::new(created().lt(c).or(created().eq(c).and(id().lt(i.clone()))))
     };
     let misfit = || invalid("cursor does not fit this list's sortBy");
     let Some(sort) = cols.sort else {
         if k.sort.is_some() {
             return Err(misfit());
         }
-        return Ok(if forward {
-            Box::new(created().ge(c).and(tie))
-        } else {
-            Box::new(created().le(c).and(tie))
-        });
+        let op = if forward { ">" } else { "<" };
+        let t = cols.table;
+        return Ok(Box::new(
+            sql::<Bool>(&format!("(\"{t}\".\"created\", \"{t}\".\"id\") {op} ("))
+                .bind::<diesel::sql_types::BigInt, _>(c)
+                .sql(", ")
+                .bind::<Text, _>(k.id.clone())
+                .sql(")"),
+        ));
     };
     // The key's direction in reading order.
     let up = forward != descending;

@@ -385,6 +385,7 @@ fn groups_by_cursor(
     let mut query = filtered(org, q)?;
     if let Some(k) = boundary {
         let cols = OrderCols {
+            table: "groups",
             sort: sort_ref,
             created: &|| Box::new(groups::created),
             id: &|| Box::new(groups::id),

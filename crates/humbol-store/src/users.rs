@@ -528,6 +528,7 @@ fn user_order_cols<'a>(
     sort: Option<&'a dyn Fn() -> Result<SortKey<users::table>, StoreError>>,
 ) -> OrderCols<'a, users::table> {
     OrderCols {
+        table: "users",
         sort,
         created: &|| Box::new(users::created),
         id: &|| Box::new(users::id),
