@@ -22,6 +22,9 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ConfigError, JwtSettings, MIN_SECRET_BYTES};
 use crate::error::AppError;
 
+/// Clock leeway for a JWT's `exp` and `nbf`: 5 seconds, enough for clocks kept by NTP (the library's default of
+/// 60 would accept a JWT up to a minute after it expired).
+pub const JWT_LEEWAY_SECS: u64 = 5;
 /// An admin API role.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
@@ -164,6 +167,7 @@ impl JwtVerifier {
 
         let mut validation = Validation::new(*alg);
         validation.validate_nbf = true;
+        validation.leeway = JWT_LEEWAY_SECS;
         let mut required = vec!["exp", "sub"];
         if let Some(issuer) = &self.issuer {
             validation.set_issuer(&[issuer]);

@@ -30,8 +30,13 @@ pub struct Config {
     pub event_retention_days: u32,
     /// `HUMBOL_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `HUMBOL_METRICS_BIND`: when set, `/metrics` is served there only (`None`: on the API's address).
+    pub metrics_bind: Option<SocketAddr>,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: humbol_config::parse::LogFormat,
+    /// The HTTP edge: body deadline, connections per address, rate limits (`HUMBOL_BODY_TIMEOUT_SECS`,
+    /// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS`, `HUMBOL_RATE_LIMIT_*`).
+    pub edge: humbol_ops::edge::Limits,
 }
 
 /// JWT verification settings.
@@ -68,7 +73,9 @@ impl std::fmt::Debug for Config {
             .field("jwt", &self.jwt)
             .field("event_retention_days", &self.event_retention_days)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("metrics_bind", &self.metrics_bind)
             .field("log_format", &self.log_format)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -119,7 +126,9 @@ impl Config {
             event_retention_days: env
                 .require(&vars::EVENT_RETENTION_DAYS, parse::retention_days)?,
             max_body_bytes: env.require(&vars::MAX_BODY_BYTES, parse::body_bytes)?,
+            metrics_bind: env.get(&vars::METRICS_BIND, parse::bind)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
+            edge: humbol_ops::edge::Limits::from_env(&env)?,
             jwt,
         };
         // Fail now, naming the variable, rather than on the first request.

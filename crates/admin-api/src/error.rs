@@ -111,6 +111,16 @@ impl AppError {
     }
 }
 
+/// A refusal of the HTTP edge ([`humbol_ops::edge`]) in the admin API's error shape.
+pub fn edge_refusal(status: StatusCode, message: &str) -> actix_web::HttpResponse {
+    let code = match status {
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        _ => "bad_request",
+    };
+    AppError::new(status, code, message).error_response()
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -142,6 +152,10 @@ impl From<StoreError> for AppError {
             }
             StoreError::NotFound => AppError::not_found("not found"),
             StoreError::Conflict { .. } => AppError::conflict(err.to_string()),
+            // The store's own refusals (the cap on live tokens): the client's, with the store's reason.
+            StoreError::Rejected(e) if e.status == 409 => {
+                AppError::new(StatusCode::CONFLICT, "too_many_tokens", e.detail)
+            }
             other => AppError::internal(other),
         }
     }

@@ -52,6 +52,9 @@ pub enum StartupError {
     /// The listener could not be used.
     #[error("HUMBOL_ADMIN_BIND: {0}")]
     Io(#[from] std::io::Error),
+    /// The metrics listener (`HUMBOL_METRICS_BIND`) could not be used; the message names the variable.
+    #[error("{0}")]
+    Metrics(std::io::Error),
 }
 
 /// Opens the database named by `config.database_url` (running migrations) and builds the server on
@@ -68,17 +71,31 @@ pub fn build_server_with_store(
     listener: TcpListener,
 ) -> Result<Server, StartupError> {
     let verifier = web::Data::new(JwtVerifier::from_settings(&config.jwt)?);
+    if let Some(addr) = config.metrics_bind {
+        humbol_ops::metrics_server::spawn(addr, store.clone()).map_err(StartupError::Metrics)?;
+    }
     let state = web::Data::new(AppState {
         store: store.clone(),
         scim_public_url: config.scim_public_url.clone(),
+        metrics_on_api_address: config.metrics_bind.is_none(),
     });
     spawn_event_pruner(store, config.event_retention_days);
 
     let max_body = config.max_body_bytes;
     let log_format = config.log_format;
+    let edge = humbol_ops::edge::Edge::new(
+        humbol_ops::Api::Admin,
+        config.edge.clone(),
+        error::edge_refusal,
+    );
+    let on_connect = edge.on_connect();
     let server = HttpServer::new(move || {
+        let edge = std::sync::Arc::clone(&edge);
         App::new()
             .wrap(pages::security_headers())
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                humbol_ops::edge::guard(std::sync::Arc::clone(&edge), req, next)
+            }))
             .wrap(actix_web::middleware::from_fn(move |req, next| {
                 humbol_ops::observe(humbol_ops::Api::Admin, log_format, req, next)
             }))
@@ -90,9 +107,11 @@ pub fn build_server_with_store(
             .app_data(middleware::query_config())
             .configure(routes::configure)
             .configure(pages::configure)
+            .configure(humbol_ops::api_page::configure)
             .service(openapi::openapi_json)
             .default_service(web::to(middleware::not_found))
     })
+    .on_connect(on_connect)
     .listen(listener)?
     .run();
     Ok(server)

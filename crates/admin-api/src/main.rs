@@ -94,7 +94,7 @@ fn main() -> ExitCode {
 }
 
 fn serve() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    humbol_ops::logging::init();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {

@@ -26,6 +26,11 @@ fn json_error(err: JsonPayloadError) -> AppError {
             AppError::bad_request(format!("the request body is not valid: {e}"))
         }
         JsonPayloadError::Serialize(e) => AppError::internal(e),
+        JsonPayloadError::Payload(p) if humbol_ops::edge::is_body_timeout(&p) => AppError::new(
+            actix_web::http::StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            humbol_ops::edge::BODY_TIMEOUT,
+        ),
         other => AppError::bad_request(format!("the request body could not be read: {other}")),
     }
 }

@@ -2,9 +2,13 @@
 //! served at `GET /openapi.json`. The committed copy `openapi/admin-api.json` is checked against it by a test
 //! (regenerate it with `admin-api openapi > openapi/admin-api.json`).
 
-use actix_web::{get, HttpResponse};
+use actix_web::{get, HttpResponse, ResponseError};
+use serde::Serialize;
+use serde_json::{json, Value};
+use utoipa::openapi::schema::{Object, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::RefOr;
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::error::{ErrorBody, ErrorDetail};
 use crate::routes::{clients, events, health, orgs, session, status, tokens};
@@ -66,15 +70,21 @@ use crate::routes::{clients, events, health, orgs, session, status, tokens};
         status::ActionCount,
         session::SignIn,
         session::SessionInfo,
+        EventOutcomeDoc,
+        EventActionDoc,
     )),
-    modifiers(&BearerJwt),
+    servers(
+        (url = "http://127.0.0.1:8081", description = "The quickstart (`cargo run -p humbol`); a deployment's \
+            admin API is wherever its `HUMBOL_ADMIN_BIND` is published"),
+    ),
+    modifiers(&BearerJwt, &Refusals, &EventEnums),
     tags(
-        (name = "orgs", description = "Organisations and their SCIM settings"),
-        (name = "tokens", description = "SCIM bearer tokens for Entra"),
-        (name = "clients", description = "OAuth 2.0 clients for Entra: client secrets (shown once) and federated credentials"),
-        (name = "events", description = "The provisioning log and status"),
-        (name = "session", description = "The settings page's sign-in (session cookie) and sign-out"),
-        (name = "health", description = "Liveness, readiness and this document"),
+        (name = "Orgs", description = "Organisations and their SCIM settings"),
+        (name = "Tokens", description = "SCIM bearer tokens for Entra"),
+        (name = "Clients", description = "OAuth 2.0 clients for Entra: client secrets (shown once) and federated credentials"),
+        (name = "Events", description = "The provisioning log and status"),
+        (name = "Session", description = "The settings page's sign-in (session cookie) and sign-out"),
+        (name = "Operations", description = "Liveness, readiness and this document"),
     )
 )]
 pub struct ApiDoc;
@@ -101,6 +111,109 @@ impl Modify for BearerJwt {
     }
 }
 
+/// An event's outcome.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = EventOutcome)]
+pub enum EventOutcomeDoc {
+    Success,
+    Refused,
+}
+
+/// An event's action; its values are `humbol_store::EVENT_ACTIONS` (filled in by [`EventEnums`]).
+#[derive(Serialize, ToSchema)]
+#[schema(as = EventAction)]
+pub struct EventActionDoc(String);
+
+/// Turns `EventAction` into the enum of `humbol_store::EVENT_ACTIONS`: the one list of what the event log
+/// holds, so that the document cannot fall behind the store.
+struct EventEnums;
+
+impl Modify for EventEnums {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut("EventAction") {
+            let mut actions = Object::with_type(utoipa::openapi::Type::String);
+            actions.description = Some(
+                "What happened: a SCIM change (`created`, `updated`, `disabled`, `enabled`, `deleted`), a \
+                 refused SCIM request (`refused`), or a credential change"
+                    .into(),
+            );
+            actions.enum_values = Some(
+                humbol_store::EVENT_ACTIONS
+                    .iter()
+                    .map(|a| json!(a))
+                    .collect(),
+            );
+            *object = actions;
+        }
+    }
+}
+
+/// The refusals every authenticated operation can answer (as in the SCIM API's document), and the CSRF
+/// refusal of a state-changing request made with the session cookie.
+struct Refusals;
+
+fn error_body(status: u16, message: &str) -> Value {
+    let code = match status {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        429 => "too_many_requests",
+        503 => "unavailable",
+        _ => "internal",
+    };
+    json!({"error": {"code": code, "message": message}})
+}
+
+impl Modify for Refusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        const CSRF: &str =
+            "with the `humbol_session` cookie: `X-Humbol-CSRF` is missing or wrong (`csrf_failed`)";
+        for item in openapi.paths.paths.values_mut() {
+            for op in [item.post.as_mut(), item.put.as_mut(), item.delete.as_mut()]
+                .into_iter()
+                .flatten()
+                .filter(|op| op.security.is_some())
+            {
+                match op.responses.responses.get_mut("403") {
+                    Some(RefOr::T(forbidden)) => {
+                        forbidden.description = format!("{}; or, {CSRF}", forbidden.description);
+                    }
+                    _ => {
+                        let forbidden = utoipa::openapi::ResponseBuilder::new()
+                            .description(format!("Forbidden: {CSRF}"))
+                            .content(
+                                "application/json",
+                                utoipa::openapi::ContentBuilder::new()
+                                    .schema(Some(utoipa::openapi::Ref::from_schema_name(
+                                        "ErrorBody",
+                                    )))
+                                    .example(Some(json!({"error": {"code": "csrf_failed",
+                                        "message": "missing or wrong X-Humbol-CSRF header"}})))
+                                    .build(),
+                            )
+                            .build();
+                        op.responses
+                            .responses
+                            .insert("403".into(), RefOr::T(forbidden));
+                    }
+                }
+            }
+        }
+        humbol_ops::openapi::describe_refusals(
+            openapi,
+            &humbol_ops::openapi::Errors {
+                schema: "ErrorBody",
+                content_type: "application/json",
+                body: error_body,
+            },
+        );
+    }
+}
+
 /// The document as pretty-printed JSON (with a final newline), as committed under `openapi/`.
 pub fn document_json() -> Result<String, serde_json::Error> {
     ApiDoc::openapi().to_pretty_json().map(|mut s| {
@@ -111,10 +224,16 @@ pub fn document_json() -> Result<String, serde_json::Error> {
 
 /// This OpenAPI document.
 #[utoipa::path(
-    tag = "health",
+    tag = "Operations",
+    operation_id = "openapi",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json"))
 )]
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    match document_json() {
+        Ok(json) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json),
+        Err(e) => crate::error::AppError::internal(e).error_response(),
+    }
 }

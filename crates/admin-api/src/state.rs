@@ -13,6 +13,8 @@ pub struct AppState {
     pub store: Store,
     /// `HUMBOL_SCIM_PUBLIC_URL` without a trailing slash.
     pub scim_public_url: String,
+    /// `false` when `HUMBOL_METRICS_BIND` serves `/metrics` elsewhere: the API's address answers 404 there.
+    pub metrics_on_api_address: bool,
 }
 
 impl AppState {

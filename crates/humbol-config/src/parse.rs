@@ -85,6 +85,22 @@ pub fn body_bytes(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A rate in requests per second, `0` for no limit (at most 1,000,000).
+pub fn rate_per_second(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n <= 1_000_000 => Ok(n),
+        _ => Err("expected requests per second from 0 (no limit) to 1000000".to_string()),
+    }
+}
+
+/// A whole number of seconds from 1 to 300.
+pub fn timeout_secs(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if (1..=300).contains(&n) => Ok(n),
+        _ => Err("expected a number of seconds from 1 to 300".to_string()),
+    }
+}
+
 /// A number of days from 1 to 36500.
 pub fn retention_days(text: &str) -> Result<u32, String> {
     match text.parse::<u32>() {

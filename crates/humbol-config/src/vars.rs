@@ -115,6 +115,51 @@ pub const MAX_BODY_BYTES: Var = Var {
     doc: "largest request body accepted, at least 1024 (larger bodies get 413)",
 };
 
+/// `HUMBOL_BODY_TIMEOUT_SECS` ([`crate::parse::timeout_secs`]).
+pub const BODY_TIMEOUT_SECS: Var = Var {
+    name: "HUMBOL_BODY_TIMEOUT_SECS",
+    default: Some("15"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "seconds a client has to send a whole request body, 1 to 300 (slower bodies get 408 and the connection is closed)",
+};
+
+/// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS` ([`crate::parse::positive`]).
+pub const MAX_CONNECTIONS_PER_ADDRESS: Var = Var {
+    name: "HUMBOL_MAX_CONNECTIONS_PER_ADDRESS",
+    default: Some("256"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "open connections one client address may hold; a request on a connection beyond it gets 429 and the connection is closed",
+};
+
+/// `HUMBOL_RATE_LIMIT_ORG` ([`crate::parse::rate_per_second`]).
+pub const RATE_LIMIT_ORG: Var = Var {
+    name: "HUMBOL_RATE_LIMIT_ORG",
+    default: Some("1000"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "authenticated requests per second per organisation (bursts of twice that), 0 for no limit; Entra sends at most 25",
+};
+
+/// `HUMBOL_RATE_LIMIT_ADDRESS` ([`crate::parse::rate_per_second`]).
+pub const RATE_LIMIT_ADDRESS: Var = Var {
+    name: "HUMBOL_RATE_LIMIT_ADDRESS",
+    default: Some("2000"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "API requests per second per client address (bursts of twice that), 0 for no limit; health checks and /metrics are not counted",
+};
+
+/// `HUMBOL_RATE_LIMIT_AUTH_FAILURES` ([`crate::parse::rate_per_second`]).
+pub const RATE_LIMIT_AUTH_FAILURES: Var = Var {
+    name: "HUMBOL_RATE_LIMIT_AUTH_FAILURES",
+    default: Some("10"),
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "refused credentials (401) per second per client address (bursts of ten times that), 0 for no limit; past it the address gets 429 before any database work",
+};
+
 /// `HUMBOL_DB_POOL_SIZE` ([`crate::parse::positive`]).
 pub const DB_POOL_SIZE: Var = Var {
     name: "HUMBOL_DB_POOL_SIZE",
@@ -205,6 +250,15 @@ pub const LOG_FORMAT: Var = Var {
     doc: "request log lines as `text` (key=value) or `json` (one object per line)",
 };
 
+/// `HUMBOL_METRICS_BIND` ([`crate::parse::bind`]).
+pub const METRICS_BIND: Var = Var {
+    name: "HUMBOL_METRICS_BIND",
+    default: None,
+    read_by: BOTH,
+    secrecy: Secrecy::Plain,
+    doc: "when set, `/metrics` is served on this address (IP:PORT) only, not on the API's address",
+};
+
 /// `RUST_LOG`: read by env_logger itself; declared here so that it is documented with the others.
 pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
@@ -221,6 +275,11 @@ pub const ALL: &[Var] = &[
     ADMIN_BIND,
     SCIM_PUBLIC_URL,
     MAX_BODY_BYTES,
+    BODY_TIMEOUT_SECS,
+    MAX_CONNECTIONS_PER_ADDRESS,
+    RATE_LIMIT_ORG,
+    RATE_LIMIT_ADDRESS,
+    RATE_LIMIT_AUTH_FAILURES,
     DB_POOL_SIZE,
     SCIM_MAX_RESULTS,
     SCIM_WORKERS,
@@ -231,6 +290,7 @@ pub const ALL: &[Var] = &[
     EVENT_RETENTION_DAYS,
     OAUTH_TOKEN_LIFETIME_SECS,
     LOG_FORMAT,
+    METRICS_BIND,
     RUST_LOG,
 ];
 

@@ -5,8 +5,17 @@
 //!   counts the request in the metrics. The route is the template (`/scim/v2/orgs/{org}/Users/{id}`), never
 //!   the path: no user id, filter or e-mail address reaches the log or a metric label, and no header is read
 //!   (the `Authorization` header carries the secret).
+//! - [`edge`]: what every request meets first (connections per address, the body deadline, rate limits,
+//!   control characters in the request line, `nosniff`), one copy for both APIs;
 //! - [`Metrics`]: the Prometheus metrics of the process (one registry, also when `humbol` runs both APIs in
 //!   one process: every series has an `api` label), rendered by [`render`] for `GET /metrics`.
+
+pub mod api_page;
+pub mod edge;
+pub mod logging;
+pub mod metrics_server;
+pub mod openapi;
+mod provisioning;
 
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -115,9 +124,11 @@ impl Metrics {
         let pool = Family::<PoolLabels, Gauge>::default();
         registry.register(
             "db_pool_connections",
-            "Database connections of this process's pools (read, write), by state: in_use, idle, max",
+            "Database connections of this process's pools (read, write), by state: in_use, idle, max; and \
+             waiting: requests waiting for a connection",
             pool.clone(),
         );
+        registry.register_collector(Box::new(provisioning::ProvisioningEvents));
         registry.register(
             "build",
             "Build information",
@@ -183,6 +194,7 @@ pub fn render(store: &humbol_store::Store) -> HttpResponse {
         set("in_use", p.connections.saturating_sub(p.idle));
         set("idle", p.idle);
         set("max", p.max);
+        set("waiting", p.waiting);
     }
     let mut body = String::new();
     match prometheus_client::encoding::text::encode(&mut body, &m.registry) {

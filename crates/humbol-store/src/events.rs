@@ -22,6 +22,7 @@ pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError>
             detail: &e.detail,
         })
         .execute(conn)?;
+    crate::event_counts::count(&e.action, e.outcome);
     Ok(())
 }
 

@@ -271,9 +271,14 @@ where
     if depth > MAX_DEPTH {
         return Err(invalid("filter is nested too deeply"));
     }
+    // Depth counts nesting, not terms: a flat chain `a or b or c ...` (a left-deep tree of one operator) is
+    // one level, however long.
+    let within = |same: bool| if same { depth } else { depth + 1 };
+    let and = |c: &Filter| within(matches!(c, Filter::And(..)));
+    let or = |c: &Filter| within(matches!(c, Filter::Or(..)));
     Ok(match f {
-        Filter::And(a, b) => Box::new(logic(a, depth + 1, leaf)?.and(logic(b, depth + 1, leaf)?)),
-        Filter::Or(a, b) => Box::new(logic(a, depth + 1, leaf)?.or(logic(b, depth + 1, leaf)?)),
+        Filter::And(a, b) => Box::new(logic(a, and(a), leaf)?.and(logic(b, and(b), leaf)?)),
+        Filter::Or(a, b) => Box::new(logic(a, or(a), leaf)?.or(logic(b, or(b), leaf)?)),
         Filter::Not(a) => Box::new(not(logic(a, depth + 1, leaf)?)),
         other => leaf(other, depth)?,
     })

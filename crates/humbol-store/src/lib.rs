@@ -25,6 +25,7 @@ use scim_core::resource::{Group, Stored, User};
 use scim_core::ScimError;
 
 mod activity;
+pub mod event_counts;
 mod events;
 mod filter_sql;
 mod groups;
@@ -210,6 +211,7 @@ impl<T> Default for Page<T> {
 /// A change to a group's member set (from PATCH), applied by the store as row inserts/deletes.
 pub use pool::PoolStats;
 pub use scim_core::patch::MemberChange;
+pub use tokens::MAX_LIVE_TOKENS;
 
 /// An event's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -227,6 +229,27 @@ impl Outcome {
         }
     }
 }
+
+/// Every `action` the event log holds, as the admin API documents them (its OpenAPI enum) and `/metrics`
+/// counts them. Writing an event whose action is not here is a bug (a debug assertion catches it in tests).
+pub const EVENT_ACTIONS: &[&str] = &[
+    "created",
+    "updated",
+    "disabled",
+    "enabled",
+    "deleted",
+    "refused",
+    "token_created",
+    "token_revoked",
+    "token_issued",
+    "token_refused",
+    "client_created",
+    "client_revoked",
+    "secret_added",
+    "secret_removed",
+    "federation_set",
+    "federation_removed",
+];
 
 /// A provisioning event to log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -405,7 +428,8 @@ impl Store {
     // ---- SCIM tokens ----
 
     /// Stores a new token of `org` (only its hash) and logs `token_created` in the same transaction.
-    /// [`StoreError::NotFound`] if the organisation does not exist.
+    /// [`StoreError::NotFound`] if the organisation does not exist; [`StoreError::Rejected`] (409) if it already
+    /// has [`MAX_LIVE_TOKENS`] live tokens.
     pub fn create_token(
         &self,
         org: &str,
@@ -417,7 +441,18 @@ impl Store {
 
     /// The organisation's tokens (revoked and expired included), newest first.
     pub fn tokens(&self, org: &str) -> Result<Vec<TokenInfo>, StoreError> {
-        tokens::tokens(&self.inner, org)
+        tokens::tokens_page(&self.inner, org, None, i64::MAX)
+    }
+
+    /// A page of the organisation's tokens, newest first: at most `limit`, older than token `before` when given
+    /// ([`StoreError::NotFound`] if `org` has no token `before`).
+    pub fn tokens_page(
+        &self,
+        org: &str,
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<TokenInfo>, StoreError> {
+        tokens::tokens_page(&self.inner, org, before, limit)
     }
 
     /// Revokes token `id` of `org` and logs `token_revoked`; `false` if `org` has no such token. Revoking an

@@ -7,6 +7,7 @@
 //!   ping connections on check-out (that costs a third of the lookup throughput).
 //! - [`write_txn`] / [`read_txn`]: the transactions every module uses.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -228,6 +229,8 @@ pub struct PoolStats {
     pub idle: u32,
     /// The pool's size.
     pub max: u32,
+    /// Requests waiting for a connection right now (none was idle).
+    pub waiting: u32,
 }
 
 /// The pools of one [`crate::Store`].
@@ -238,6 +241,8 @@ pub struct Pools {
     write: Pool<Manager>,
     /// PostgreSQL: [`LOOKUP_POOL_SIZE`] connections with generic plans; SQLite: the same pool as `read`.
     lookup: Pool<Manager>,
+    /// Requests waiting for a `read` and a `write` connection (PostgreSQL: one pool, counted as `read`).
+    waiting: [AtomicU32; 2],
 }
 
 impl Pools {
@@ -275,6 +280,7 @@ impl Pools {
                 read: pool.clone(),
                 lookup: pool.clone(),
                 write: pool,
+                waiting: Default::default(),
             });
         }
         // A first connection tells a wrong or unreachable database at once, with the driver's reason.
@@ -321,17 +327,18 @@ impl Pools {
             read,
             write,
             lookup,
+            waiting: Default::default(),
         })
     }
 
     /// A connection for reads.
     pub fn read(&self) -> Result<Conn, StoreError> {
-        checkout(&self.read)
+        checkout(&self.read, Some(&self.waiting[0]))
     }
 
     /// A connection for batches of look-ups by key.
     pub fn lookup(&self) -> Result<Conn, StoreError> {
-        checkout(&self.lookup)
+        checkout(&self.lookup, None)
     }
 
     /// How many batches of look-ups can run at once: the lookup pool's size.
@@ -346,23 +353,31 @@ impl Pools {
 
     /// The connection for writes (SQLite: the one writer).
     pub fn write(&self) -> Result<Conn, StoreError> {
-        checkout(&self.write)
+        let slot = match self.backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 0,
+        };
+        checkout(&self.write, Some(&self.waiting[slot]))
     }
 
     /// The read and write pools' connection counts, for metrics (on PostgreSQL they are one pool: `read`).
     pub fn stats(&self) -> Vec<PoolStats> {
-        let stat = |name, pool: &Pool<Manager>| {
+        let stat = |name, pool: &Pool<Manager>, waiting: &AtomicU32| {
             let state = pool.state();
             PoolStats {
                 name,
                 connections: state.connections,
                 idle: state.idle_connections,
                 max: pool.max_size(),
+                waiting: waiting.load(Ordering::Relaxed),
             }
         };
         match self.backend {
-            Backend::Sqlite => vec![stat("read", &self.read), stat("write", &self.write)],
-            Backend::Postgres => vec![stat("read", &self.read)],
+            Backend::Sqlite => vec![
+                stat("read", &self.read, &self.waiting[0]),
+                stat("write", &self.write, &self.waiting[1]),
+            ],
+            Backend::Postgres => vec![stat("read", &self.read, &self.waiting[0])],
         }
     }
 
@@ -374,9 +389,20 @@ impl Pools {
 }
 
 /// A connection from `pool`, waiting up to its `connection_timeout`; [`StoreError::Unavailable`] if none came.
-fn checkout(pool: &Pool<Manager>) -> Result<Conn, StoreError> {
-    pool.get()
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+/// A request that finds no idle connection counts in `waiting` while it waits (for `/metrics`).
+fn checkout(pool: &Pool<Manager>, waiting: Option<&AtomicU32>) -> Result<Conn, StoreError> {
+    let Some(waiting) = waiting else {
+        return pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()));
+    };
+    if let Some(conn) = pool.try_get() {
+        return Ok(conn);
+    }
+    waiting.fetch_add(1, Ordering::Relaxed);
+    let conn = pool.get();
+    waiting.fetch_sub(1, Ordering::Relaxed);
+    conn.map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 /// Warns when the PostgreSQL server runs without autovacuum. diesel keeps every statement prepared for the

@@ -20,6 +20,10 @@ fn token_event(actor: &str, action: &str, id: &str, detail: String) -> NewEvent 
     }
 }
 
+/// Most live (neither revoked nor expired) SCIM tokens an organisation may hold: enough to rotate tokens for
+/// several provisioning jobs without downtime, and a bound on what a script creating tokens in a loop can leave.
+pub const MAX_LIVE_TOKENS: i64 = 25;
+
 /// See [`crate::Store::create_token`].
 pub fn create_token(
     p: &Pools,
@@ -30,6 +34,26 @@ pub fn create_token(
     let mut conn = p.write()?;
     write_txn(&mut conn, |conn| {
         crate::orgs::require(conn, org)?;
+        let at = micros(now());
+        let live: i64 = scim_tokens::table
+            .filter(scim_tokens::org.eq(org))
+            .filter(scim_tokens::revoked_at.is_null())
+            .filter(
+                scim_tokens::expires_at
+                    .is_null()
+                    .or(scim_tokens::expires_at.gt(at)),
+            )
+            .count()
+            .get_result(conn)?;
+        if live >= MAX_LIVE_TOKENS {
+            return Err(StoreError::Rejected(scim_core::ScimError::new(
+                409,
+                None,
+                format!(
+                    "the organisation already has {MAX_LIVE_TOKENS} live SCIM tokens: revoke one first"
+                ),
+            )));
+        }
         let row = TokenRow {
             id: new_id(),
             org: org.to_string(),
@@ -65,13 +89,37 @@ pub fn create_token(
     })
 }
 
-/// See [`crate::Store::tokens`].
-pub fn tokens(p: &Pools, org: &str) -> Result<Vec<TokenInfo>, StoreError> {
+/// See [`crate::Store::tokens_page`].
+pub fn tokens_page(
+    p: &Pools,
+    org: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<TokenInfo>, StoreError> {
     let mut conn = p.read()?;
     read_txn(&mut conn, |conn| {
-        let rows = scim_tokens::table
+        let mut q = scim_tokens::table
             .filter(scim_tokens::org.eq(org))
+            .into_boxed();
+        if let Some(before) = before {
+            let (created, id): (i64, String) = scim_tokens::table
+                .filter(scim_tokens::org.eq(org))
+                .filter(scim_tokens::id.eq(before))
+                .select((scim_tokens::created_at, scim_tokens::id))
+                .get_result(conn)
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
+            q = q.filter(
+                scim_tokens::created_at
+                    .lt(created)
+                    .or(scim_tokens::created_at
+                        .eq(created)
+                        .and(scim_tokens::id.lt(id))),
+            );
+        }
+        let rows = q
             .order((scim_tokens::created_at.desc(), scim_tokens::id.desc()))
+            .limit(limit)
             .select(TokenRow::as_select())
             .load(conn)?;
         Ok(rows.into_iter().map(TokenRow::into_info).collect())

@@ -36,7 +36,7 @@ struct Cli {}
 async fn main() -> ExitCode {
     // `--help` and `--version` print and exit here, before anything is opened or bound.
     let Cli {} = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    humbol_ops::logging::init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -111,8 +111,8 @@ fn welcome(secret: &str, scim_url: &str, admin_url: &str) -> Result<String, Box<
     Ok(format!(
         r#"
 Humbol is running (no HUMBOL_ADMIN_JWT_SECRET was set, so this run made one; its JWTs die with it).
-  SCIM API:  {scim_url}
-  admin API: {admin_url}
+  SCIM API:  {scim_url}   (interactive API page: {scim_url}/docs)
+  admin API: {admin_url}   (interactive API page: {admin_url}/docs)
 
   export SUPPORT_JWT={support}
   export ADMIN_JWT={admin}

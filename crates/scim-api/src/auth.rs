@@ -18,9 +18,11 @@
 
 use std::future::{ready, Ready};
 
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use chrono::{DateTime, Utc};
 use humbol_store::{
     Backend, NewEvent, Org, Outcome, Page, Query, Reader, Store, StoreError, TokenAuth,
@@ -77,6 +79,76 @@ pub struct Caller {
     /// `User` / `Group` when the path names one, for refusal events.
     resource_type: Option<&'static str>,
     resource_id: Option<String>,
+    /// The live credential [`authenticate_before_body`] found, when it ran.
+    found_before_body: Option<TokenAuth>,
+}
+
+/// What [`authenticate_before_body`] found, for the [`Caller`] of the same request.
+#[derive(Clone)]
+struct FoundBeforeBody(TokenAuth);
+
+/// Middleware of the tenant scope: a request that carries a body (POST, PUT, PATCH) is authenticated against
+/// the database BEFORE its body is read, so that a client without a live credential of this organisation never
+/// makes the server hold a body (a well-formed token is easy to forge: its checksum is public). The refusal is
+/// the same `401` as [`Caller`]'s, and closes the connection (the unread body cannot be skipped). What was found
+/// is handed to the request's [`Caller`], so that a write looks its token up once. The token endpoint
+/// (`/oauth/token`), whose body is the credential, passes through.
+pub async fn authenticate_before_body<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let writes = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let (Some(state), true) = (state, writes && !req.path().ends_with("/oauth/token")) else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let org = req.match_info().get("org").unwrap_or_default().to_string();
+    let found = match bearer_credential(req.request()) {
+        Ok(credential) => {
+            let lookup =
+                web::block(move || lookup_credential(&state.store, credential, Utc::now()));
+            match lookup.await {
+                Ok(Ok(Some(auth))) if auth.org.slug == org => Ok(auth),
+                Ok(Ok(Some(_))) => {
+                    auth_failure("other_organisation");
+                    Err(ApiError::unauthorized(NOT_VALID_HERE))
+                }
+                Ok(Ok(None)) => {
+                    auth_failure("unknown_or_revoked");
+                    Err(ApiError::unauthorized(NOT_VALID_HERE))
+                }
+                Ok(Err(e)) => Err(ApiError::from(e)),
+                Err(e) => Err(ApiError::from(e)),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok(auth) => {
+            req.extensions_mut().insert(FoundBeforeBody(auth));
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(e) => {
+            let mut res = e.error_response();
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            Ok(req.into_response(res).map_into_right_body())
+        }
+    }
+}
+
+/// The live credential (with its organisation) of `credential`, looked up in its own table.
+fn lookup_credential(
+    store: &Store,
+    credential: Credential,
+    now: DateTime<Utc>,
+) -> Result<Option<TokenAuth>, StoreError> {
+    match credential {
+        Credential::ScimToken(hash) => store.authenticate(&hash, now),
+        Credential::AccessToken(hash) => store
+            .reader()
+            .and_then(|mut reader| reader.authenticate_access_token(&hash, now)),
+    }
 }
 
 impl FromRequest for Caller {
@@ -113,6 +185,10 @@ impl Caller {
             request_line: [req.method().as_str(), " ", path].concat(),
             resource_type,
             resource_id: req.match_info().get("id").map(str::to_string),
+            found_before_body: req
+                .extensions()
+                .get::<FoundBeforeBody>()
+                .map(|f| f.0.clone()),
         })
     }
 
@@ -130,13 +206,10 @@ impl Caller {
     {
         web::block(move || {
             let now = Utc::now();
-            let found = match self.credential {
-                Credential::ScimToken(hash) => self.state.store.authenticate(&hash, now),
-                Credential::AccessToken(_) => self
-                    .state
-                    .store
-                    .reader()
-                    .and_then(|mut reader| self.authenticate(&mut reader, now)),
+            let found = match &self.found_before_body {
+                // Checked moments ago, before the body was read.
+                Some(auth) => Ok(Some(auth.clone())),
+                None => lookup_credential(&self.state.store, self.credential, now),
             };
             let outcome = self.authorize_then(found, now, op);
             self.settle(outcome)

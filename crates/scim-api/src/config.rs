@@ -41,12 +41,17 @@ pub struct Config {
     pub db_pool_size: Option<u32>,
     /// `HUMBOL_SCIM_WORKERS` (`None`: [`default_workers`]).
     pub workers: Option<usize>,
+    /// `HUMBOL_METRICS_BIND`: when set, `/metrics` is served there only (`None`: on the API's address).
+    pub metrics_bind: Option<SocketAddr>,
     /// `HUMBOL_LOG_FORMAT`.
     pub log_format: LogFormat,
     /// How often the tokens' last-use times are flushed to the database (not an environment variable).
     pub token_use_flush: Duration,
     /// `HUMBOL_OAUTH_TOKEN_LIFETIME_SECS`: how long an access token from the token endpoint lives.
     pub oauth_token_lifetime: Duration,
+    /// The HTTP edge: body deadline, connections per address, rate limits (`HUMBOL_BODY_TIMEOUT_SECS`,
+    /// `HUMBOL_MAX_CONNECTIONS_PER_ADDRESS`, `HUMBOL_RATE_LIMIT_*`).
+    pub edge: humbol_ops::edge::Limits,
 }
 
 impl std::fmt::Debug for Config {
@@ -62,9 +67,11 @@ impl std::fmt::Debug for Config {
             .field("max_results", &self.max_results)
             .field("db_pool_size", &self.db_pool_size)
             .field("workers", &self.workers)
+            .field("metrics_bind", &self.metrics_bind)
             .field("log_format", &self.log_format)
             .field("token_use_flush", &self.token_use_flush)
             .field("oauth_token_lifetime", &self.oauth_token_lifetime)
+            .field("edge", &self.edge)
             .finish()
     }
 }
@@ -95,12 +102,14 @@ impl Config {
             max_results: env.require(&vars::SCIM_MAX_RESULTS, parse::positive)?,
             db_pool_size: env.get(&vars::DB_POOL_SIZE, parse::positive)?,
             workers: env.get(&vars::SCIM_WORKERS, parse::positive)?,
+            metrics_bind: env.get(&vars::METRICS_BIND, parse::bind)?,
             log_format: env.require(&vars::LOG_FORMAT, parse::log_format)?,
             token_use_flush: DEFAULT_TOKEN_USE_FLUSH,
             oauth_token_lifetime: Duration::from_secs(env.require(
                 &vars::OAUTH_TOKEN_LIFETIME_SECS,
                 parse::oauth_token_lifetime_secs,
             )?),
+            edge: humbol_ops::edge::Limits::from_env(&env)?,
         })
     }
 

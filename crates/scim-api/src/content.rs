@@ -61,8 +61,26 @@ pub fn json_body(
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ScimError::invalid_syntax("the request body is empty"));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}")))
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        ScimError::invalid_syntax(format!("the request body is not valid JSON: {e}"))
+    })?;
+    if holds_nul(&value) {
+        // No attribute may hold U+0000 (PostgreSQL cannot store it): refused here, the same on both backends.
+        return Err(ScimError::invalid_value(
+            "the request body holds a U+0000 (NUL) character",
+        ));
+    }
+    Ok(value)
+}
+
+/// Whether any string (or member name) of `v` holds U+0000.
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(holds_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 /// `415` unless the request's `Content-Type` is `application/scim+json` or `application/json` (or absent).
@@ -94,8 +112,14 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ScimError> {
 fn payload_error(e: &actix_web::Error) -> ScimError {
     match e.as_error::<PayloadError>() {
         Some(PayloadError::Overflow) => too_large(),
+        Some(p) if humbol_ops::edge::is_body_timeout(p) => too_slow(),
         _ => ScimError::invalid_syntax(format!("the request body could not be read: {e}")),
     }
+}
+
+/// 408: the body did not arrive within `HUMBOL_BODY_TIMEOUT_SECS`.
+fn too_slow() -> ScimError {
+    ScimError::new(408, None, humbol_ops::edge::BODY_TIMEOUT)
 }
 
 fn too_large() -> ScimError {
@@ -130,6 +154,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                     format!("unsupported Content-Type: send {SCIM_JSON} or application/json"),
                 ),
                 J::Payload(PayloadError::Overflow) => too_large(),
+                J::Payload(p) if humbol_ops::edge::is_body_timeout(p) => too_slow(),
                 other => ScimError::invalid_syntax(format!(
                     "the request body is not valid JSON: {other}"
                 )),
@@ -160,14 +185,20 @@ pub async fn not_found() -> HttpResponse {
     ApiError(ScimError::not_found("no such endpoint")).error_response()
 }
 
-/// A resource's default service: `405` for a known path with a method it does not serve.
-pub async fn method_not_allowed() -> HttpResponse {
-    ApiError(ScimError::new(
-        405,
-        None,
-        "this method is not allowed on this endpoint",
-    ))
-    .error_response()
+/// A resource's default service: `405` for a known path with a method it does not serve, with `Allow` naming
+/// the methods it does serve (`"GET, POST"`).
+pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
+    web::to(move || async move {
+        let mut res = ApiError(ScimError::new(
+            405,
+            None,
+            "this method is not allowed on this endpoint",
+        ))
+        .error_response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        res
+    })
 }
 
 /// Middleware: an error response without a body type (as actix-web produces on its own) gets a SCIM error
@@ -242,6 +273,24 @@ mod tests {
             assert_eq!(e.status, 400);
             assert_eq!(e.scim_type, Some(scim_core::ScimType::InvalidSyntax));
         }
+    }
+
+    #[test]
+    fn nul_anywhere_in_a_body_is_invalid_value() {
+        let req = TestRequest::post().to_http_request();
+        for text in [
+            r#"{"a":"x\u0000"}"#,
+            r#"{"a":[{"b":"\u0000"}]}"#,
+            r#"{"a\u0000":1}"#,
+        ] {
+            let e = body_of(&req, text).unwrap_err();
+            assert_eq!(e.status, 400, "{text}");
+            assert_eq!(e.scim_type, Some(scim_core::ScimType::InvalidValue));
+        }
+        assert!(
+            body_of(&req, r#"{"a":"\\u0000"}"#).is_ok(),
+            "an escaped backslash is not a NUL"
+        );
     }
 
     #[test]

@@ -77,6 +77,11 @@ fn scim_error(e: &StoreError) -> ScimError {
     }
 }
 
+/// A refusal of the HTTP edge ([`humbol_ops::edge`]) as a SCIM error response.
+pub fn edge_refusal(status: StatusCode, detail: &str) -> HttpResponse {
+    ApiError(ScimError::new(status.as_u16(), None, detail)).error_response()
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         log::error!("blocking task failed: {e}");

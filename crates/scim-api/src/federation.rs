@@ -24,8 +24,9 @@ use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-/// Clock leeway for `exp` and `nbf`.
-pub const LEEWAY_SECS: u64 = 60;
+/// Clock leeway for `exp` and `nbf`: 5 seconds, enough for clocks kept by NTP (the library's default of 60
+/// would accept an assertion up to a minute after it expired).
+pub const LEEWAY_SECS: u64 = 5;
 /// How many issuers' keys are cached.
 pub const MAX_ISSUERS: usize = 256;
 /// Cached keys older than this are fetched again.

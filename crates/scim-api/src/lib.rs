@@ -54,12 +54,22 @@ pub fn build_server(
     store: Store,
     listener: TcpListener,
 ) -> std::io::Result<Server> {
+    if let Some(addr) = config.metrics_bind {
+        humbol_ops::metrics_server::spawn(addr, store.clone())?;
+    }
     let state = web::Data::new(AppState::new(config, store)?);
     spawn_token_use_flusher(state.clone().into_inner());
     let max_body = state.config.max_body_bytes;
     let workers = state.config.workers.unwrap_or_else(config::default_workers);
     let log_format = state.config.log_format;
+    let edge = humbol_ops::edge::Edge::new(
+        humbol_ops::Api::Scim,
+        state.config.edge.clone(),
+        error::edge_refusal,
+    );
+    let on_connect = edge.on_connect();
     let server = HttpServer::new(move || {
+        let edge = Arc::clone(&edge);
         App::new()
             .app_data(state.clone())
             .app_data(content::payload_config(max_body))
@@ -67,14 +77,22 @@ pub fn build_server(
             .app_data(content::query_config())
             .app_data(content::path_config())
             .configure(routes::configure)
+            .configure(humbol_ops::api_page::configure)
             .default_service(web::to(content::not_found))
             .wrap(from_fn(content::scim_error_bodies))
             .wrap(NormalizePath::trim())
             .wrap(from_fn(move |req, next| {
+                humbol_ops::edge::guard(Arc::clone(&edge), req, next)
+            }))
+            .wrap(from_fn(move |req, next| {
                 humbol_ops::observe(humbol_ops::Api::Scim, log_format, req, next)
             }))
     });
-    Ok(server.workers(workers).listen(listener)?.run())
+    Ok(server
+        .on_connect(on_connect)
+        .workers(workers)
+        .listen(listener)?
+        .run())
 }
 
 /// Writes the tokens' last-use times to the database every `token_use_flush`.

@@ -66,7 +66,7 @@ async fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    humbol_ops::logging::init();
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {

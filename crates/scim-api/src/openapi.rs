@@ -17,6 +17,13 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 
 use crate::routes::{discovery, groups, health, oauth, users};
 
+mod examples;
+
+/// The media type of every SCIM body.
+const SCIM_JSON: &str = "application/scim+json";
+/// `schemas` of an error.
+const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
 /// The document.
 #[derive(OpenApi)]
 #[openapi(
@@ -54,7 +61,12 @@ use crate::routes::{discovery, groups, health, oauth, users};
         health::readyz,
         openapi_json,
     ),
-    modifiers(&BearerAuth),
+    servers(
+        (url = "http://127.0.0.1:8080", description = "The quickstart (`cargo run -p humbol`). A deployment's \
+            base URL is its `HUMBOL_SCIM_PUBLIC_URL`; an organisation's tenant URL is \
+            `{HUMBOL_SCIM_PUBLIC_URL}/scim/v2/orgs/{org}`"),
+    ),
+    modifiers(&BearerAuth, &Refusals, &EntraExamples),
     tags(
         (name = "Users", description = "Humbol users of an organisation"),
         (name = "Groups", description = "Groups of an organisation's users"),
@@ -84,6 +96,41 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The refusals every authenticated operation can answer, described as in the admin API's document.
+struct Refusals;
+
+/// An RFC 7644 §3.12 error body.
+fn scim_error(status: u16, detail: &str) -> Value {
+    serde_json::json!({
+        "schemas": [ERROR_URN],
+        "status": status.to_string(),
+        "detail": detail,
+    })
+}
+
+impl Modify for Refusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        humbol_ops::openapi::describe_refusals(
+            openapi,
+            &humbol_ops::openapi::Errors {
+                schema: "Error",
+                content_type: SCIM_JSON,
+                body: scim_error,
+            },
+        );
+    }
+}
+
+/// Examples of what Microsoft Entra ID sends and what Humbol answers (docs/entra.md), by operation.
+struct EntraExamples;
+
+impl Modify for EntraExamples {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let added = examples::request(openapi) && examples::responses(openapi);
+        debug_assert!(added, "an example names a missing operation or response");
     }
 }
 
@@ -264,10 +311,10 @@ pub struct GroupDoc {
     pub meta: Option<MetaDoc>,
 }
 
-/// A page of resources (RFC 7644 §3.4.2).
+/// A page of users (RFC 7644 §3.4.2).
 #[derive(Serialize, ToSchema)]
-#[schema(as = ListResponse)]
-pub struct ListResponseDoc {
+#[schema(as = UserListResponse)]
+pub struct UserListResponseDoc {
     /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
     pub schemas: Vec<String>,
     /// All matches (index pagination only).
@@ -284,17 +331,97 @@ pub struct ListResponseDoc {
     /// Cursor pagination (RFC 9865): the `cursor` of the previous page, when some precede.
     #[serde(rename = "previousCursor")]
     pub previous_cursor: Option<String>,
-    /// Users or Groups (always present, `[]` when none match).
+    /// The users of this page (always present, `[]` when none match).
+    #[serde(rename = "Resources")]
+    pub resources: Vec<UserDoc>,
+}
+
+/// A page of groups (RFC 7644 §3.4.2).
+#[derive(Serialize, ToSchema)]
+#[schema(as = GroupListResponse)]
+pub struct GroupListResponseDoc {
+    /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
+    pub schemas: Vec<String>,
+    /// All matches (index pagination only).
+    #[serde(rename = "totalResults")]
+    pub total_results: Option<u64>,
+    #[serde(rename = "itemsPerPage")]
+    pub items_per_page: u64,
+    /// Index pagination only.
+    #[serde(rename = "startIndex")]
+    pub start_index: Option<u64>,
+    /// Cursor pagination (RFC 9865): the `cursor` of the next page, when more follow.
+    #[serde(rename = "nextCursor")]
+    pub next_cursor: Option<String>,
+    /// Cursor pagination (RFC 9865): the `cursor` of the previous page, when some precede.
+    #[serde(rename = "previousCursor")]
+    pub previous_cursor: Option<String>,
+    /// The groups of this page (always present, `[]` when none match).
+    #[serde(rename = "Resources")]
+    pub resources: Vec<GroupDoc>,
+}
+
+/// A page of discovery resources (`/Schemas`, `/ResourceTypes`; RFC 7644 §4): their own shapes (RFC 7643
+/// §6, §7), as `/Schemas` describes them.
+#[derive(Serialize, ToSchema)]
+#[schema(as = ListResponse)]
+pub struct ListResponseDoc {
+    /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
+    pub schemas: Vec<String>,
+    #[serde(rename = "totalResults")]
+    pub total_results: u64,
+    #[serde(rename = "itemsPerPage")]
+    pub items_per_page: u64,
+    #[serde(rename = "startIndex")]
+    pub start_index: u64,
+    /// Schema or ResourceType resources.
     #[serde(rename = "Resources")]
     pub resources: Vec<Value>,
+}
+
+/// A PATCH operation's `op` (RFC 7644 §3.5.2).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = PatchOperationName)]
+pub enum PatchOpNameDoc {
+    Add,
+    Replace,
+    Remove,
+}
+
+/// A PATCH operation's `op` as Entra's legacy mode capitalises it; the same meaning.
+#[derive(Serialize, ToSchema)]
+#[schema(as = LegacyPatchOperationName)]
+pub enum LegacyPatchOpNameDoc {
+    Add,
+    Replace,
+    Remove,
+}
+
+/// `op`: either spelling.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = PatchOperationOp)]
+pub enum PatchOpFieldDoc {
+    Rfc(PatchOpNameDoc),
+    Legacy(LegacyPatchOpNameDoc),
+}
+
+/// The order of a sorted list.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = SortOrder)]
+pub enum SortOrderDoc {
+    Ascending,
+    Descending,
 }
 
 /// One PATCH operation.
 #[derive(Serialize, ToSchema)]
 #[schema(as = PatchOperation)]
 pub struct PatchOperationDoc {
-    /// `add`, `replace` or `remove`, in any case.
-    pub op: String,
+    /// `add`, `replace` or `remove` (Entra's legacy mode: `Add`, `Replace`, `Remove`).
+    pub op: PatchOpFieldDoc,
     /// An attribute path, e.g. `name.familyName`, `emails[type eq "work"].value`, `members[value eq "…"]`.
     pub path: Option<String>,
     pub value: Option<Value>,
@@ -319,8 +446,8 @@ pub struct SearchRequestDoc {
     pub schemas: Vec<String>,
     pub filter: Option<String>,
     pub sort_by: Option<String>,
-    /// `ascending` or `descending`.
-    pub sort_order: Option<String>,
+    /// `ascending` (default) or `descending`.
+    pub sort_order: Option<SortOrderDoc>,
     pub start_index: Option<u64>,
     pub count: Option<u64>,
     pub attributes: Option<Vec<String>>,
@@ -337,7 +464,7 @@ pub struct ListParamsDoc {
     /// The attribute to sort by, e.g. `userName`.
     pub sort_by: Option<String>,
     /// `ascending` (default) or `descending`.
-    pub sort_order: Option<String>,
+    pub sort_order: Option<SortOrderDoc>,
     /// 1-based index of the first result (default 1).
     pub start_index: Option<u64>,
     /// Page size (default and maximum: the server's `filter.maxResults`).
@@ -398,5 +525,159 @@ mod tests {
             "bearer"
         );
         assert!(paths["/scim/v2/orgs/{org}/Users"]["get"]["security"].is_array());
+    }
+
+    fn schema<'a>(doc: &'a Value, content: &Value) -> &'a Value {
+        let name = content["schema"]["$ref"].as_str().unwrap();
+        &doc["components"]["schemas"][name.rsplit('/').next().unwrap()]
+    }
+
+    #[test]
+    fn lists_are_typed_and_enums_are_enums() {
+        let doc: Value = serde_json::from_str(&document()).unwrap();
+        for (path, item) in [("Users", "User"), ("Groups", "Group")] {
+            for (method, suffix) in [("get", ""), ("post", "/.search")] {
+                let op = &doc["paths"][format!("/scim/v2/orgs/{{org}}/{path}{suffix}")][method];
+                let list = schema(&doc, &op["responses"]["200"]["content"][SCIM_JSON]);
+                assert_eq!(
+                    list["properties"]["Resources"]["items"]["$ref"],
+                    format!("#/components/schemas/{item}"),
+                    "{method} {path}{suffix}"
+                );
+            }
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["PatchOperationName"]["enum"],
+            serde_json::json!(["add", "replace", "remove"])
+        );
+        assert_eq!(
+            schemas["LegacyPatchOperationName"]["enum"],
+            serde_json::json!(["Add", "Replace", "Remove"])
+        );
+        assert_eq!(
+            schemas["PatchOperationOp"]["oneOf"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            schemas["SortOrder"]["enum"],
+            serde_json::json!(["ascending", "descending"])
+        );
+        let list_params = doc["paths"]["/scim/v2/orgs/{org}/Users"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let sort_order = list_params
+            .iter()
+            .find(|p| p["name"] == "sortOrder")
+            .unwrap();
+        assert!(sort_order["schema"].to_string().contains("SortOrder"));
+        assert!(doc["servers"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http"));
+    }
+
+    #[test]
+    fn authenticated_operations_describe_their_refusals_and_entra_examples() {
+        let doc: Value = serde_json::from_str(&document()).unwrap();
+        let mut secured = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                if op["security"][0].as_object().is_none_or(|s| s.is_empty()) {
+                    continue;
+                }
+                secured += 1;
+                for status in ["401", "429", "500", "503"] {
+                    let response = &op["responses"][status];
+                    assert!(
+                        response["description"].is_string(),
+                        "{method} {path} {status}"
+                    );
+                    let example = &response["content"][SCIM_JSON]["example"];
+                    if example.is_object() {
+                        assert_eq!(example["status"], status);
+                    }
+                }
+                if op["requestBody"].is_object() {
+                    for status in ["400", "413", "415"] {
+                        assert!(
+                            op["responses"][status].is_object(),
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(secured >= 20, "{secured} authenticated operations");
+        let create = &doc["paths"]["/scim/v2/orgs/{org}/Users"]["post"];
+        let entra =
+            &create["requestBody"]["content"][SCIM_JSON]["examples"]["entraCreate"]["value"];
+        assert_eq!(entra["userName"], "alice@contoso.com");
+        let patches = &doc["paths"]["/scim/v2/orgs/{org}/Users/{id}"]["patch"]["requestBody"]
+            ["content"][SCIM_JSON]["examples"];
+        assert_eq!(
+            patches["legacyReplaceEmail"]["value"]["Operations"][0]["op"],
+            "Replace"
+        );
+        assert_eq!(
+            patches["compliantReplace"]["value"]["Operations"][0]["op"],
+            "replace"
+        );
+        let test_connection = &doc["paths"]["/scim/v2/orgs/{org}/Users"]["get"]["responses"]["200"]
+            ["content"][SCIM_JSON]["examples"]["testConnection"]["value"];
+        assert_eq!(test_connection["totalResults"], 0);
+    }
+
+    /// Both documents name operations in camelCase and tags as capitalised words (generated clients get the
+    /// same shape of names from both).
+    #[test]
+    fn both_documents_name_operations_and_tags_alike() {
+        let admin =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/admin-api.json");
+        let admin: Value = serde_json::from_str(&std::fs::read_to_string(admin).unwrap()).unwrap();
+        let scim: Value = serde_json::from_str(&document()).unwrap();
+        for doc in [&scim, &admin] {
+            let title = doc["info"]["title"].as_str().unwrap();
+            assert!(!doc["servers"].as_array().unwrap().is_empty(), "{title}");
+            for item in doc["paths"].as_object().unwrap().values() {
+                for op in item.as_object().unwrap().values() {
+                    let id = op["operationId"].as_str().unwrap();
+                    assert!(
+                        id.starts_with(|c: char| c.is_ascii_lowercase())
+                            && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                        "{title}: operation id {id}"
+                    );
+                    for tag in op["tags"].as_array().unwrap() {
+                        let tag = tag.as_str().unwrap();
+                        assert!(
+                            tag.starts_with(|c: char| c.is_ascii_uppercase()),
+                            "{title}: tag {tag}"
+                        );
+                    }
+                }
+            }
+            for tag in doc["tags"].as_array().unwrap() {
+                assert!(tag["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(|c: char| c.is_ascii_uppercase()));
+            }
+        }
+        // Health checks and the document itself: the same names in both.
+        for (path, id) in [
+            ("/healthz", "healthz"),
+            ("/readyz", "readyz"),
+            ("/openapi.json", "openapi"),
+        ] {
+            assert_eq!(scim["paths"][path]["get"]["operationId"], id);
+            assert_eq!(admin["paths"][path]["get"]["operationId"], id);
+            assert_eq!(
+                scim["paths"][path]["get"]["tags"],
+                admin["paths"][path]["get"]["tags"]
+            );
+        }
     }
 }

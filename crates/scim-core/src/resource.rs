@@ -280,6 +280,10 @@ fn object_attr<'a>(v: &'a Value, attr: &str) -> Result<Option<&'a Map<String, Va
 /// A required string attribute that must not be empty or blank.
 fn required_string(v: &Value, attr: &str) -> Result<String, ScimError> {
     match string_attr(v, attr)? {
+        // A name (userName, a group's displayName): no control characters, which no directory puts in one.
+        Some(s) if s.chars().any(char::is_control) => Err(ScimError::invalid_value(format!(
+            "attribute \"{attr}\" must not contain control characters"
+        ))),
         Some(s) if !s.trim().is_empty() => Ok(s),
         _ => Err(ScimError::invalid_value(format!(
             "attribute \"{attr}\" is required and must not be empty"
@@ -1373,7 +1377,7 @@ mod tests {
             });
         (
             (
-                "[^\\s]\\PC{0,20}",
+                "[^\\s\\pC]\\PC{0,20}",
                 opt_text(),
                 opt_text(),
                 any::<bool>(),
@@ -1424,7 +1428,7 @@ mod tests {
         let member =
             ("\\PC{1,20}", opt_text()).prop_map(|(value, display)| Member { value, display });
         (
-            "[^\\s]\\PC{0,20}",
+            "[^\\s\\pC]\\PC{0,20}",
             opt_text(),
             proptest::collection::vec(member, 0..5),
         )

@@ -274,7 +274,8 @@ fn no_such_client() -> AppError {
 /// Creates an OAuth client with its first secret (the organisation's admin only). The response is the only
 /// place the secret ever appears; Humbol keeps only its SHA-256 hash.
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "createClient",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     request_body = CreateClientRequest,
     responses(
@@ -350,7 +351,8 @@ pub async fn create_client(
 /// Lists the organisation's OAuth clients: metadata only, never a secret. Secrets expiring within 30 days
 /// are flagged.
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "listClients",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     responses(
         (status = 200, description = "The clients, newest first", body = ClientList),
@@ -388,7 +390,8 @@ pub async fn list_clients(
 /// Adds a secret to a client (the organisation's admin only): rotation without downtime. The response is the
 /// only place the secret ever appears.
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "createSecret",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Client id", example = "0b6a3c7e-2f1d-4e5a-9c8b-7d6e5f4a3b2c"),
@@ -438,7 +441,8 @@ pub async fn create_secret(
 /// Removes a client secret: the token endpoint refuses it from now on (access tokens already issued with it
 /// live until they expire; revoke the client to cut those off too).
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "deleteSecret",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Client id", example = "0b6a3c7e-2f1d-4e5a-9c8b-7d6e5f4a3b2c"),
@@ -476,7 +480,8 @@ pub async fn delete_secret(
 /// Revokes a client: no token is issued to it any more, and every access token it got is refused from the
 /// next SCIM request on. Idempotent.
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "revokeClient",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Client id", example = "0b6a3c7e-2f1d-4e5a-9c8b-7d6e5f4a3b2c"),
@@ -532,7 +537,8 @@ fn validate_federation(f: FederationBody) -> Result<Federation, AppError> {
 /// also accepts client assertions signed by `issuer` with this `sub` and `aud` (RFC 7523), e.g. Entra's
 /// workload identity federation. Replaces an earlier one.
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "putFederation",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Client id", example = "0b6a3c7e-2f1d-4e5a-9c8b-7d6e5f4a3b2c"),
@@ -574,7 +580,8 @@ pub async fn put_federation(
 
 /// Removes the client's federated credential: client assertions are refused from now on.
 #[utoipa::path(
-    tag = "clients",
+    tag = "Clients",
+    operation_id = "deleteFederation",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Client id", example = "0b6a3c7e-2f1d-4e5a-9c8b-7d6e5f4a3b2c"),

@@ -28,11 +28,11 @@ pub struct EventsParams {
     #[param(example = "1234")]
     pub before: Option<String>,
     /// Only events with this outcome: `success` or `refused`.
-    #[param(example = "refused")]
+    #[param(example = "refused", value_type = Option<crate::openapi::EventOutcomeDoc>)]
     pub outcome: Option<String>,
     /// Only events with this action: `created`, `updated`, `disabled`, `enabled`, `deleted`, `refused`,
     /// `token_created`, `token_revoked`, ...
-    #[param(example = "created")]
+    #[param(example = "created", value_type = Option<crate::openapi::EventActionDoc>)]
     pub action: Option<String>,
     /// Only events about this resource type: `User`, `Group` or `Token`.
     #[param(example = "User")]
@@ -73,13 +73,14 @@ pub struct EventItem {
     pub actor: String,
     /// What: `created`, `updated`, `disabled`, `enabled`, `deleted`, `refused`, `token_created`,
     /// `token_revoked`, ...
+    #[schema(value_type = crate::openapi::EventActionDoc)]
     pub action: String,
     /// `User`, `Group`, `Token`, or absent.
     pub resource_type: Option<String>,
     /// The resource's id, if any.
     pub resource_id: Option<String>,
     /// `success` or `refused`.
-    #[schema(example = "success")]
+    #[schema(example = "success", value_type = crate::openapi::EventOutcomeDoc)]
     pub outcome: String,
     /// Which resource, what changed, or why the request was refused.
     pub detail: String,
@@ -157,7 +158,8 @@ impl EventsParams {
 /// The organisation's provisioning log: what each SCIM call did (created, updated, disabled, deleted,
 /// refused and why) and token creations/revocations, newest first.
 #[utoipa::path(
-    tag = "events",
+    tag = "Events",
+    operation_id = "listEvents",
     params(("org" = String, Path, description = "Organisation slug", example = "acme"), EventsParams),
     responses(
         (status = 200, description = "A page of events", body = EventPage),

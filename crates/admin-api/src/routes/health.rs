@@ -17,7 +17,8 @@ pub struct Health {
 
 /// Liveness: answers 200 as long as the process serves HTTP.
 #[utoipa::path(
-    tag = "health",
+    tag = "Operations",
+    operation_id = "healthz",
     responses((status = 200, description = "The process is up", body = Health))
 )]
 #[get("/healthz")]
@@ -27,7 +28,8 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: 200 when the database answers a trivial query, else 503.
 #[utoipa::path(
-    tag = "health",
+    tag = "Operations",
+    operation_id = "readyz",
     responses(
         (status = 200, description = "The database is reachable", body = Health,
             example = json!({"status": "ready"})),
@@ -50,6 +52,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 /// `GET /metrics`: the process's metrics in the Prometheus (OpenMetrics) text format ([`humbol_ops`]). Not in
 /// the OpenAPI document: it is for Prometheus, not for API clients.
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    humbol_ops::render(&state.store)
+pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    if !state.metrics_on_api_address {
+        return Err(AppError::not_found(
+            "/metrics is served on HUMBOL_METRICS_BIND",
+        ));
+    }
+    Ok(humbol_ops::render(&state.store))
 }

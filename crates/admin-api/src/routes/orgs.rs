@@ -119,7 +119,8 @@ impl OrgRequest {
 ///
 /// Admins get 403: they ask Humbol support to enable provisioning.
 #[utoipa::path(
-    tag = "orgs",
+    tag = "Orgs",
+    operation_id = "putOrg",
     params(("org" = String, Path, description = "Organisation slug: `[a-z0-9-]{1,63}`", example = "acme")),
     request_body = OrgRequest,
     responses(
@@ -161,7 +162,8 @@ pub async fn put_org(
 
 /// An organisation's settings and its SCIM tenant URL (the organisation's admin, or support).
 #[utoipa::path(
-    tag = "orgs",
+    tag = "Orgs",
+    operation_id = "getOrg",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     responses(
         (status = 200, description = "The organisation", body = OrgResponse),

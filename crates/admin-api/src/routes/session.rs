@@ -75,7 +75,8 @@ fn verifier(req: &HttpRequest) -> Result<&JwtVerifier, AppError> {
 /// session cookie that expires with it (`Secure` over HTTPS). An expired or invalid JWT is 401 and sets
 /// nothing. Refused from another site; the body must be `application/json`, which a cross-site form cannot send.
 #[utoipa::path(
-    tag = "session",
+    tag = "Session",
+    operation_id = "signIn",
     request_body = SignIn,
     responses(
         (status = 200, description = "Signed in; the session cookie `humbol_session` is set", body = SessionInfo,
@@ -102,7 +103,8 @@ pub async fn sign_in(req: HttpRequest, body: web::Json<SignIn>) -> Result<HttpRe
 
 /// The current session (from its cookie) and its CSRF token; 401 when there is none or it has expired.
 #[utoipa::path(
-    tag = "session",
+    tag = "Session",
+    operation_id = "getSession",
     responses(
         (status = 200, description = "The session", body = SessionInfo),
         (status = 401, description = "No session cookie, or its JWT has expired", body = ErrorBody),
@@ -120,7 +122,8 @@ pub async fn current_session(req: HttpRequest) -> Result<HttpResponse, AppError>
 
 /// Signs out: removes the session cookie (also when there was none).
 #[utoipa::path(
-    tag = "session",
+    tag = "Session",
+    operation_id = "signOut",
     responses((status = 204, description = "Signed out; the session cookie is removed"))
 )]
 #[delete("/api/v1/session")]

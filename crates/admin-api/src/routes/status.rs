@@ -52,7 +52,8 @@ pub struct ScimStatus {
 
 /// The organisation's provisioning status (its admin, or support).
 #[utoipa::path(
-    tag = "events",
+    tag = "Events",
+    operation_id = "getScimStatus",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     responses(
         (status = 200, description = "The status", body = ScimStatus),

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use humbol_store::{NewToken, TokenInfo};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{validate_slug, validate_text};
 use crate::auth::{Access, Principal};
@@ -97,11 +97,31 @@ impl From<TokenInfo> for TokenSummary {
     }
 }
 
-/// An organisation's tokens, newest first, revoked and expired ones included.
+/// Default page size of the token list.
+pub const DEFAULT_LIMIT: i64 = 100;
+/// Largest page size of the token list.
+pub const MAX_LIMIT: i64 = 200;
+
+/// Paging of the token list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TokensParams {
+    /// Page size, 1–200 (default 100).
+    #[param(example = 100, minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// The `next` cursor of the previous page.
+    #[param(example = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f")]
+    pub before: Option<String>,
+}
+
+/// An organisation's tokens, newest first, revoked and expired ones included; one page of them.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenList {
     /// The tokens.
     pub items: Vec<TokenSummary>,
+    /// Pass as `before` to get the next (older) page; `null` on the last page.
+    #[schema(example = json!(null))]
+    pub next: Option<String>,
 }
 
 /// The actor recorded in the event log: `admin:<sub>` or `support:<sub>`.
@@ -115,7 +135,8 @@ pub fn actor(principal: &Principal) -> String {
 /// Creates a SCIM token for the organisation (its admin only). The response is the only place the token's
 /// value ever appears; Humbol keeps only its SHA-256 hash.
 #[utoipa::path(
-    tag = "tokens",
+    tag = "Tokens",
+    operation_id = "createToken",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     request_body = CreateTokenRequest,
     responses(
@@ -125,7 +146,7 @@ pub fn actor(principal: &Principal) -> String {
         (status = 401, description = "Missing, invalid or expired JWT", body = ErrorBody),
         (status = 403, description = "Humbol support may not create tokens", body = ErrorBody),
         (status = 404, description = "No such organisation (or not the admin's own)", body = ErrorBody),
-        (status = 409, description = "SCIM provisioning is not enabled for the organisation", body = ErrorBody,
+        (status = 409, description = "SCIM provisioning is not enabled for the organisation, or it already has 25 live tokens (`too_many_tokens`)", body = ErrorBody,
             example = json!({"error": {"code": "scim_not_enabled", "message": "SCIM provisioning is not enabled for organisation `acme`: contact Humbol support to enable it"}})),
     ),
     security(("bearer_jwt" = []))
@@ -198,12 +219,14 @@ pub async fn create_token(
         }))
 }
 
-/// Lists the organisation's tokens: metadata only, never a value.
+/// Lists the organisation's tokens: metadata only, never a value; newest first, a page at a time.
 #[utoipa::path(
-    tag = "tokens",
-    params(("org" = String, Path, description = "Organisation slug", example = "acme")),
+    tag = "Tokens",
+    operation_id = "listTokens",
+    params(("org" = String, Path, description = "Organisation slug", example = "acme"), TokensParams),
     responses(
         (status = 200, description = "The tokens, newest first", body = TokenList),
+        (status = 400, description = "Invalid `limit` or `before`", body = ErrorBody),
         (status = 401, description = "Missing, invalid or expired JWT", body = ErrorBody),
         (status = 404, description = "No such organisation (or not the admin's own)", body = ErrorBody),
     ),
@@ -214,24 +237,47 @@ pub async fn list_tokens(
     principal: Principal,
     state: web::Data<AppState>,
     org: web::Path<String>,
+    params: web::Query<TokensParams>,
 ) -> Result<web::Json<TokenList>, AppError> {
     let slug = org.into_inner();
     validate_slug(&slug)?;
     principal.require_org(&slug)?;
-    let tokens = state
+    let TokensParams { limit, before } = params.into_inner();
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(AppError::bad_request(format!(
+            "`limit` must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let mut tokens = state
         .run(move |store| {
             existing_org(store, &slug)?;
-            Ok(store.tokens(&slug)?)
+            // One more than the page, to know whether a next page exists.
+            match store.tokens_page(&slug, before.as_deref(), limit + 1) {
+                Err(humbol_store::StoreError::NotFound) => Err(AppError::bad_request(
+                    "`before` is not a cursor from `next`",
+                )),
+                other => Ok(other?),
+            }
         })
         .await?;
+    let page = usize::try_from(limit).map_err(AppError::internal)?;
+    let next = if tokens.len() > page {
+        tokens.truncate(page);
+        tokens.last().map(|t| t.id.clone())
+    } else {
+        None
+    };
     Ok(web::Json(TokenList {
         items: tokens.into_iter().map(TokenSummary::from).collect(),
+        next,
     }))
 }
 
 /// Revokes a token: the very next SCIM request with it is refused. Idempotent.
 #[utoipa::path(
-    tag = "tokens",
+    tag = "Tokens",
+    operation_id = "revokeToken",
     params(
         ("org" = String, Path, description = "Organisation slug", example = "acme"),
         ("id" = String, Path, description = "Token id", example = "6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f"),

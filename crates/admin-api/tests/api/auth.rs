@@ -64,12 +64,19 @@ async fn expired_wrongly_signed_and_unsigned_jwts_are_401(
     let app = spawn_app(backend).await;
     app.enable_org("acme").await;
 
-    // Expired (beyond the 60 s leeway).
+    // Expired an hour ago.
     let expired = hs256(
         SECRET.as_bytes(),
         &json!({"sub": "s", "exp": now_plus(-3600), "role": "support"}),
     );
     let message = assert_unauthorized(app.get(ORG, &expired).await).await;
+    assert!(message.contains("expired"), "{message}");
+    // Past the 5 s leeway: 30 s ago is expired (the library's default leeway of 60 s accepted it).
+    let just_expired = hs256(
+        SECRET.as_bytes(),
+        &json!({"sub": "s", "exp": now_plus(-30), "role": "support"}),
+    );
+    let message = assert_unauthorized(app.get(ORG, &just_expired).await).await;
     assert!(message.contains("expired"), "{message}");
 
     // Signed with another secret.

@@ -7,6 +7,7 @@
 mod auth;
 mod clients;
 mod dev_token;
+mod edge;
 mod events;
 mod helpers;
 mod misc;

@@ -93,3 +93,81 @@ fn committed_openapi_document_matches_the_code() {
         path.display()
     );
 }
+
+/// `GET /docs`: the interactive API page, whose script and stylesheet come from this origin, as the admin
+/// API's Content-Security-Policy requires (`script-src 'self'`: no inline script, no CDN).
+#[rstest]
+#[tokio::test]
+async fn the_api_page_and_its_assets_are_served(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let page = app.client.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>"), "inline script: {html}");
+    for (asset, content_type) in [
+        ("/docs/api-page.js", "text/javascript"),
+        ("/docs/api-page.css", "text/css"),
+    ] {
+        assert!(html.contains(&format!("\"{asset}\"")), "{html}");
+        let res = app.client.get(app.url(asset)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{asset}");
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(content_type));
+        assert!(!res.text().await.unwrap().contains("https://"), "{asset}");
+    }
+}
+
+/// `HUMBOL_METRICS_BIND`: `/metrics` on its own address (with the admin API's provisioning events counted),
+/// and a JSON 404 on the API's address.
+#[rstest]
+#[tokio::test]
+async fn metrics_are_served_on_their_own_address_when_configured(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics_addr = free.local_addr().unwrap().to_string();
+    drop(free);
+    let app = crate::helpers::spawn_app_with(
+        backend,
+        &[
+            ("HUMBOL_ADMIN_JWT_SECRET", crate::helpers::SECRET),
+            ("HUMBOL_METRICS_BIND", &metrics_addr),
+        ],
+    )
+    .await;
+    app.enable_org("acme").await;
+    app.create_token("acme", "Entra").await;
+
+    let on_api = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_error(on_api, StatusCode::NOT_FOUND, "not_found").await;
+    let scraped = app
+        .client
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    let text = scraped.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with(
+            r#"humbol_provisioning_events_total{action="token_created",outcome="success"} "#
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"api="admin",method="POST",route="/api/v1/orgs/{org}/scim/tokens",status="201""#
+        ),
+        "{text}"
+    );
+}

@@ -310,3 +310,86 @@ async fn token_value_is_absent_from_the_database(
     // ... but its hint (prefix + last 4) is there: we did read the right database.
     assert!(contains(created["hint"].as_str().unwrap().as_bytes()));
 }
+
+#[rstest]
+#[tokio::test]
+async fn live_tokens_are_capped_per_organisation(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.enable_org("acme").await;
+    app.enable_org("globex").await;
+    let cap = humbol_store::MAX_LIVE_TOKENS;
+    let mut ids = Vec::new();
+    for i in 0..cap {
+        ids.push(app.create_token("acme", &format!("t{i}")).await["id"].clone());
+    }
+    let body = json!({"name": "one too many", "expires_at": null});
+    let path = "/api/v1/orgs/acme/scim/tokens";
+    let res = app.post_json(path, &app.admin("acme"), &body).await;
+    let message = assert_error(res, StatusCode::CONFLICT, "too_many_tokens").await;
+    assert!(message.contains("revoke one first"), "{message}");
+    // Another organisation has its own count; a revoked token frees a place.
+    app.create_token("globex", "Entra").await;
+    let revoked = app
+        .delete(
+            &format!("{path}/{}", ids[0].as_str().unwrap()),
+            &app.admin("acme"),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
+    app.create_token("acme", "rotation").await;
+}
+
+#[rstest]
+#[tokio::test]
+async fn the_token_list_is_paginated_newest_first(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.enable_org("acme").await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        created.push(app.create_token("acme", &format!("t{i}")).await["id"].clone());
+    }
+    let admin = app.admin("acme");
+    // The default page holds them all, as before, with no next page.
+    let all: Value = app
+        .get("/api/v1/orgs/acme/scim/tokens", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let newest_first: Vec<Value> = created.iter().rev().cloned().collect();
+    let ids = |page: &Value| -> Vec<Value> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].clone())
+            .collect()
+    };
+    assert_eq!(ids(&all), newest_first);
+    assert!(all["next"].is_null());
+    // Pages of two, following `next`.
+    let mut seen = Vec::new();
+    let mut url = "/api/v1/orgs/acme/scim/tokens?limit=2".to_string();
+    let mut pages = 0;
+    loop {
+        let page: Value = app.get(&url, &admin).await.json().await.unwrap();
+        pages += 1;
+        seen.extend(ids(&page));
+        match page["next"].as_str() {
+            Some(next) => url = format!("/api/v1/orgs/acme/scim/tokens?limit=2&before={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, newest_first);
+    for bad in ["limit=0", "limit=201", "before=no-such-token", "limit=x"] {
+        let res = app
+            .get(&format!("/api/v1/orgs/acme/scim/tokens?{bad}"), &admin)
+            .await;
+        assert_error(res, StatusCode::BAD_REQUEST, "bad_request").await;
+    }
+}

@@ -22,7 +22,7 @@ use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
 use crate::openapi::{
-    ErrorDoc, GroupDoc, ListParamsDoc, ListResponseDoc, PatchOpDoc, ProjectionParamsDoc,
+    ErrorDoc, GroupDoc, GroupListResponseDoc, ListParamsDoc, PatchOpDoc, ProjectionParamsDoc,
     SearchRequestDoc,
 };
 
@@ -37,7 +37,7 @@ const ENDPOINT: &str = "Groups";
     operation_id = "listGroups",
     params(("org" = String, Path, description = "The organisation's slug"), ListParamsDoc),
     responses(
-        (status = 200, description = "The matching groups (`Resources` is `[]` when none match)", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching groups (`Resources` is `[]` when none match)", body = GroupListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid filter, sortBy or parameter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),
@@ -62,7 +62,7 @@ pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
     params(("org" = String, Path, description = "The organisation's slug")),
     request_body(content = SearchRequestDoc, content_type = "application/scim+json"),
     responses(
-        (status = 200, description = "The matching groups", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching groups", body = GroupListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid SearchRequest or filter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),

@@ -51,5 +51,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<Reply, ApiError> {
 
 /// `GET /metrics`: the process's metrics in the Prometheus (OpenMetrics) text format ([`humbol_ops`]).
 pub async fn metrics(state: web::Data<AppState>) -> actix_web::HttpResponse {
+    if state.config.metrics_bind.is_some() {
+        // Served on HUMBOL_METRICS_BIND only.
+        return crate::content::not_found().await;
+    }
     humbol_ops::render(&state.store)
 }

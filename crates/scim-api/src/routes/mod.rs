@@ -31,45 +31,48 @@ pub const SCIM_SCOPE: &str = "/scim/v2/orgs/{org}";
 /// Registers every route of the service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use actix_web::web::{delete, get, patch, post, put, resource, scope};
-    let not_allowed = || web::to(content::method_not_allowed);
+    let not_allowed = content::method_not_allowed;
     cfg.service(
         resource("/healthz")
             .route(get().to(health::healthz))
-            .default_service(not_allowed()),
+            .default_service(not_allowed("GET")),
     )
     .service(
         resource("/readyz")
             .route(get().to(health::readyz))
-            .default_service(not_allowed()),
+            .default_service(not_allowed("GET")),
     )
     .service(
         resource("/metrics")
             .route(get().to(health::metrics))
-            .default_service(not_allowed()),
+            .default_service(not_allowed("GET")),
     )
     .service(
         resource("/openapi.json")
             .route(get().to(crate::openapi::openapi_json))
-            .default_service(not_allowed()),
+            .default_service(not_allowed("GET")),
     )
     .service(
         scope(SCIM_SCOPE)
+            .wrap(actix_web::middleware::from_fn(
+                crate::auth::authenticate_before_body,
+            ))
             .service(
                 resource("/oauth/token")
                     .route(post().to(oauth::token))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("POST")),
             )
             // `.search` before `{id}`: a resource answers 405 rather than let the next one match.
             .service(
                 resource("/Users/.search")
                     .route(post().to(users::search))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/Users")
                     .route(get().to(users::list))
                     .route(post().to(users::create))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/Users/{id}")
@@ -77,18 +80,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(put().to(users::replace))
                     .route(patch().to(users::update))
                     .route(delete().to(users::delete))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET, PUT, PATCH, DELETE")),
             )
             .service(
                 resource("/Groups/.search")
                     .route(post().to(groups::search))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/Groups")
                     .route(get().to(groups::list))
                     .route(post().to(groups::create))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET, POST")),
             )
             .service(
                 resource("/Groups/{id}")
@@ -96,37 +99,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(put().to(groups::replace))
                     .route(patch().to(groups::update))
                     .route(delete().to(groups::delete))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET, PUT, PATCH, DELETE")),
             )
             .service(
                 resource("/.search")
                     .route(post().to(discovery::search_all))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("POST")),
             )
             .service(
                 resource("/ServiceProviderConfig")
                     .route(get().to(discovery::service_provider_config))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/Schemas")
                     .route(get().to(discovery::schemas))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/Schemas/{id}")
                     .route(get().to(discovery::schema))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/ResourceTypes")
                     .route(get().to(discovery::resource_types))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET")),
             )
             .service(
                 resource("/ResourceTypes/{id}")
                     .route(get().to(discovery::resource_type))
-                    .default_service(not_allowed()),
+                    .default_service(not_allowed("GET")),
             ),
     );
 }

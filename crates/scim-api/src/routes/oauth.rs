@@ -281,7 +281,7 @@ fn read_request(req: &HttpRequest, body: &[u8]) -> Result<Presented, Fail> {
     post,
     path = "/scim/v2/orgs/{org}/oauth/token",
     tag = "OAuth",
-    operation_id = "oauth_token",
+    operation_id = "oauthToken",
     params(("org" = String, Path, description = "Organisation slug", example = "acme")),
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded",
         description = "RFC 6749 §4.4 (client_secret_post: `client_id` and `client_secret` here; client_secret_basic: \

@@ -23,8 +23,8 @@ use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
 use crate::openapi::{
-    ErrorDoc, ListParamsDoc, ListResponseDoc, PatchOpDoc, ProjectionParamsDoc, SearchRequestDoc,
-    UserDoc,
+    ErrorDoc, ListParamsDoc, PatchOpDoc, ProjectionParamsDoc, SearchRequestDoc, UserDoc,
+    UserListResponseDoc,
 };
 
 /// The endpoint, relative to the organisation's SCIM base.
@@ -38,7 +38,7 @@ const ENDPOINT: &str = "Users";
     operation_id = "listUsers",
     params(("org" = String, Path, description = "The organisation's slug"), ListParamsDoc),
     responses(
-        (status = 200, description = "The matching users (`Resources` is `[]` when none match)", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching users (`Resources` is `[]` when none match)", body = UserListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid filter, sortBy or parameter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),
@@ -59,7 +59,7 @@ pub async fn list(caller: Caller, req: HttpRequest) -> Result<Reply, ApiError> {
     params(("org" = String, Path, description = "The organisation's slug")),
     request_body(content = SearchRequestDoc, content_type = "application/scim+json"),
     responses(
-        (status = 200, description = "The matching users", body = ListResponseDoc, content_type = "application/scim+json"),
+        (status = 200, description = "The matching users", body = UserListResponseDoc, content_type = "application/scim+json"),
         (status = 400, description = "Invalid SearchRequest or filter", body = ErrorDoc, content_type = "application/scim+json"),
         (status = 401, description = "Missing, invalid or revoked token", body = ErrorDoc, content_type = "application/scim+json"),
     ),

@@ -172,3 +172,38 @@ fn committed_openapi_document_matches_the_code() {
         path.display()
     );
 }
+
+/// `GET /docs`: the interactive API page, its script and stylesheet from this origin (nothing from a CDN).
+#[rstest]
+#[tokio::test]
+async fn the_api_page_and_its_assets_are_served(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let get = |path: &str| app.client.get(format!("{}{path}", app.address)).send();
+    let page = get("/docs").await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    for asset in ["/docs/api-page.js", "/docs/api-page.css"] {
+        assert!(html.contains(&format!("\"{asset}\"")), "{html}");
+        let res = get(asset).await.unwrap();
+        assert_eq!(res.status(), 200, "{asset}");
+        let body = res.text().await.unwrap();
+        assert!(
+            !body.contains("https://"),
+            "{asset} loads something from elsewhere"
+        );
+    }
+    let script = get("/docs/api-page.js")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(script.contains("/openapi.json"));
+    assert!(!html.contains("https://") && !html.contains("http://"));
+}

@@ -108,6 +108,11 @@ pub fn new_token(store: &Store, org: &str) -> (String, String) {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the configuration changed by `edit` first (e.g. lower limits).
+pub async fn spawn_app_with(backend: Backend, edit: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::new(backend);
     let store = db.store();
     store.put_org("acme", &org_settings("Acme")).unwrap();
@@ -116,7 +121,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let address = format!("http://127.0.0.1:{port}");
-    let config = Config {
+    let mut config = Config {
         database_url: db.url().to_string(),
         bind: listener.local_addr().unwrap(),
         public_url: address.clone(),
@@ -125,6 +130,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         token_use_flush: Duration::from_millis(100),
         ..Config::default()
     };
+    edit(&mut config);
     let server = build_server(config, store.clone(), listener).unwrap();
     tokio::spawn(server);
     TestApp {

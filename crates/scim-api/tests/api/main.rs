@@ -11,6 +11,7 @@
 mod auth;
 mod cli;
 mod connection;
+mod edge;
 mod groups;
 mod helpers;
 mod idp;

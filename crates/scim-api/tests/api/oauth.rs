@@ -722,6 +722,11 @@ async fn client_assertions_that_do_not_verify_are_refused(
             "expired",
             sign(&with("exp", json!(now - 120)), KID, ISSUER_KEY),
         ),
+        // 30 s ago: past the 5 s leeway (the library's default of 60 s accepted it).
+        (
+            "expired",
+            sign(&with("exp", json!(now - 30)), KID, ISSUER_KEY),
+        ),
         (
             "not yet valid",
             sign(&with("nbf", json!(now + 600)), KID, ISSUER_KEY),
