@@ -23,6 +23,7 @@ use diesel::dsl::{not, sql};
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
+use scim_core::cursor::{Keyset, SortValue};
 use scim_core::eval::fold_case;
 use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::path::AttrPath;
@@ -1019,6 +1020,109 @@ pub fn group_sort(path: &AttrPath) -> Result<SortKey<groups::table>, StoreError>
         | GroupAttr::Members(_) => {
             return Err(invalid(format!("cannot sort by \"{}\"", display(path))))
         }
+    })
+}
+
+/// An expression of `T` of SQL type `ST`.
+pub type Expr<T, ST> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = ST>>;
+
+/// The columns of a list's order on `T`: the `sortBy` key (when sorted), then `created`, then `id`.
+pub struct OrderCols<'a, T> {
+    /// The table's SQL name (static: no user input).
+    pub table: &'static str,
+    pub sort: Option<&'a dyn Fn() -> Result<SortKey<T>, StoreError>>,
+    pub created: &'a dyn Fn() -> Expr<T, diesel::sql_types::BigInt>,
+    pub id: &'a dyn Fn() -> Expr<T, Text>,
+}
+
+/// A cursor's keyset as a condition: the rows strictly after `k` in the list's order (`forward`), or strictly
+/// before it. The order is that of the list functions: the sort key (nulls last in either direction), then
+/// `created` and `id` ascending. Without a sort key the condition is the row value `(created, id) > (c, i)`,
+/// which both databases read as a range of the `(org, created, id)` index: the index is entered at the cursor
+/// rather than scanned from its start (even when many rows share one `created`, as a bulk load's do).
+pub fn keyset<T: diesel::Table + 'static>(
+    cols: &OrderCols<'_, T>,
+    k: &Keyset,
+    descending: bool,
+    forward: bool,
+) -> Result<Cond<T>, StoreError> {
+    let (c, i) = (k.created, k.id.clone());
+    let created = cols.created;
+    let id = cols.id;
+    let tie: Cond<T> = if forward {
+        Box::new(created().gt(c).or(created().eq(c).and(id().gt(i.clone()))))
+    } else {
+        Box::new(created().lt(c).or(created().eq(c).and(id().lt(i.clone()))))
+    };
+    let misfit = || invalid("cursor does not fit this list's sortBy");
+    let Some(sort) = cols.sort else {
+        if k.sort.is_some() {
+            return Err(misfit());
+        }
+        let op = if forward { ">" } else { "<" };
+        let t = cols.table;
+        return Ok(Box::new(
+            sql::<Bool>(&format!("(\"{t}\".\"created\", \"{t}\".\"id\") {op} ("))
+                .bind::<diesel::sql_types::BigInt, _>(c)
+                .sql(", ")
+                .bind::<Text, _>(k.id.clone())
+                .sql(")"),
+        ));
+    };
+    // The key's direction in reading order.
+    let up = forward != descending;
+    macro_rules! beyond {
+        ($key:expr, $v:expr) => {{
+            let v = $v;
+            let cond: Cond<T> = if up {
+                Box::new($key.gt(v))
+            } else {
+                Box::new($key.lt(v))
+            };
+            cond
+        }};
+    }
+    Ok(match (sort()?, k.sort.as_ref()) {
+        (SortKey::Text(a), Some(SortValue::Text(v))) => {
+            let SortKey::Text(b) = sort()? else {
+                return Err(misfit());
+            };
+            let after: Cond<T> = Box::new(
+                beyond!(a.assume_not_null(), v.clone())
+                    .or(b.assume_not_null().eq(v.clone()).and(tie)),
+            );
+            if forward {
+                let SortKey::Text(n) = sort()? else {
+                    return Err(misfit());
+                };
+                Box::new(after.or(n.is_null()))
+            } else {
+                after
+            }
+        }
+        (SortKey::Text(a), Some(SortValue::Null)) => {
+            if forward {
+                Box::new(a.is_null().and(tie))
+            } else {
+                let SortKey::Text(b) = sort()? else {
+                    return Err(misfit());
+                };
+                Box::new(a.is_not_null().or(b.is_null().and(tie)))
+            }
+        }
+        (SortKey::Time(a), Some(SortValue::Time(v))) => {
+            let SortKey::Time(b) = sort()? else {
+                return Err(misfit());
+            };
+            Box::new(beyond!(a, *v).or(b.eq(*v).and(tie)))
+        }
+        (SortKey::Bool(a), Some(SortValue::Bool(v))) => {
+            let SortKey::Bool(b) = sort()? else {
+                return Err(misfit());
+            };
+            Box::new(beyond!(a, *v).or(b.eq(*v).and(tie)))
+        }
+        _ => return Err(misfit()),
     })
 }
 

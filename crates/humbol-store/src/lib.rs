@@ -163,6 +163,10 @@ pub struct Query {
     pub offset: u64,
     /// Page size; 0 returns only `total`.
     pub limit: u64,
+    /// RFC 9865 cursor pagination: the page starts at this position (`offset` is then ignored) and is read by
+    /// keyset, its cost independent of the position; the page's `total` is then only its length, and
+    /// [`Page::next`] / [`Page::previous`] are set. `None`: index pagination.
+    pub cursor: Option<scim_core::cursor::Position>,
 }
 
 impl Default for Query {
@@ -174,6 +178,7 @@ impl Default for Query {
             descending: false,
             offset: 0,
             limit: 100,
+            cursor: None,
         }
     }
 }
@@ -192,6 +197,10 @@ impl Query {
 pub struct Page<T> {
     pub total: u64,
     pub items: Vec<Stored<T>>,
+    /// Cursor pagination: where the next page starts, when rows follow.
+    pub next: Option<scim_core::cursor::Position>,
+    /// Cursor pagination: where the previous page starts, when rows precede.
+    pub previous: Option<scim_core::cursor::Position>,
 }
 
 impl<T> Default for Page<T> {
@@ -200,6 +209,8 @@ impl<T> Default for Page<T> {
         Page {
             total: 0,
             items: Vec::new(),
+            next: None,
+            previous: None,
         }
     }
 }

@@ -6,7 +6,8 @@
 //! - `loadgen cycle --url BASE --token T --users N`: Entra's initial cycle (filter miss + POST per user), then a
 //!   second cycle (filter hit, GET, PATCH of two attributes);
 //! - `loadgen groups --url BASE --token T --members 50000`: a group filled to 50k members in Entra's PATCH
-//!   batches, and single-member add/remove/check measured at 1k and at 50k members.
+//!   batches, and single-member add/remove/check measured at 1k and at 50k members;
+//! - `loadgen walk --url BASE --token T --users N`: every user read in pages of 100, by index and by cursor.
 //!
 //! Each scenario prints markdown table rows (`--header` for the table header first): requests/s, p50/p99
 //! latency, errors and, with `--server-pid`, the server's peak RSS (`VmHWM`).
@@ -24,6 +25,7 @@ mod cycle;
 mod groups;
 mod report;
 mod seed;
+mod walk;
 
 /// One job of [`run_jobs`] (e.g. one user's requests), boxed so that job factories can be named.
 pub type JobFuture = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -50,6 +52,9 @@ enum Command {
     /// A group filled to --members members; add/remove one member and the membership check at 1k and at the
     /// full size. The tenant needs --members + --samples users (see `seed`).
     Groups(groups::GroupsArgs),
+    /// Reads every user with `count` per page, by index and by cursor (RFC 9865); the first and the last
+    /// page's p50 in each mode. The tenant needs --users users (see `seed`).
+    Walk(walk::WalkArgs),
 }
 
 /// Where a scenario runs and how its results are labelled.
@@ -155,6 +160,7 @@ fn main() -> ExitCode {
         Command::Seed(args) => seed::run(&args),
         Command::Cycle(args) => block_on(cycle::run(args)),
         Command::Groups(args) => block_on(groups::run(args)),
+        Command::Walk(args) => block_on(walk::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

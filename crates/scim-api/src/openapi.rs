@@ -317,12 +317,20 @@ pub struct GroupDoc {
 pub struct UserListResponseDoc {
     /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
     pub schemas: Vec<String>,
+    /// All matches (index pagination only).
     #[serde(rename = "totalResults")]
-    pub total_results: u64,
+    pub total_results: Option<u64>,
     #[serde(rename = "itemsPerPage")]
     pub items_per_page: u64,
+    /// Index pagination only.
     #[serde(rename = "startIndex")]
-    pub start_index: u64,
+    pub start_index: Option<u64>,
+    /// Cursor pagination (RFC 9865): the `cursor` of the next page, when more follow.
+    #[serde(rename = "nextCursor")]
+    pub next_cursor: Option<String>,
+    /// Cursor pagination (RFC 9865): the `cursor` of the previous page, when some precede.
+    #[serde(rename = "previousCursor")]
+    pub previous_cursor: Option<String>,
     /// The users of this page (always present, `[]` when none match).
     #[serde(rename = "Resources")]
     pub resources: Vec<UserDoc>,
@@ -334,12 +342,20 @@ pub struct UserListResponseDoc {
 pub struct GroupListResponseDoc {
     /// `["urn:ietf:params:scim:api:messages:2.0:ListResponse"]`
     pub schemas: Vec<String>,
+    /// All matches (index pagination only).
     #[serde(rename = "totalResults")]
-    pub total_results: u64,
+    pub total_results: Option<u64>,
     #[serde(rename = "itemsPerPage")]
     pub items_per_page: u64,
+    /// Index pagination only.
     #[serde(rename = "startIndex")]
-    pub start_index: u64,
+    pub start_index: Option<u64>,
+    /// Cursor pagination (RFC 9865): the `cursor` of the next page, when more follow.
+    #[serde(rename = "nextCursor")]
+    pub next_cursor: Option<String>,
+    /// Cursor pagination (RFC 9865): the `cursor` of the previous page, when some precede.
+    #[serde(rename = "previousCursor")]
+    pub previous_cursor: Option<String>,
     /// The groups of this page (always present, `[]` when none match).
     #[serde(rename = "Resources")]
     pub resources: Vec<GroupDoc>,
@@ -453,6 +469,9 @@ pub struct ListParamsDoc {
     pub start_index: Option<u64>,
     /// Page size (default and maximum: the server's `filter.maxResults`).
     pub count: Option<u64>,
+    /// RFC 9865 cursor pagination: empty for the first page, then a `nextCursor` / `previousCursor`
+    /// (not with `startIndex`).
+    pub cursor: Option<String>,
     /// Comma-separated attributes to return (plus those always returned).
     pub attributes: Option<String>,
     /// Comma-separated attributes not to return, e.g. `members`.

@@ -37,6 +37,15 @@ pub fn service_provider_config(cfg: &ProviderSettings) -> Value {
         "filter": {"supported": true, "maxResults": cfg.max_results},
         "changePassword": {"supported": false},
         "sort": {"supported": true},
+        // RFC 9865: cursors are stateless (they never expire: no `cursorTimeout`); a page without `count`
+        // has the largest size.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": cfg.max_results,
+            "maxPageSize": cfg.max_results,
+        },
         "etag": {"supported": true},
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
@@ -222,6 +231,11 @@ mod tests {
         assert_eq!(doc["filter"], json!({"supported": true, "maxResults": 200}));
         assert_eq!(doc["changePassword"], json!({"supported": false}));
         assert_eq!(doc["sort"], json!({"supported": true}));
+        assert_eq!(
+            doc["pagination"],
+            json!({"cursor": true, "index": true, "defaultPaginationMethod": "index",
+                   "defaultPageSize": 200, "maxPageSize": 200})
+        );
         assert_eq!(doc["etag"], json!({"supported": true}));
         let schemes = doc["authenticationSchemes"].as_array().unwrap();
         assert_eq!(schemes.len(), 1);

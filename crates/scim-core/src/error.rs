@@ -17,6 +17,8 @@ pub enum ScimType {
     InvalidValue,
     InvalidVers,
     Sensitive,
+    /// RFC 9865: a `cursor` the server did not issue, or issued for another query.
+    InvalidCursor,
 }
 
 impl ScimType {
@@ -32,6 +34,7 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
         }
     }
 }
@@ -70,6 +73,10 @@ impl ScimError {
     }
     pub fn invalid_syntax(detail: impl Into<String>) -> Self {
         Self::bad_request(ScimType::InvalidSyntax, detail)
+    }
+    /// 400 `invalidCursor` (RFC 9865).
+    pub fn invalid_cursor(detail: impl Into<String>) -> Self {
+        Self::bad_request(ScimType::InvalidCursor, detail)
     }
     pub fn no_target(detail: impl Into<String>) -> Self {
         Self::bad_request(ScimType::NoTarget, detail)

@@ -7,10 +7,12 @@
 //! - [`eval`]: the in-memory filter evaluator (and the oracle for the store's SQL translation).
 //! - [`resource`]: Humbol's typed User and Group, read tolerantly from what Entra sends, written canonically.
 //! - [`patch`]: PATCH (RFC 7644 §3.5.2) with Entra's legacy and compliant dialects, atomic.
+//! - [`cursor`]: RFC 9865 cursors, opaque and checked, over a keyset position.
 //! - [`projection`], [`list`], [`discovery`]: `attributes`/`excludedAttributes`, ListResponse, discovery docs.
 //! - [`error`]: the RFC 7644 §3.12 error with its HTTP status and `scimType`.
 //! - [`token`]: Humbol SCIM bearer tokens: format with prefix and checksum, SHA-256 hashing.
 
+pub mod cursor;
 pub mod discovery;
 pub mod error;
 pub mod eval;

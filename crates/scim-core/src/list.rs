@@ -30,6 +30,8 @@ pub struct ListParams {
     pub count: Option<String>,
     pub attributes: Option<String>,
     pub excluded_attributes: Option<String>,
+    /// RFC 9865: `cursor` (empty: the first page).
+    pub cursor: Option<String>,
 }
 
 /// A validated list query.
@@ -43,6 +45,9 @@ pub struct ListQuery {
     /// The page size: at most the server's maximum; 0 asks only for `totalResults`.
     pub count: u64,
     pub projection: Projection,
+    /// RFC 9865 cursor pagination: the `cursor` as sent (`""` for the first page); `None` for index pagination.
+    /// Read it with [`crate::cursor::Position::decode`] and [`ListQuery::cursor_scope`].
+    pub cursor: Option<String>,
 }
 
 /// An integer parameter: values below `i64::MIN` / above `i64::MAX` saturate; anything else that is not an
@@ -115,7 +120,17 @@ impl ListQuery {
                 .map(|s| parse_int(s, name))
                 .transpose()
         };
+        let has_start = params
+            .start_index
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty());
+        if params.cursor.is_some() && has_start {
+            return Err(ScimError::invalid_value(
+                "cursor and startIndex cannot be used together: a list is paged by one or the other",
+            ));
+        }
         Ok(ListQuery {
+            cursor: params.cursor.clone(),
             filter: params
                 .filter
                 .as_deref()
@@ -170,8 +185,21 @@ impl ListQuery {
             count: int_field(obj, "count")?,
             attributes: list_field(obj, "attributes")?,
             excluded_attributes: list_field(obj, "excludedAttributes")?,
+            cursor: string_field(obj, "cursor")?,
         };
         Self::from_params(&params, max_count)
+    }
+
+    /// What a cursor of this query is bound to: the resource type and the query's filter, `sortBy` and
+    /// `sortOrder` (a cursor sent with another query is `invalidCursor`).
+    pub fn cursor_scope(&self, resource: &str) -> String {
+        let show = |v: Option<String>| v.unwrap_or_default();
+        format!(
+            "{resource}\u{1f}{}\u{1f}{}\u{1f}{:?}",
+            show(self.filter.as_ref().map(ToString::to_string)),
+            show(self.sort_by.as_ref().map(ToString::to_string)),
+            self.sort_order
+        )
     }
 }
 
@@ -210,7 +238,9 @@ fn list_field(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, Sc
 
 /// A ListResponse (RFC 7644 §3.4.2): `totalResults` (all matches), `startIndex`, `itemsPerPage` (the
 /// number of `Resources` in this page) and `Resources`, which is present (`[]`) even when empty: Entra's
-/// connection test reads it. Serialisable over any resource type (e.g. [`crate::resource::UserJson`], written
+/// connection test reads it. A page of cursor pagination (RFC 9865, [`ListResponse::cursor_page`]) has
+/// `nextCursor` / `previousCursor` instead of `startIndex`, and no `totalResults` (counting every match would
+/// make each page cost as much as the whole list). Serialisable over any resource type (e.g. [`crate::resource::UserJson`], written
 /// without a `Value` tree); fields in sorted key order, as a `serde_json::Map` keeps them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListResponse<R> {
@@ -218,11 +248,15 @@ pub struct ListResponse<R> {
     resources: Vec<R>,
     #[serde(rename = "itemsPerPage")]
     items_per_page: usize,
+    #[serde(rename = "nextCursor", skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    #[serde(rename = "previousCursor", skip_serializing_if = "Option::is_none")]
+    previous_cursor: Option<String>,
     schemas: [&'static str; 1],
-    #[serde(rename = "startIndex")]
-    start_index: u64,
-    #[serde(rename = "totalResults")]
-    total_results: u64,
+    #[serde(rename = "startIndex", skip_serializing_if = "Option::is_none")]
+    start_index: Option<u64>,
+    #[serde(rename = "totalResults", skip_serializing_if = "Option::is_none")]
+    total_results: Option<u64>,
 }
 
 impl<R> ListResponse<R> {
@@ -230,9 +264,29 @@ impl<R> ListResponse<R> {
         ListResponse {
             items_per_page: resources.len(),
             resources,
+            next_cursor: None,
+            previous_cursor: None,
             schemas: [LIST_RESPONSE_SCHEMA],
-            start_index,
-            total_results: total,
+            start_index: Some(start_index),
+            total_results: Some(total),
+        }
+    }
+
+    /// A page of cursor pagination (RFC 9865): `nextCursor` when more follow, `previousCursor` when some
+    /// precede.
+    pub fn cursor_page(
+        resources: Vec<R>,
+        next: Option<String>,
+        previous: Option<String>,
+    ) -> ListResponse<R> {
+        ListResponse {
+            items_per_page: resources.len(),
+            resources,
+            next_cursor: next,
+            previous_cursor: previous,
+            schemas: [LIST_RESPONSE_SCHEMA],
+            start_index: None,
+            total_results: None,
         }
     }
 }
@@ -261,6 +315,7 @@ mod tests {
                 "count" => p.count = v,
                 "attributes" => p.attributes = v,
                 "excludedAttributes" => p.excluded_attributes = v,
+                "cursor" => p.cursor = v,
                 other => unreachable!("{other}"),
             }
         }
@@ -283,6 +338,7 @@ mod tests {
                 start_index: 1,
                 count: 100,
                 projection: Projection::default(),
+                cursor: None,
             }
         );
         // Empty values are absent.
@@ -335,6 +391,38 @@ mod tests {
             );
             assert!(e.detail.contains(k), "{}", e.detail);
         }
+    }
+
+    #[test]
+    fn cursor_is_kept_and_excludes_start_index() {
+        assert_eq!(
+            query(&[("cursor", "")]).unwrap().cursor.as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            query(&[("cursor", "abc"), ("startIndex", "")])
+                .unwrap()
+                .cursor
+                .as_deref(),
+            Some("abc")
+        );
+        let e = query(&[("cursor", ""), ("startIndex", "1")]).unwrap_err();
+        assert_eq!(e.scim_type, Some(crate::ScimType::InvalidValue));
+        let r = serde_json::to_value(ListResponse::cursor_page(
+            vec![json!({"id": "a"})],
+            Some("n".into()),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(
+            r,
+            json!({"schemas": [LIST_RESPONSE_SCHEMA], "itemsPerPage": 1, "nextCursor": "n",
+                   "Resources": [{"id": "a"}]})
+        );
+        let a = query(&[("filter", "active eq true")]).unwrap();
+        let b = query(&[("filter", "active eq false")]).unwrap();
+        assert_ne!(a.cursor_scope("Users"), b.cursor_scope("Users"));
+        assert_ne!(a.cursor_scope("Users"), a.cursor_scope("Groups"));
     }
 
     #[test]

@@ -403,6 +403,7 @@ fn filters_sorting_and_paging(#[values(Backend::Sqlite, Backend::Postgres)] back
                 descending: true,
                 offset: 1,
                 limit: 2,
+                cursor: None,
             },
         )
         .unwrap();

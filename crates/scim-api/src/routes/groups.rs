@@ -8,14 +8,16 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpRequest;
 use humbol_store::{MemberChange, StoreError};
-use scim_core::list::{list_response, ListQuery};
+use scim_core::list::{list_response, ListQuery, ListResponse};
 use scim_core::patch::{self, split_member_changes, PatchRequest};
 use scim_core::projection::Projection;
 use scim_core::resource::{Group, Stored};
 use scim_core::schema::GROUP_RESOURCE;
 use serde_json::Value;
 
-use super::{if_match, list_params, patch_target, path_id, projection, store_query, Reply};
+use super::{
+    if_match, list_params, page_cursors, patch_target, path_id, projection, store_query, Reply,
+};
 use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
@@ -314,7 +316,7 @@ fn search_groups(t: &Tenant<'_>, query: &ListQuery) -> Result<Reply, ApiError> {
     let members = with_members(&query.projection);
     let page = t
         .store
-        .list_groups(&t.org.slug, &store_query(query), members)?;
+        .list_groups(&t.org.slug, &store_query(query, ENDPOINT)?, members)?;
     let base = t.base_url();
     let resources = page
         .items
@@ -325,6 +327,13 @@ fn search_groups(t: &Tenant<'_>, query: &ListQuery) -> Result<Reply, ApiError> {
             json
         })
         .collect();
+    if query.cursor.is_some() {
+        let (next, previous) =
+            page_cursors(query, ENDPOINT, page.next.as_ref(), page.previous.as_ref());
+        return Ok(Reply::ok(&ListResponse::<Value>::cursor_page(
+            resources, next, previous,
+        )));
+    }
     Ok(Reply::ok(&list_response(
         page.total,
         query.start_index,

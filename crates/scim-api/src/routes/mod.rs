@@ -16,6 +16,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use humbol_store::Query;
+use scim_core::cursor::Position;
 use scim_core::list::{ListParams, ListQuery, SortOrder};
 use scim_core::projection::Projection;
 use scim_core::ScimError;
@@ -241,15 +242,36 @@ pub fn projection(req: &HttpRequest) -> Result<Projection, ScimError> {
     )
 }
 
-/// The store's query for a SCIM list query (`startIndex` is 1-based, the store's offset 0-based).
-pub fn store_query(q: &ListQuery) -> Query {
-    Query {
+/// The store's query for a SCIM list query of `resource` (`Users`, `Groups`): `startIndex` is 1-based, the
+/// store's offset 0-based; a `cursor` (RFC 9865) is read for this query, else `400 invalidCursor`.
+pub fn store_query(q: &ListQuery, resource: &str) -> Result<Query, ScimError> {
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(|raw| Position::decode(raw, &q.cursor_scope(resource)))
+        .transpose()?;
+    Ok(Query {
         filter: q.filter.clone(),
         sort_by: q.sort_by.clone(),
         descending: q.sort_order == SortOrder::Descending,
         offset: q.start_index.saturating_sub(1),
         limit: q.count,
-    }
+        cursor,
+    })
+}
+
+/// `nextCursor` and `previousCursor` of a cursor page of `resource`, for the query `q`.
+pub fn page_cursors(
+    q: &ListQuery,
+    resource: &str,
+    next: Option<&Position>,
+    previous: Option<&Position>,
+) -> (Option<String>, Option<String>) {
+    let scope = q.cursor_scope(resource);
+    (
+        next.map(|p| p.encode(&scope)),
+        previous.map(|p| p.encode(&scope)),
+    )
 }
 
 /// The version in an `If-Match` header (`W/"3"`, `"3"`), `None` when absent or `*`. A tag that is not one of

@@ -16,7 +16,9 @@ use scim_core::schema::USER_RESOURCE;
 use scim_core::ScimError;
 use serde_json::Value;
 
-use super::{if_match, list_params, patch_target, path_id, projection, store_query, Reply};
+use super::{
+    if_match, list_params, page_cursors, patch_target, path_id, projection, store_query, Reply,
+};
 use crate::auth::{Caller, Tenant};
 use crate::content::json_body;
 use crate::error::ApiError;
@@ -298,7 +300,10 @@ async fn search_users(
         Ok(query) => query,
         Err(e) => return caller.run_read(true, move |_, _| Err(e.into())).await,
     };
-    let store_query = store_query(&query);
+    let store_query = match store_query(&query, ENDPOINT) {
+        Ok(q) => q,
+        Err(e) => return caller.run_read(true, move |_, _| Err(e.into())).await,
+    };
     if store_query.is_user_key_lookup() {
         return caller
             .run_user_lookup(store_query, move |t, page| Ok(users_page(t, &query, &page)))
@@ -320,6 +325,20 @@ fn users_page(t: &Tenant<'_>, query: &ListQuery, page: &Page<User>) -> Reply {
         .map(|u| t.location(ENDPOINT, &u.id))
         .collect();
     let users = page.items.iter().zip(&locations);
+    if query.cursor.is_some() {
+        let (next, previous) =
+            page_cursors(query, ENDPOINT, page.next.as_ref(), page.previous.as_ref());
+        let resources = users
+            .map(|(u, location)| {
+                let mut json = u.to_json(location);
+                project(&query.projection, &mut json);
+                json
+            })
+            .collect();
+        return Reply::ok(&ListResponse::<Value>::cursor_page(
+            resources, next, previous,
+        ));
+    }
     if query.projection.is_default() {
         // Entra's look-up: the users written straight from their fields, no `Value` tree.
         let resources = users.map(|(u, location)| u.json(location)).collect();

@@ -19,5 +19,6 @@ mod helpers;
 mod idp;
 mod metrics;
 mod oauth;
+mod pagination;
 mod refusals;
 mod users;
