@@ -325,16 +325,15 @@ fn users_page(t: &Tenant<'_>, query: &ListQuery, page: &Page<User>) -> Reply {
         .map(|u| t.location(ENDPOINT, &u.id))
         .collect();
     let users = page.items.iter().zip(&locations);
+    let projected = |(u, location): (&Stored<User>, &String)| {
+        let mut json = u.to_json(location);
+        project(&query.projection, &mut json);
+        json
+    };
     if query.cursor.is_some() {
         let (next, previous) =
             page_cursors(query, ENDPOINT, page.next.as_ref(), page.previous.as_ref());
-        let resources = users
-            .map(|(u, location)| {
-                let mut json = u.to_json(location);
-                project(&query.projection, &mut json);
-                json
-            })
-            .collect();
+        let resources = users.map(projected).collect();
         return Reply::ok(&ListResponse::<Value>::cursor_page(
             resources, next, previous,
         ));
@@ -344,13 +343,7 @@ fn users_page(t: &Tenant<'_>, query: &ListQuery, page: &Page<User>) -> Reply {
         let resources = users.map(|(u, location)| u.json(location)).collect();
         return Reply::ok(&ListResponse::new(page.total, query.start_index, resources));
     }
-    let resources = users
-        .map(|(u, location)| {
-            let mut json = u.to_json(location);
-            project(&query.projection, &mut json);
-            json
-        })
-        .collect();
+    let resources = users.map(projected).collect();
     Reply::ok(&ListResponse::<Value>::new(
         page.total,
         query.start_index,
