@@ -111,8 +111,9 @@ fn welcome(secret: &str, scim_url: &str, admin_url: &str) -> Result<String, Box<
     Ok(format!(
         r#"
 Humbol is running (no HUMBOL_ADMIN_JWT_SECRET was set, so this run made one; its JWTs die with it).
-  SCIM API:  {scim_url}   (interactive API page: {scim_url}/docs)
-  admin API: {admin_url}   (interactive API page: {admin_url}/docs)
+  SCIM API:  {scim_url}
+  admin API: {admin_url}
+  interactive API pages: {scim_url}/docs and {admin_url}/docs
 
   export SUPPORT_JWT={support}
   export ADMIN_JWT={admin}

@@ -77,6 +77,10 @@ async fn quickstart_prints_working_credentials_and_steps() {
     let support = after(&text, "export SUPPORT_JWT=");
     let admin = after(&text, "export ADMIN_JWT=");
     assert!(text.contains("curl -sS -X PUT"), "{text}");
+    assert!(
+        text.contains(&format!("{scim_url}/docs and {admin_url}/docs")),
+        "{text}"
+    );
     let http = reqwest::Client::new();
 
     // Step 1: support enables SCIM for the demo organisation.
