@@ -849,12 +849,21 @@ impl Drop for Waiting<'_> {
 /// A checkout waits for a free connection in slices of this, to notice a circuit opened meanwhile.
 const CHECKOUT_SLICE: Duration = Duration::from_millis(100);
 
-/// Why SQLite could not write `path` now: it or its directory cannot be written, or the file system has no
-/// room for a page (a probe file beside it is written, synced and removed). `None` when it can.
+/// Why SQLite could not write `path` now: it is read-only, its directory cannot be written, or the file system
+/// has no room for a page (a probe file beside it is written, synced and removed). `None` when it can.
 fn sqlite_write_problem(path: &std::path::Path) -> Option<String> {
     use std::io::Write;
-    if let Err(e) = std::fs::OpenOptions::new().append(true).open(path) {
-        return Some(format!("cannot write {}: {e}", path.display()));
+    // Never open the database file itself here: closing any descriptor of it drops every POSIX lock this
+    // process holds on it (SQLite's included), and another process may then delete the live WAL.
+    match std::fs::metadata(path) {
+        Err(e) => return Some(format!("cannot write {}: {e}", path.display())),
+        Ok(m) if m.permissions().readonly() => {
+            return Some(format!(
+                "cannot write {}: the file is read-only",
+                path.display()
+            ))
+        }
+        Ok(_) => {}
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
