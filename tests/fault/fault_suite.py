@@ -17,6 +17,11 @@ Each stage prints its figures and FAILs when a target is missed:
 - sqlite: disk full (507 or 503), external lock (503 with Retry-After), file removed (503: no
   write acknowledged into a deleted file), never a 500; /readyz fails in each case; a warning when start-up
   creates a new empty database in a directory holding other files;
+- sqlite_readonly: the database file and its WAL made read-only under the running servers (`chattr +i` as
+  root, chmod otherwise): 503 with Retry-After, never a 500, and /readyz fails;
+- stalled: 1,000 connections with a forged token that stall inside their headers or their body, from several
+  loopback addresses (under the per-address cap): each is closed within the body timeout, and scim-api's RSS
+  stays under 64 MiB;
 - events: a refusal naming 500 unknown member ids keeps a bounded event detail.
 
 Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N]. Time budget: under 5 minutes on 2 cores.
@@ -24,6 +29,10 @@ Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N]. Time budget: un
 
 import argparse
 import os
+import resource
+import secrets
+import selectors
+import socket
 import signal
 import sqlite3
 import subprocess
@@ -31,6 +40,7 @@ import sys
 import threading
 import time
 import uuid
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (  # noqa: E402
@@ -413,6 +423,151 @@ def stage_sqlite(args, work):
     check(warned, "start-up warns when it creates a new empty database next to other files")
 
 
+# ---- stalled connections with a forged token ----
+
+B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def forged_token():
+    """A well-formed SCIM token that no organisation has: 32 random base62 characters and their public CRC32."""
+    rnd = "".join(secrets.choice(B62) for _ in range(32))
+    n, digits = zlib.crc32(rnd.encode()), []
+    for _ in range(6):
+        n, d = divmod(n, 62)
+        digits.append(B62[d])
+    return "humbol_scim_" + rnd + "".join(reversed(digits))
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def stage_stalled(args, work):
+    n = args.stalled
+    print(f"== {n} stalled connections with a forged token (SQLite)", flush=True)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = min(hard, max(soft, 4 * n + 256))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))  # the servers inherit it
+    body_timeout = 5
+    srv = Servers(args.bin, f"sqlite://{os.path.join(work, 'stalled.db')}", work, "stalled",
+                  extra_env={"HUMBOL_BODY_TIMEOUT_SECS": str(body_timeout),
+                             # The default cap: the connections come from several loopback addresses.
+                             "HUMBOL_MAX_CONNECTIONS_PER_ADDRESS": "256"})
+    srv.start(("scim",))
+    pid = srv.procs["scim"].pid
+    for _ in range(20):
+        call("GET", f"{srv.scim}/scim/v2/orgs/lite/Users?count=1", forged_token())
+    before = rss_mib(pid)
+    token = forged_token()
+    path = "/scim/v2/orgs/lite/Users"
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/scim+json\r\nContent-Length: {1024 * 1024 - 1}\r\n").encode()
+    sel = selectors.DefaultSelector()
+    opened, closed, answers = {}, {}, {}
+    peak = before
+    per_address = 200
+    t0 = time.monotonic()
+    for i in range(n):
+        s = socket.socket()
+        s.bind((f"127.0.0.{2 + i // per_address}", 0))
+        s.setblocking(False)
+        try:
+            s.connect(("127.0.0.1", srv.scim_port))
+        except BlockingIOError:
+            pass
+        sel.register(s, selectors.EVENT_WRITE, i)
+        opened[i] = None
+    # Half finish their headers and start a body (then stall); half stall inside the headers.
+    sent = set()
+    deadline = t0 + body_timeout + 10
+    while len(closed) < n and time.monotonic() < deadline:
+        for key, mask in sel.select(timeout=0.1):
+            s, i = key.fileobj, key.data
+            if mask & selectors.EVENT_WRITE and i not in sent:
+                try:
+                    s.send(head + (b"\r\n" + b"{" + b" " * 16383 if i % 2 == 0 else b"X-Stall: 1"))
+                except OSError:
+                    pass
+                sent.add(i)
+                opened[i] = time.monotonic()
+                sel.modify(s, selectors.EVENT_READ, i)
+                continue
+            try:
+                data = s.recv(65536)
+            except (ConnectionResetError, BrokenPipeError, OSError):
+                data = b""
+            if data:
+                answers.setdefault(i, data.split(b"\r\n", 1)[0].decode(errors="replace"))
+                continue
+            closed[i] = time.monotonic()
+            sel.unregister(s)
+            s.close()
+        peak = max(peak, rss_mib(pid))
+    held = rss_mib(pid)
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+    slowest = max((closed[i] - opened[i] for i in closed if opened[i]), default=0.0)
+    statuses = {}
+    for line in answers.values():
+        statuses[line] = statuses.get(line, 0) + 1
+    figure("connections opened", n)
+    figure("closed by the server", len(closed))
+    figure("slowest close (s)", f"{slowest:.2f}")
+    figure("answers", statuses)
+    figure("RSS before / peak / at the end (MiB)", f"{before:.1f} / {peak:.1f} / {held:.1f}")
+    check(len(closed) == n, f"every stalled connection is closed ({len(closed)} of {n})")
+    check(slowest <= body_timeout + 1.5, f"each is closed within the body timeout ({body_timeout} s) + 1.5 s")
+    check(peak < 64, f"RSS stays under 64 MiB ({peak:.1f})")
+    srv.stop()
+
+
+def stage_sqlite_readonly(args, work):
+    """The database file and its WAL made read-only under the running servers: `chattr +i` (stops root too,
+    also through descriptors already open), or chmod when not root. Creates answer 503 with Retry-After, never
+    500; /readyz fails."""
+    print("== SQLite database file read-only", flush=True)
+    db = os.path.join(work, "ro", "humbol.db")
+    os.makedirs(os.path.dirname(db))
+    srv = Servers(args.bin, f"sqlite://{db}", work, "readonly")
+    srv.start()
+    base, token, _ = srv.org_with_token("ro")
+    files = [db, db + "-wal"]
+    root = os.geteuid() == 0
+
+    def read_only():
+        for f in files:
+            if root:
+                subprocess.run(["chattr", "+i", f], check=True, capture_output=True)
+            else:
+                os.chmod(f, 0o444)
+        if not root:
+            os.chmod(os.path.dirname(db), 0o555)
+
+    def writable():
+        if not root:
+            os.chmod(os.path.dirname(db), 0o755)
+        for f in files:
+            if root:
+                subprocess.run(["chattr", "-i", f], check=True, capture_output=True)
+            else:
+                os.chmod(f, 0o644)
+
+    try:
+        if root:
+            subprocess.run(["chattr", "-i", db], check=True, capture_output=True)
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        print("  (chattr is not available on this file system: case skipped)")
+        srv.stop()
+        return
+    on_exit(writable)
+    sqlite_fault(srv, base, token, "read-only file", read_only, writable, {503})
+    srv.stop()
+
+
 # ---- bounded event details ----
 
 def stage_events(args, work):
@@ -440,7 +595,9 @@ STAGES = {
     "pg_freeze": stage_pg_freeze,
     "token_flush": stage_token_flush,
     "sqlite": stage_sqlite,
+    "sqlite_readonly": stage_sqlite_readonly,
     "events": stage_events,
+    "stalled": stage_stalled,
 }
 
 
@@ -451,6 +608,7 @@ def main():
     p.add_argument("--trials", type=int, default=40, help="trials per race (default 40)")
     p.add_argument("--outage", type=float, default=10.0, help="seconds each outage lasts (default 10)")
     p.add_argument("--recovery", type=float, default=6.0, help="seconds of load after recovery (default 6)")
+    p.add_argument("--stalled", type=int, default=1000, help="stalled connections (default 1000)")
     p.add_argument("--keep-going", action="store_true", help="run every stage even after a failure")
     args = p.parse_args()
     start = time.monotonic()

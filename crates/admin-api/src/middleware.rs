@@ -2,7 +2,11 @@
 //! [`humbol_ops::observe`], shared with the SCIM API.)
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::OnceLock;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use utoipa::OpenApi;
 
 use crate::error::AppError;
 
@@ -49,11 +53,27 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// The answer for unknown routes (and known paths with another method).
-pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Err(AppError::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+/// The answer for unknown routes: `404`; for a known path asked with a method it does not serve, `405` with
+/// `Allow` naming the methods it does ([`humbol_ops::methods`], from this API's OpenAPI document).
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    static ROUTES: OnceLock<humbol_ops::methods::Routes> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        humbol_ops::methods::Routes::from_openapi(&crate::openapi::ApiDoc::openapi())
+    });
+    match routes.allow(req.path()) {
+        Some(allow) => humbol_ops::methods::method_not_allowed(
+            AppError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{} is not allowed on this path (allowed: {allow})",
+                    req.method()
+                ),
+            )
+            .error_response(),
+            allow,
+        ),
+        None => AppError::not_found(format!("no route for {} {}", req.method(), req.path()))
+            .error_response(),
+    }
 }

@@ -1,6 +1,5 @@
 //! Shared per-process state handed to the handlers, and the bridge from async handlers to the blocking store.
 
-use actix_web::web;
 use humbol_store::{Org, Store};
 
 use crate::auth::org_not_found;
@@ -23,14 +22,15 @@ impl AppState {
         crate::config::tenant_url(&self.scim_public_url, org)
     }
 
-    /// Runs a blocking store call on actix's blocking thread pool.
+    /// Runs a blocking store call on actix's blocking thread pool, answered `503` once the database is found
+    /// stalled even if the call has not returned ([`humbol_ops::store_call`]).
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&Store) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
         let store = self.store.clone();
-        web::block(move || f(&store)).await?
+        humbol_ops::store_call::block(&self.store, move || f(&store)).await
     }
 }
 

@@ -7,15 +7,20 @@
 //!   (the `Authorization` header carries the secret).
 //! - [`edge`]: what every request meets first (connections per address, the body deadline, rate limits,
 //!   control characters in the request line, `nosniff`), one copy for both APIs;
+//! - [`methods`]: `405` with `Allow` for a known path asked with a method it does not serve, for both APIs;
+//! - [`store_call`]: store calls from async handlers with a deadline (a `503` within about 2 s when the
+//!   database stalls), for both APIs;
 //! - [`Metrics`]: the Prometheus metrics of the process (one registry, also when `humbol` runs both APIs in
 //!   one process: every series has an `api` label), rendered by [`render`] for `GET /metrics`.
 
 pub mod api_page;
 pub mod edge;
 pub mod logging;
+pub mod methods;
 pub mod metrics_server;
 pub mod openapi;
 mod provisioning;
+pub mod store_call;
 
 use std::net::IpAddr;
 use std::sync::OnceLock;

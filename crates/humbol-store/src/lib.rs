@@ -437,10 +437,22 @@ impl Store {
     }
 
     /// Tells the store that the database may be stalled (e.g. a readiness check got no answer in time): it
-    /// probes a fresh connection in the background, and opens the circuit if that gets no answer within the
-    /// connect timeout. Never blocks.
+    /// probes a fresh connection in the background, and opens the circuit if that gets no answer within a
+    /// second. Never blocks.
     pub fn suspect(&self) {
         self.inner.suspect()
+    }
+
+    /// Whether the database is known to be down (the circuit is open): every call fails at once with
+    /// [`StoreError::Unavailable`] until the background probe gets an answer. Never blocks.
+    pub fn is_down(&self) -> bool {
+        self.inner.is_down()
+    }
+
+    /// The longest a store call takes on a database that answers (waits for a connection and a lock, the
+    /// statement timeout): a caller may answer 503 past it even if the call has not returned.
+    pub fn call_deadline(&self) -> std::time::Duration {
+        self.inner.call_deadline()
     }
 
     // ---- organisations ----

@@ -189,7 +189,7 @@ impl Manager {
     }
 
     fn postgres(&self, url: &str) -> Result<DbConn, diesel::r2d2::Error> {
-        let url = with_connect_timeout(url, self.connect_timeout);
+        let url = with_connection_options(url, self.connect_timeout);
         let mut conn =
             diesel::PgConnection::establish(&url).map_err(diesel::r2d2::Error::ConnectionError)?;
         let mut settings = String::new();
@@ -224,17 +224,38 @@ impl Manager {
     }
 }
 
-/// `url` with libpq's `connect_timeout` parameter added (whole seconds; libpq takes at least 2), unless it has
-/// one already.
-fn with_connect_timeout(url: &str, timeout: Option<Duration>) -> String {
-    match timeout {
-        Some(t) if !url.contains("connect_timeout=") => {
-            let secs = t.as_secs_f64().ceil().max(2.0) as u64;
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}connect_timeout={secs}")
+/// TCP options of every PostgreSQL connection (libpq's names), unless the URL sets them: keepalives after 10 s
+/// of silence, every 5 s, 3 unanswered ones drop the connection; data sent and not acknowledged for 10 s drops
+/// it too (`tcp_user_timeout`, milliseconds). A server host that vanished (a crashed VM, a cut network) then
+/// fails its connections within seconds instead of the kernel's retransmission time (about 15 minutes). A
+/// server process that is merely stopped (SIGSTOP) is still acknowledged by its kernel: the circuit's probe
+/// and the callers' deadline handle that case.
+const TCP_OPTIONS: [(&str, &str); 5] = [
+    ("keepalives", "1"),
+    ("keepalives_idle", "10"),
+    ("keepalives_interval", "5"),
+    ("keepalives_count", "3"),
+    ("tcp_user_timeout", "10000"),
+];
+
+/// `url` with libpq's `connect_timeout` parameter (whole seconds; libpq takes at least 2) and the
+/// [`TCP_OPTIONS`] added, each unless the URL has it already.
+fn with_connection_options(url: &str, timeout: Option<Duration>) -> String {
+    let mut out = url.to_string();
+    let connect_timeout = timeout.map(|t| (t.as_secs_f64().ceil().max(2.0) as u64).to_string());
+    let options = connect_timeout
+        .as_deref()
+        .map(|secs| ("connect_timeout", secs))
+        .into_iter()
+        .chain(TCP_OPTIONS);
+    for (name, value) in options {
+        if url.contains(&format!("{name}=")) {
+            continue;
         }
-        _ => url.to_string(),
+        let sep = if out.contains('?') { '&' } else { '?' };
+        out = format!("{out}{sep}{name}={value}");
     }
+    out
 }
 
 impl ManageConnection for Manager {
@@ -305,6 +326,11 @@ const VALIDATE_AFTER_IDLE: Duration = Duration::from_secs(1);
 /// How often the background probe tries the database while it is known to be down.
 const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 
+/// The probe opens the circuit when a new connection and its ping get no answer within this. A healthy server
+/// answers in milliseconds; a caller that suspects the database after half a second of a call (the APIs do)
+/// sees the circuit open, and answers 503, about 1.5 s into a call stuck on a frozen server.
+const PROBE_ANSWER_WITHIN: Duration = Duration::from_millis(1000);
+
 /// The database's health as the pools see it: the circuit.
 #[derive(Debug, Default)]
 pub struct Health {
@@ -316,6 +342,9 @@ pub struct Health {
     epoch: AtomicU64,
     /// Why the database was last found down (for the log and `/readyz`).
     why: Mutex<String>,
+    /// When a caller last suspected the database ([`Pools::suspect`]), to start at most one probe per
+    /// [`PROBE_INTERVAL`] for suspicions.
+    suspected: Mutex<Option<Instant>>,
 }
 
 impl Health {
@@ -353,9 +382,11 @@ impl Health {
     }
 }
 
-/// Starts the background probe of `manager`'s database unless one runs: it opens a fresh connection (bounded
-/// by the connect timeout) and pings it, every [`PROBE_INTERVAL`]; the first failure opens the circuit, the
-/// first success closes it and ends the probe.
+/// Starts the background probe of `manager`'s database unless one runs: every [`PROBE_INTERVAL`] it opens a
+/// fresh connection and pings it, on a thread of its own; no answer within [`PROBE_ANSWER_WITHIN`] (a frozen
+/// server accepts the TCP connection and then says nothing) or a failure opens the circuit, the first success
+/// closes it and ends the probe. At most one attempt is out at a time: after a timeout the probe waits for that
+/// attempt to end (libpq's connect timeout bounds it) before it tries again.
 fn probe(manager: &Manager) {
     if manager.health.probing.swap(true, Ordering::AcqRel) {
         return;
@@ -366,20 +397,7 @@ fn probe(manager: &Manager) {
         .name("humbol-db-probe".into())
         .spawn(move || {
             let health = Arc::clone(&manager.health);
-            loop {
-                let answer = manager
-                    .connect()
-                    .and_then(|mut c| c.ping().map_err(diesel::r2d2::Error::QueryError));
-                match answer {
-                    Ok(()) => {
-                        if health.down.swap(false, Ordering::AcqRel) {
-                            health.outdate();
-                            log::info!("database answers again");
-                        }
-                        break;
-                    }
-                    Err(e) => health.trip(&e.to_string()),
-                }
+            while !probe_once(&manager) {
                 std::thread::sleep(PROBE_INTERVAL);
             }
             health.probing.store(false, Ordering::Release);
@@ -387,6 +405,48 @@ fn probe(manager: &Manager) {
     if let Err(e) = spawned {
         health.probing.store(false, Ordering::Release);
         log::warn!("cannot start the database probe: {e}");
+    }
+}
+
+/// One attempt of [`probe`]: `true` when the database answered (the circuit is closed), `false` to try again.
+fn probe_once(manager: &Manager) -> bool {
+    let health = &manager.health;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let attempt = manager.clone();
+    let spawned = std::thread::Builder::new()
+        .name("humbol-db-probe-attempt".into())
+        .spawn(move || {
+            let answer = attempt
+                .connect()
+                .and_then(|mut c| c.ping().map_err(diesel::r2d2::Error::QueryError));
+            let _ = tx.send(answer.map_err(|e| e.to_string()));
+        });
+    if let Err(e) = spawned {
+        health.trip(&format!("cannot start a probe attempt: {e}"));
+        return false;
+    }
+    let answer = match rx.recv_timeout(PROBE_ANSWER_WITHIN) {
+        Ok(answer) => answer,
+        Err(_) => {
+            health.trip(&format!(
+                "no answer to a new connection within {PROBE_ANSWER_WITHIN:?}"
+            ));
+            rx.recv()
+                .unwrap_or_else(|_| Err("the probe attempt ended without an answer".into()))
+        }
+    };
+    match answer {
+        Ok(()) => {
+            if health.down.swap(false, Ordering::AcqRel) {
+                health.outdate();
+                log::info!("database answers again");
+            }
+            true
+        }
+        Err(e) => {
+            health.trip(&e);
+            false
+        }
     }
 }
 
@@ -767,9 +827,36 @@ impl Pools {
         self.ping()
     }
 
-    /// See [`crate::Store::suspect`].
+    /// See [`crate::Store::suspect`]: starts a probe unless one runs or one started for a suspicion less than
+    /// [`PROBE_INTERVAL`] ago (callers stuck in long calls suspect again and again).
     pub fn suspect(&self) {
+        {
+            let mut last = self
+                .manager
+                .health
+                .suspected
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if last.is_some_and(|t| t.elapsed() < PROBE_INTERVAL) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
         probe(&self.manager);
+    }
+
+    /// See [`crate::Store::is_down`].
+    pub fn is_down(&self) -> bool {
+        self.manager.health.is_down()
+    }
+
+    /// See [`crate::Store::call_deadline`]: the wait for a connection, SQLite's wait for a lock and
+    /// PostgreSQL's statement timeout, plus a second.
+    pub fn call_deadline(&self) -> Duration {
+        self.wait
+            + self.manager.busy_timeout
+            + self.manager.statement_timeout.unwrap_or(Duration::ZERO)
+            + Duration::from_secs(1)
     }
 
     /// A connection from `pool`, waiting up to [`Pools::wait`]; [`StoreError::Unavailable`] at once while the
@@ -864,6 +951,20 @@ fn sqlite_write_problem(path: &std::path::Path) -> Option<String> {
             ))
         }
         Ok(_) => {}
+    }
+    // The WAL, where every commit is written, opened for appending (never created): SQLite holds no lock on
+    // it, so closing this descriptor is harmless. Permission bits do not stop root; an immutable flag
+    // (`chattr +i`) or a read-only mount does, and the open says so.
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    match std::fs::OpenOptions::new().append(true).open(&wal) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Some(format!(
+                "cannot write {}: {e}",
+                std::path::Path::new(&wal).display()
+            ))
+        }
+        _ => {}
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

@@ -105,20 +105,21 @@ pub async fn authenticate_before_body<B: MessageBody + 'static>(
     let org = req.match_info().get("org").unwrap_or_default().to_string();
     let found = match bearer_credential(req.request()) {
         Ok(credential) => {
-            let lookup =
-                web::block(move || lookup_credential(&state.store, credential, Utc::now()));
+            let store = state.store.clone();
+            let lookup = humbol_ops::store_call::block(&state.store, move || {
+                lookup_credential(&store, credential, Utc::now()).map_err(ApiError::from)
+            });
             match lookup.await {
-                Ok(Ok(Some(auth))) if auth.org.slug == org => Ok(auth),
-                Ok(Ok(Some(_))) => {
+                Ok(Some(auth)) if auth.org.slug == org => Ok(auth),
+                Ok(Some(_)) => {
                     auth_failure("other_organisation");
                     Err(ApiError::unauthorized(NOT_VALID_HERE))
                 }
-                Ok(Ok(None)) => {
+                Ok(None) => {
                     auth_failure("unknown_or_revoked");
                     Err(ApiError::unauthorized(NOT_VALID_HERE))
                 }
-                Ok(Err(e)) => Err(ApiError::from(e)),
-                Err(e) => Err(ApiError::from(e)),
+                Err(e) => Err(e),
             }
         }
         Err(e) => Err(e),
@@ -204,7 +205,8 @@ impl Caller {
         F: FnOnce(&Tenant<'_>) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        web::block(move || {
+        let store = self.state.store.clone();
+        humbol_ops::store_call::block(&store, move || {
             let now = Utc::now();
             let found = match &self.found_before_body {
                 // Checked moments ago, before the body was read.
@@ -214,7 +216,7 @@ impl Caller {
             let outcome = self.authorize_then(found, now, op);
             self.settle(outcome)
         })
-        .await?
+        .await
     }
 
     /// Like [`Caller::run`], for an operation that only reads: the token check and `op` share one read
@@ -263,7 +265,10 @@ impl Caller {
             }
         };
         if by_key && self.state.store.backend() == Backend::Postgres {
-            let found = self.state.lookups.find(token_hash, query).await;
+            let batch = self.state.lookups.find(token_hash, query);
+            let found = humbol_ops::store_call::bounded(&self.state.store, batch)
+                .await
+                .and_then(|found| found);
             let outcome = self.authorize_page(found, render);
             return self.settle_on_worker(outcome).await;
         }
@@ -323,14 +328,15 @@ impl Caller {
             actix_web::rt::task::yield_now().await;
             return self.settle_on_worker(outcome).await;
         }
-        web::block(move || {
+        let store = self.state.store.clone();
+        humbol_ops::store_call::block(&store, move || {
             let outcome = match self.state.store.reader() {
                 Ok(mut reader) => work(&self, &mut reader),
                 Err(e) => Err(ApiError::from(e).into()),
             };
             self.settle(outcome)
         })
-        .await?
+        .await
     }
 
     /// [`Caller::settle`] from the async worker: only a refusal to record takes a hop to a blocking thread.
@@ -341,7 +347,10 @@ impl Caller {
         match outcome {
             Ok(value) => Ok(value),
             Err(Failure { error, event: None }) => Err(error),
-            Err(failure) => web::block(move || self.settle::<T>(Err(failure))).await?,
+            Err(failure) => {
+                let store = self.state.store.clone();
+                humbol_ops::store_call::block(&store, move || self.settle::<T>(Err(failure))).await
+            }
         }
     }
 

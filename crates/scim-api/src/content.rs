@@ -189,15 +189,13 @@ pub async fn not_found() -> HttpResponse {
 /// the methods it does serve (`"GET, POST"`).
 pub fn method_not_allowed(allow: &'static str) -> actix_web::Route {
     web::to(move || async move {
-        let mut res = ApiError(ScimError::new(
+        let res = ApiError(ScimError::new(
             405,
             None,
             "this method is not allowed on this endpoint",
         ))
         .error_response();
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static(allow));
-        res
+        humbol_ops::methods::method_not_allowed(res, allow)
     })
 }
 

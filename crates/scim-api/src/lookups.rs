@@ -66,6 +66,10 @@ impl Lookups {
     /// Looks up `query` (a look-up by key, [`Query::is_user_key_lookup`]) with the token whose hash is
     /// `token_hash`, in the next batch.
     pub async fn find(self: &Arc<Self>, token_hash: [u8; 32], query: Query) -> Found {
+        if self.store.is_down() {
+            // A batch may be stuck on a stalled server: fail at once rather than queue behind it.
+            return Err(StoreError::Unavailable("the database is down".into()));
+        }
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut queue = self.queue();

@@ -68,3 +68,48 @@ async fn refused_jwts_past_the_rate_get_429_with_retry_after(
         .starts_with("\"auth-failures\";r=0;t="));
     assert_error(res, StatusCode::TOO_MANY_REQUESTS, "too_many_requests").await;
 }
+
+#[rstest]
+#[tokio::test]
+async fn a_known_path_with_another_method_is_405_with_allow(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    app.enable_org("acme").await;
+    let admin = app.admin("acme");
+    let client = reqwest::Client::new();
+    for (method, path, allow) in [
+        (reqwest::Method::DELETE, "/api/v1/orgs/acme", "GET, PUT"),
+        (
+            reqwest::Method::PATCH,
+            "/api/v1/orgs/acme/scim/tokens",
+            "GET, POST",
+        ),
+        (
+            reqwest::Method::GET,
+            "/api/v1/orgs/acme/scim/tokens/42",
+            "DELETE",
+        ),
+        (reqwest::Method::POST, "/readyz", "GET"),
+        (reqwest::Method::PUT, "/api/v1/session", "GET, POST, DELETE"),
+    ] {
+        let res = client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        assert_error(res, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    }
+    // An unknown path stays a 404 without Allow, and a known one still answers its own methods.
+    let res = app.delete("/api/v1/nowhere", &admin).await;
+    assert!(res.headers().get("allow").is_none());
+    assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
+    let res = app.get("/api/v1/orgs/acme", &admin).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}

@@ -11,6 +11,7 @@ mod differential;
 mod groups;
 mod migrations;
 mod oauth;
+mod processes;
 mod users;
 
 use humbol_store::testing::TestDb;
