@@ -16,9 +16,9 @@ use crate::models::{
     micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, LoadedUser, OrgRow,
     UserRow, UserRows,
 };
-use crate::user_groups::{self, UserGroupsJson};
 use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
+use crate::user_groups::{self, UserGroupsJson};
 use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
 use scim_core::cursor::{Keyset, Position, SortValue};
 
@@ -85,7 +85,12 @@ pub fn user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<User
 
 /// A user row (with its groups, [`UserGroupsJson`]) joined with one of its emails and one of its addresses
 /// (either may be absent).
-type Joined = (UserRow, Option<String>, Option<EmailRow>, Option<AddressRow>);
+type Joined = (
+    UserRow,
+    Option<String>,
+    Option<EmailRow>,
+    Option<AddressRow>,
+);
 
 /// Users (0 or 1, by a unique key) with their emails, addresses and groups in ONE query — one round trip, and a fixed
 /// statement that diesel prepares once per connection: `users LEFT JOIN user_emails LEFT JOIN user_addresses`.

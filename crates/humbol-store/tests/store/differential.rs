@@ -78,7 +78,14 @@ const COUNTRIES: &[&str] = &["GB", "gb", "CH", "FR", "US"];
 const ROLES: &[&str] = &["Admin", "Member", "admin", "Viewer", ""];
 const DOMAINS: &[&str] = &["contoso.com", "Contoso.COM", "example.org", "x_y.net"];
 /// The groups' display names (each unique ignoring case, as the store requires).
-const GROUPS: &[&str] = &["Sales", "sales-EMEA", "R&D", "100% Club", "under_score", "Zürich Ops"];
+const GROUPS: &[&str] = &[
+    "Sales",
+    "sales-EMEA",
+    "R&D",
+    "100% Club",
+    "under_score",
+    "Zürich Ops",
+];
 
 fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
     let first = *rng.pick(FIRST);
