@@ -7,7 +7,9 @@
 use humbol_store::Backend;
 use proptest::prelude::*;
 use rstest::rstest;
-use scim_core::schema::{user_document_attributes, AttrType, DocAttr, GROUP_SCHEMA, USER_RESOURCE};
+use scim_core::schema::{
+    user_document_attributes, AttrType, DocAttr, Mutability, GROUP_SCHEMA, USER_RESOURCE,
+};
 use serde_json::{json, Map, Value};
 
 use crate::helpers::*;
@@ -89,7 +91,22 @@ async fn every_attribute_reads_back_as_sent_after_post_and_put(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let app = spawn_app(backend).await;
-    let body = full_user("full@contoso.com", "a");
+    let mut body = full_user("full@contoso.com", "a");
+    // Every read-only attribute of the schema table (`groups`) sent too, with a value of its shape: ignored.
+    let read_only: Vec<&str> = USER_RESOURCE
+        .schemas()
+        .flat_map(|s| s.attributes.iter())
+        .filter(|a| a.mutability == Mutability::ReadOnly)
+        .map(|a| {
+            body[a.name] = if a.multi_valued {
+                json!([{"value": "forged", "display": "forged"}])
+            } else {
+                json!("forged")
+            };
+            a.name
+        })
+        .collect();
+    assert!(read_only.contains(&"groups"), "{read_only:?}");
     let r = app.post("/Users", &body).await;
     let created = r.assert_ok(201).clone();
     let id = id_of(&created);
@@ -106,6 +123,9 @@ async fn every_attribute_reads_back_as_sent_after_post_and_put(
         assert_eq!(created["name"][sub], body["name"][sub], "name.{sub}");
     }
     assert!(created.get("password").is_none());
+    for name in &read_only {
+        assert!(created.get(*name).is_none(), "read-only {name} was stored");
+    }
 
     // PUT replaces every attribute with other values, and drops what it leaves out.
     let mut put = full_user("full@contoso.com", "b");
