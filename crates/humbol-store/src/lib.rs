@@ -30,9 +30,11 @@ mod events;
 mod filter_doc;
 mod filter_sql;
 mod groups;
+mod listing;
 mod models;
 mod oauth;
 mod orgs;
+mod page_cache;
 mod pool;
 mod schema;
 mod tokens;
@@ -47,6 +49,7 @@ pub use oauth::{
 pub mod testing;
 
 pub use activity::ProvisioningStatus;
+pub use page_cache::{PageCacheStats, PER_ORG as PAGE_CACHE_PER_ORG};
 
 /// The database behind a [`Store`], chosen by the `DATABASE_URL` scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -389,6 +392,7 @@ impl Store {
     pub fn reader(&self) -> Result<Reader, StoreError> {
         Ok(Reader {
             conn: self.inner.read()?,
+            pages: self.inner.pages.clone(),
         })
     }
 
@@ -398,6 +402,7 @@ impl Store {
     pub fn lookup_reader(&self) -> Result<Reader, StoreError> {
         Ok(Reader {
             conn: self.inner.lookup()?,
+            pages: self.inner.pages.clone(),
         })
     }
 
@@ -414,9 +419,18 @@ impl Store {
     /// request on that worker.
     pub fn try_local_reader(&self) -> Option<Reader> {
         match self.inner.backend {
-            Backend::Sqlite => self.inner.try_read().map(|conn| Reader { conn }),
+            Backend::Sqlite => self.inner.try_read().map(|conn| Reader {
+                conn,
+                pages: self.inner.pages.clone(),
+            }),
             Backend::Postgres => None,
         }
+    }
+
+    /// How index pagination found its pages' starts (see the store's `page_cache` module): pages after the
+    /// first read by keyset from a cached position, or by `OFFSET`.
+    pub fn index_page_stats(&self) -> PageCacheStats {
+        self.inner.pages.stats()
     }
 
     /// The pools' connection counts, for `/metrics`.
@@ -682,6 +696,8 @@ impl Store {
 /// is fine on an async thread).
 pub struct Reader {
     conn: pool::Conn,
+    /// The store's index pagination positions.
+    pages: Arc<page_cache::PageCache>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -720,7 +736,7 @@ impl Reader {
 
     /// See [`Store::list_users`].
     pub fn list_users(&mut self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
-        users::list_users(&mut self.conn, org, q)
+        users::list_users(&mut self.conn, &self.pages, org, q)
     }
 
     /// [`Reader::authenticate`], then [`Reader::list_users`] in the token's organisation: for a look-up by a
@@ -734,7 +750,7 @@ impl Reader {
         now: DateTime<Utc>,
         q: &Query,
     ) -> Result<Authenticated<Page<User>>, StoreError> {
-        users::authenticate_and_list_users(&mut self.conn, token_hash, now, q)
+        users::authenticate_and_list_users(&mut self.conn, &self.pages, token_hash, now, q)
     }
 
     /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
@@ -749,6 +765,6 @@ impl Reader {
         now: DateTime<Utc>,
         queries: &[Query],
     ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
-        users::authenticate_and_find_users(&mut self.conn, token_hash, now, queries)
+        users::authenticate_and_find_users(&mut self.conn, &self.pages, token_hash, now, queries)
     }
 }

@@ -500,6 +500,8 @@ pub struct Pools {
     file: Option<SqliteFile>,
     /// Requests waiting for a `read` and a `write` connection (PostgreSQL: one pool, counted as `read`).
     waiting: [AtomicU32; 2],
+    /// Index pagination's positions ([`crate::page_cache`]).
+    pub pages: std::sync::Arc<crate::page_cache::PageCache>,
 }
 
 /// A SQLite database file and its identity (device and inode) when the store opened it.
@@ -597,6 +599,7 @@ impl Pools {
                 wait: opts.connection_timeout,
                 file: None,
                 waiting: Default::default(),
+                pages: Default::default(),
             });
         }
         if let Target::SqliteFile(path) = &target {
@@ -658,6 +661,7 @@ impl Pools {
             wait: opts.connection_timeout,
             file,
             waiting: Default::default(),
+            pages: Default::default(),
         })
     }
 

@@ -9,6 +9,7 @@ mod basics;
 mod concurrency;
 mod differential;
 mod groups;
+mod index_pages;
 mod migrations;
 mod oauth;
 mod users;
