@@ -37,6 +37,7 @@ mod orgs;
 mod page_cache;
 mod pool;
 mod schema;
+mod statistics;
 mod tokens;
 mod users;
 
@@ -431,6 +432,13 @@ impl Store {
     /// first read by keyset from a cached position, or by `OFFSET`.
     pub fn index_page_stats(&self) -> PageCacheStats {
         self.inner.pages.stats()
+    }
+
+    /// PostgreSQL: how many times the store refreshed its tables' statistics (`ANALYZE`) after many writes, so
+    /// that no statement keeps a plan made when the tables were small (see the store's `statistics` module);
+    /// SQLite: always 0.
+    pub fn statistics_refreshes(&self) -> u64 {
+        self.inner.statistics.refreshes()
     }
 
     /// The pools' connection counts, for `/metrics`.

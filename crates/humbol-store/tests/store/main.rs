@@ -12,6 +12,7 @@ mod groups;
 mod index_pages;
 mod migrations;
 mod oauth;
+mod statistics;
 mod users;
 
 use humbol_store::testing::TestDb;
