@@ -9,8 +9,10 @@ mod basics;
 mod concurrency;
 mod differential;
 mod groups;
+mod index_pages;
 mod migrations;
 mod oauth;
+mod statistics;
 mod users;
 
 use humbol_store::testing::TestDb;
