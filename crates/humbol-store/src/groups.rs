@@ -8,12 +8,15 @@ use scim_core::resource::{Group, Member, Meta, Stored};
 use scim_core::ScimError;
 
 use crate::events::{change, log};
-use crate::filter_sql::{group_filter, group_sort, keyset, OrderCols, SortKey};
-use crate::models::{micros, new_id, now, with_conflict_value, GroupRow};
+use crate::filter_sql::{group_filter, group_sort, Cond, Expr, SortKey};
+use crate::listing::{self, Listing, OrderTerm};
+use crate::models::{new_id, now, with_conflict_value, GroupRow};
 use crate::pool::{lock_resource_row, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, users};
 use crate::{MemberChange, Page, Query, StoreError};
-use scim_core::cursor::{Keyset, Position, SortValue};
+use diesel::sql_types::{BigInt, Text};
+use scim_core::cursor::SortValue;
+use scim_core::path::AttrPath;
 
 /// How often `update_group` retries after losing a race (without `if_match`).
 const RETRIES: usize = 5;
@@ -299,39 +302,21 @@ pub fn list_groups(
     with_members: bool,
 ) -> Result<Page<Group>, StoreError> {
     let mut conn = p.read()?;
-    if let Some(position) = &q.cursor {
-        let position = position.clone();
-        return read_txn(&mut conn, |conn| {
-            groups_by_cursor(conn, org, q, &position, with_members)
-        });
-    }
     read_txn(&mut conn, |conn| {
-        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-        let mut items = Vec::new();
-        if limit > 0 {
-            let rows = ordered(filtered(org, q)?, q, false)?
-                .offset(offset)
-                .limit(limit)
-                .select(GroupRow::as_select())
-                .load(conn)?;
-            items = rows.into_iter().map(GroupRow::into_stored).collect();
-            if with_members {
-                add_members(conn, &mut items)?;
-            }
-        }
-        let total = if offset == 0 && (items.len() as i64) < limit {
-            items.len() as u64
-        } else {
-            let n: i64 = filtered(org, q)?
-                .select(diesel::dsl::count_star())
-                .get_result(conn)?;
-            n as u64
+        let rows = match &q.cursor {
+            Some(position) => listing::cursor_page::<Groups>(conn, org, q, position)?,
+            None => listing::index_page::<Groups>(conn, &p.pages, org, q)?,
         };
+        let mut items: Vec<Stored<Group>> =
+            rows.rows.into_iter().map(GroupRow::into_stored).collect();
+        if with_members {
+            add_members(conn, &mut items)?;
+        }
         Ok(Page {
-            total,
+            total: rows.total,
             items,
-            ..Page::default()
+            next: rows.next,
+            previous: rows.previous,
         })
     })
 }
@@ -346,143 +331,77 @@ fn add_members(conn: &mut DbConn, items: &mut [Stored<Group>]) -> Result<(), Sto
     Ok(())
 }
 
-/// `query` in the list's order (see `users::ordered`): the `sortBy` key, nulls last, then `created`, `id`;
-/// `reverse`: the exact opposite.
-fn ordered(
-    query: groups::BoxedQuery<'static, MultiBackend>,
-    q: &Query,
-    reverse: bool,
-) -> Result<groups::BoxedQuery<'static, MultiBackend>, StoreError> {
-    let mut query = query;
-    if let Some(path) = &q.sort_by {
-        let down = q.descending != reverse;
-        query = match (group_sort(path)?, group_sort(path)?) {
-            (SortKey::Text(a), SortKey::Text(b)) => {
-                let query = if reverse {
-                    query.order(a.is_null().desc())
-                } else {
-                    query.order(a.is_null().asc())
-                };
-                if down {
-                    query.then_order_by(b.desc())
-                } else {
-                    query.then_order_by(b.asc())
-                }
-            }
-            (SortKey::Time(a), _) if down => query.order(a.desc()),
-            (SortKey::Time(a), _) => query.order(a.asc()),
-            (SortKey::Bool(a), _) if down => query.order(a.desc()),
-            (SortKey::Bool(a), _) => query.order(a.asc()),
-            _ => query,
-        };
-    }
-    Ok(if reverse {
-        query
-            .then_order_by(groups::created.desc())
-            .then_order_by(groups::id.desc())
-    } else {
-        query
-            .then_order_by(groups::created.asc())
-            .then_order_by(groups::id.asc())
-    })
-}
+/// The groups' list ([`listing`]).
+struct Groups;
 
-/// The value of the `sortBy` key of group `id` (a row of this snapshot).
-fn group_sort_value(
-    conn: &mut DbConn,
-    path: &scim_core::path::AttrPath,
-    id: &str,
-) -> Result<SortValue, StoreError> {
-    let row = || {
-        groups::table
-            .filter(groups::id.eq(id.to_string()))
-            .into_boxed()
-    };
-    Ok(match group_sort(path)? {
-        SortKey::Text(e) => row()
-            .select(e)
-            .first::<Option<String>>(conn)?
-            .map_or(SortValue::Null, SortValue::Text),
-        SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
-        SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
-    })
-}
+impl Listing for Groups {
+    type Table = groups::table;
+    type Row = GroupRow;
+    const TABLE: &'static str = "groups";
 
-/// A page of cursor pagination (RFC 9865), as `users::users_by_cursor`: keyset from the cursor's position,
-/// one row more than the page, no COUNT.
-fn groups_by_cursor(
-    conn: &mut DbConn,
-    org: &str,
-    q: &Query,
-    position: &Position,
-    with_members: bool,
-) -> Result<Page<Group>, StoreError> {
-    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX - 1);
-    let (forward, boundary) = match position {
-        Position::First => (true, None),
-        Position::After(k) => (true, Some(k)),
-        Position::Before(k) => (false, Some(k)),
-    };
-    let path = q.sort_by.clone();
-    let sort_fn = path.clone().map(|p| move || group_sort(&p));
-    let sort_ref: Option<&dyn Fn() -> Result<SortKey<groups::table>, StoreError>> =
-        sort_fn.as_ref().map(|f| f as _);
-    let mut query = filtered(org, q)?;
-    if let Some(k) = boundary {
-        let cols = OrderCols {
-            table: "groups",
-            sort: sort_ref,
-            created: &|| Box::new(groups::created),
-            id: &|| Box::new(groups::id),
-        };
-        query = query.filter(keyset(&cols, k, q.descending, forward)?);
+    fn sort(path: &AttrPath) -> Result<SortKey<groups::table>, StoreError> {
+        group_sort(path)
     }
-    let mut rows: Vec<GroupRow> = if limit > 0 {
-        ordered(query, q, !forward)?
-            .limit(limit + 1)
+
+    fn created() -> Expr<groups::table, BigInt> {
+        Box::new(groups::created)
+    }
+
+    fn id() -> Expr<groups::table, Text> {
+        Box::new(groups::id)
+    }
+
+    fn rows(
+        conn: &mut DbConn,
+        org: &str,
+        q: &Query,
+        after: Option<Cond<groups::table>>,
+        order: Vec<OrderTerm<groups::table>>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<GroupRow>, StoreError> {
+        let mut query = filtered(org, q)?;
+        if let Some(after) = after {
+            query = query.filter(after);
+        }
+        for term in order {
+            query = query.then_order_by(term);
+        }
+        if offset > 0 {
+            query = query.offset(offset);
+        }
+        Ok(query
+            .limit(limit)
             .select(GroupRow::as_select())
-            .load(conn)?
-    } else {
-        Vec::new()
-    };
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    if !forward {
-        rows.reverse();
+            .load(conn)?)
     }
-    let mut items: Vec<Stored<Group>> = rows.into_iter().map(GroupRow::into_stored).collect();
-    if with_members {
-        add_members(conn, &mut items)?;
+
+    fn count(conn: &mut DbConn, org: &str, q: &Query) -> Result<u64, StoreError> {
+        let n: i64 = filtered(org, q)?
+            .select(diesel::dsl::count_star())
+            .get_result(conn)?;
+        Ok(n as u64)
     }
-    let key_of = |conn: &mut DbConn, g: &Stored<Group>| -> Result<Keyset, StoreError> {
-        Ok(Keyset {
-            sort: path
-                .as_ref()
-                .map(|p| group_sort_value(conn, p, &g.id))
-                .transpose()?,
-            created: micros(g.meta.created),
-            id: g.id.clone(),
-        })
-    };
-    let first = items.first().map(|g| key_of(conn, g)).transpose()?;
-    let last = items.last().map(|g| key_of(conn, g)).transpose()?;
-    let (next, previous) = if forward {
-        let previous = match (boundary, first) {
-            (None, _) => None,
-            (Some(_), Some(first)) => Some(Position::Before(first)),
-            (Some(k), None) => Some(Position::Before(k.clone())),
+
+    fn sort_value(conn: &mut DbConn, path: &AttrPath, id: &str) -> Result<SortValue, StoreError> {
+        let row = || {
+            groups::table
+                .filter(groups::id.eq(id.to_string()))
+                .into_boxed()
         };
-        (last.filter(|_| more).map(Position::After), previous)
-    } else {
-        let next = last.map(Position::After).or(Some(Position::First));
-        (next, first.filter(|_| more).map(Position::Before))
-    };
-    Ok(Page {
-        total: items.len() as u64,
-        items,
-        next,
-        previous,
-    })
+        Ok(match group_sort(path)? {
+            SortKey::Text(e) => row()
+                .select(e)
+                .first::<Option<String>>(conn)?
+                .map_or(SortValue::Null, SortValue::Text),
+            SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
+            SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
+        })
+    }
+
+    fn key_parts(row: &GroupRow) -> (i64, &str) {
+        (row.created, &row.id)
+    }
 }
 
 /// Applies member set operations to group `id`; returns (added, removed).

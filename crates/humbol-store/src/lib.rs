@@ -30,12 +30,16 @@ mod events;
 mod filter_doc;
 mod filter_sql;
 mod groups;
+mod listing;
 mod models;
 mod oauth;
 mod orgs;
+mod page_cache;
 mod pool;
 mod schema;
+mod statistics;
 mod tokens;
+mod user_groups;
 mod users;
 
 pub use oauth::{
@@ -47,6 +51,7 @@ pub use oauth::{
 pub mod testing;
 
 pub use activity::ProvisioningStatus;
+pub use page_cache::{PageCacheStats, PER_ORG as PAGE_CACHE_PER_ORG};
 
 /// The database behind a [`Store`], chosen by the `DATABASE_URL` scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -389,6 +394,7 @@ impl Store {
     pub fn reader(&self) -> Result<Reader, StoreError> {
         Ok(Reader {
             conn: self.inner.read()?,
+            pages: self.inner.pages.clone(),
         })
     }
 
@@ -398,6 +404,7 @@ impl Store {
     pub fn lookup_reader(&self) -> Result<Reader, StoreError> {
         Ok(Reader {
             conn: self.inner.lookup()?,
+            pages: self.inner.pages.clone(),
         })
     }
 
@@ -414,9 +421,25 @@ impl Store {
     /// request on that worker.
     pub fn try_local_reader(&self) -> Option<Reader> {
         match self.inner.backend {
-            Backend::Sqlite => self.inner.try_read().map(|conn| Reader { conn }),
+            Backend::Sqlite => self.inner.try_read().map(|conn| Reader {
+                conn,
+                pages: self.inner.pages.clone(),
+            }),
             Backend::Postgres => None,
         }
+    }
+
+    /// How index pagination found its pages' starts (see the store's `page_cache` module): pages after the
+    /// first read by keyset from a cached position, or by `OFFSET`.
+    pub fn index_page_stats(&self) -> PageCacheStats {
+        self.inner.pages.stats()
+    }
+
+    /// PostgreSQL: how many times the store refreshed its tables' statistics (`ANALYZE`) after many writes, so
+    /// that no statement keeps a plan made when the tables were small (see the store's `statistics` module);
+    /// SQLite: always 0.
+    pub fn statistics_refreshes(&self) -> u64 {
+        self.inner.statistics.refreshes()
     }
 
     /// The pools' connection counts, for `/metrics`.
@@ -694,6 +717,8 @@ impl Store {
 /// is fine on an async thread).
 pub struct Reader {
     conn: pool::Conn,
+    /// The store's index pagination positions.
+    pages: Arc<page_cache::PageCache>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -732,7 +757,7 @@ impl Reader {
 
     /// See [`Store::list_users`].
     pub fn list_users(&mut self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
-        users::list_users(&mut self.conn, org, q)
+        users::list_users(&mut self.conn, &self.pages, org, q)
     }
 
     /// [`Reader::authenticate`], then [`Reader::list_users`] in the token's organisation: for a look-up by a
@@ -746,7 +771,7 @@ impl Reader {
         now: DateTime<Utc>,
         q: &Query,
     ) -> Result<Authenticated<Page<User>>, StoreError> {
-        users::authenticate_and_list_users(&mut self.conn, token_hash, now, q)
+        users::authenticate_and_list_users(&mut self.conn, &self.pages, token_hash, now, q)
     }
 
     /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
@@ -761,6 +786,6 @@ impl Reader {
         now: DateTime<Utc>,
         queries: &[Query],
     ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
-        users::authenticate_and_find_users(&mut self.conn, token_hash, now, queries)
+        users::authenticate_and_find_users(&mut self.conn, &self.pages, token_hash, now, queries)
     }
 }

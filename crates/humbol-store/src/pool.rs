@@ -560,6 +560,10 @@ pub struct Pools {
     file: Option<SqliteFile>,
     /// Requests waiting for a `read` and a `write` connection (PostgreSQL: one pool, counted as `read`).
     waiting: [AtomicU32; 2],
+    /// Index pagination's positions ([`crate::page_cache`]).
+    pub pages: std::sync::Arc<crate::page_cache::PageCache>,
+    /// PostgreSQL: writes counted towards the next `ANALYZE` ([`crate::statistics`]).
+    pub statistics: std::sync::Arc<crate::statistics::Statistics>,
 }
 
 /// A SQLite database file and its identity (device and inode) when the store opened it.
@@ -657,6 +661,8 @@ impl Pools {
                 wait: opts.connection_timeout,
                 file: None,
                 waiting: Default::default(),
+                pages: Default::default(),
+                statistics: Default::default(),
             });
         }
         if let Target::SqliteFile(path) = &target {
@@ -718,6 +724,8 @@ impl Pools {
             wait: opts.connection_timeout,
             file,
             waiting: Default::default(),
+            pages: Default::default(),
+            statistics: Default::default(),
         })
     }
 
@@ -756,7 +764,34 @@ impl Pools {
             Backend::Sqlite => 1,
             Backend::Postgres => 0,
         };
-        self.checkout(&self.write, Some(&self.waiting[slot]))
+        let conn = self.checkout(&self.write, Some(&self.waiting[slot]))?;
+        if self.backend == Backend::Postgres && self.statistics.count_write() {
+            self.refresh_statistics();
+        }
+        Ok(conn)
+    }
+
+    /// Runs [`crate::statistics::Statistics::refresh`] on an idle connection, in a thread of its own (the write
+    /// does not wait for it); none idle: the next write tries again.
+    fn refresh_statistics(&self) {
+        let Some(mut conn) = self.read.try_get() else {
+            self.statistics.skip();
+            return;
+        };
+        let stats = self.statistics.clone();
+        let spawned = std::thread::Builder::new()
+            .name("humbol-analyze".into())
+            .spawn(move || {
+                if let DbConn::Postgres(pg) = &mut **conn {
+                    stats.refresh(pg);
+                } else {
+                    stats.skip();
+                }
+            });
+        if let Err(e) = spawned {
+            log::warn!("could not start a thread to refresh PostgreSQL's statistics: {e}");
+            self.statistics.skip();
+        }
     }
 
     /// SQLite file: why it is not the file opened at start-up any more (removed, replaced); one `stat`.

@@ -11,15 +11,20 @@ use scim_core::schema::UserAttr;
 use scim_core::ScimError;
 
 use crate::events::{change, log};
-use crate::filter_sql::{in_subquery, keyset, user_filter, user_sort, OrderCols, SortKey};
+use crate::filter_sql::{in_subquery, user_filter, user_sort, Cond, Expr, SortKey};
+use crate::listing::{self, Listing, OrderTerm};
 use crate::models::{
     micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, LoadedUser, OrgRow,
     UserRow, UserRows,
 };
+use crate::page_cache::PageCache;
 use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
+use crate::user_groups::{self, UserGroupsJson};
 use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
-use scim_core::cursor::{Keyset, Position, SortValue};
+use diesel::sql_types::{BigInt, Text};
+use scim_core::cursor::SortValue;
+use scim_core::path::AttrPath;
 
 /// How often `update_user` retries after losing a race (without `if_match`).
 const RETRIES: usize = 5;
@@ -82,10 +87,16 @@ pub fn user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<User
     load_user(conn, org, id)
 }
 
-/// A user row joined with one of its emails and one of its addresses (either may be absent).
-type Joined = (UserRow, Option<EmailRow>, Option<AddressRow>);
+/// A user row (with its groups, [`UserGroupsJson`]) joined with one of its emails and one of its addresses
+/// (either may be absent).
+type Joined = (
+    UserRow,
+    Option<String>,
+    Option<EmailRow>,
+    Option<AddressRow>,
+);
 
-/// Users (0 or 1, by a unique key) with their emails and addresses in ONE query — one round trip, and a fixed
+/// Users (0 or 1, by a unique key) with their emails, addresses and groups in ONE query — one round trip, and a fixed
 /// statement that diesel prepares once per connection: `users LEFT JOIN user_emails LEFT JOIN user_addresses`.
 /// (A user has a handful of emails and addresses, so the product stays small.) It runs on the backend's own
 /// connection ([`on_inner!`]): there the statement is cached by its type, whereas through the MultiConnection
@@ -98,6 +109,7 @@ macro_rules! one_user {
             $(.filter($cond))+
             .select((
                 UserRow::as_select(),
+                UserGroupsJson,
                 Option::<EmailRow>::as_select(),
                 Option::<AddressRow>::as_select(),
             ))
@@ -109,7 +121,7 @@ macro_rules! one_user {
 /// Folds joined rows back into users (in first-seen order), each child row once.
 fn assemble(rows: Vec<Joined>) -> Result<Vec<Stored<User>>, StoreError> {
     let mut out: Vec<LoadedUser> = Vec::new();
-    for (user, email, address) in rows {
+    for (user, groups, email, address) in rows {
         let i = match out.iter().position(|r| r.user.id == user.id) {
             Some(i) => i,
             None => {
@@ -117,6 +129,7 @@ fn assemble(rows: Vec<Joined>) -> Result<Vec<Stored<User>>, StoreError> {
                     user,
                     emails: Vec::new(),
                     addresses: Vec::new(),
+                    groups: user_groups::parse(groups.as_deref())?,
                 });
                 out.len() - 1
             }
@@ -137,7 +150,7 @@ fn load_user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<Use
     Ok(one_user!(conn, users::id.eq(id), users::org.eq(org)).pop())
 }
 
-/// Loads the emails and addresses of `rows` (two queries for the whole page), keeping the rows' order.
+/// Loads the emails, addresses and groups of `rows` (three queries for the whole page), keeping the rows' order.
 fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<User>>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -175,10 +188,13 @@ fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<Use
     for a in address_rows {
         addresses.entry(a.user_id.clone()).or_default().push(a);
     }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut groups = user_groups::of_users(conn, &ids)?;
     rows.into_iter()
         .map(|user| LoadedUser {
             emails: emails.remove(&user.id).unwrap_or_default(),
             addresses: addresses.remove(&user.id).unwrap_or_default(),
+            groups: groups.remove(&user.id).unwrap_or_default(),
             user,
         })
         .map(LoadedUser::into_stored)
@@ -235,11 +251,12 @@ fn by_unique_key(
     })
 }
 
-/// A token's id and organisation, LEFT JOINed with one user row (and one of its emails and addresses).
+/// A token's id and organisation, LEFT JOINed with one user row (its groups, one of its emails and addresses).
 type TokenJoined = (
     String,
     OrgRow,
     Option<UserRow>,
+    Option<String>,
     Option<EmailRow>,
     Option<AddressRow>,
 );
@@ -265,6 +282,7 @@ macro_rules! token_and_user {
                 scim_tokens::id,
                 OrgRow::as_select(),
                 Option::<UserRow>::as_select(),
+                UserGroupsJson,
                 Option::<EmailRow>::as_select(),
                 Option::<AddressRow>::as_select(),
             ))
@@ -306,9 +324,9 @@ fn fold_token_rows(
     token: &mut Option<(String, OrgRow)>,
     joined: &mut Vec<Joined>,
 ) {
-    for (token_id, org, user, email, address) in rows {
+    for (token_id, org, user, groups, email, address) in rows {
         token.get_or_insert((token_id, org));
-        joined.extend(user.map(|u| (u, email, address)));
+        joined.extend(user.map(|u| (u, groups, email, address)));
     }
 }
 
@@ -334,6 +352,7 @@ fn page(mut items: Vec<Stored<User>>, q: &Query) -> Page<User> {
 /// See [`crate::Reader::authenticate_and_list_users`].
 pub fn authenticate_and_list_users(
     conn: &mut DbConn,
+    cache: &PageCache,
     token_hash: &[u8; 32],
     now: DateTime<Utc>,
     q: &Query,
@@ -343,7 +362,7 @@ pub fn authenticate_and_list_users(
         let Some(auth) = crate::tokens::authenticate(conn, token_hash, now)? else {
             return Ok(None);
         };
-        let page = list_users(conn, &auth.org.slug, q)?;
+        let page = list_users(conn, cache, &auth.org.slug, q)?;
         return Ok(Some((auth, page)));
     };
     let hash = &token_hash[..];
@@ -364,6 +383,7 @@ pub fn authenticate_and_list_users(
 /// See [`crate::Reader::authenticate_and_find_users`].
 pub fn authenticate_and_find_users(
     conn: &mut DbConn,
+    cache: &PageCache,
     token_hash: &[u8; 32],
     now: DateTime<Utc>,
     queries: &[Query],
@@ -379,7 +399,7 @@ pub fn authenticate_and_find_users(
                 };
                 let pages = queries
                     .iter()
-                    .map(|q| list_users(conn, &auth.org.slug, q))
+                    .map(|q| list_users(conn, cache, &auth.org.slug, q))
                     .collect::<Result<_, _>>()?;
                 Ok(Some((auth, pages)))
             });
@@ -429,7 +449,7 @@ pub fn authenticate_and_find_users(
                 found.iter().filter(|u| key.matches(u)).cloned().collect(),
                 q,
             ),
-            None => list_users(conn, &auth.org.slug, q)?,
+            None => list_users(conn, cache, &auth.org.slug, q)?,
         });
     }
     Ok(Some((auth, pages)))
@@ -441,7 +461,12 @@ pub fn is_key_lookup(q: &Query) -> bool {
 }
 
 /// See [`crate::Store::list_users`].
-pub fn list_users(conn: &mut DbConn, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
+pub fn list_users(
+    conn: &mut DbConn,
+    cache: &PageCache,
+    org: &str,
+    q: &Query,
+) -> Result<Page<User>, StoreError> {
     // A look-up by key (Entra's match before every create or update): ONE fixed statement, which is its own
     // snapshot (no BEGIN/COMMIT), and its count is its length (externalId is not unique: the page is cut to
     // `limit`, the total is every match).
@@ -450,185 +475,88 @@ pub fn list_users(conn: &mut DbConn, org: &str, q: &Query) -> Result<Page<User>,
             return Ok(page(by_unique_key(conn, org, &key)?, q));
         }
     }
-    if let Some(position) = &q.cursor {
-        let position = position.clone();
-        return read_txn(conn, |conn| users_by_cursor(conn, org, q, &position));
-    }
     read_txn(conn, |conn| {
-        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-        let items = if limit > 0 {
-            let rows = ordered(filtered(org, q)?, q, false)?
-                .offset(offset)
-                .limit(limit)
-                .select(UserRow::as_select())
-                .load(conn)?;
-            with_children(conn, rows)?
-        } else {
-            Vec::new()
-        };
-        // A first page that is not full holds every match: no COUNT needed (the common look-up case).
-        let total = if offset == 0 && (items.len() as i64) < limit {
-            items.len() as u64
-        } else {
-            let n: i64 = filtered(org, q)?
-                .select(diesel::dsl::count_star())
-                .get_result(conn)?;
-            n as u64
+        let rows = match &q.cursor {
+            Some(position) => listing::cursor_page::<Users>(conn, org, q, position)?,
+            None => listing::index_page::<Users>(conn, cache, org, q)?,
         };
         Ok(Page {
-            total,
-            items,
-            ..Page::default()
+            total: rows.total,
+            items: with_children(conn, rows.rows)?,
+            next: rows.next,
+            previous: rows.previous,
         })
     })
 }
 
-/// `query` in the list's order: the `sortBy` key (nulls last in either direction), then `created`, then `id`;
-/// `reverse`: the exact opposite (a backward cursor page reads it, then turns its rows around).
-fn ordered(
-    query: users::BoxedQuery<'static, MultiBackend>,
-    q: &Query,
-    reverse: bool,
-) -> Result<users::BoxedQuery<'static, MultiBackend>, StoreError> {
-    let mut query = query;
-    if let Some(path) = &q.sort_by {
-        let down = q.descending != reverse;
-        query = match (user_sort(path)?, user_sort(path)?) {
-            (SortKey::Text(a), SortKey::Text(b)) => {
-                let query = if reverse {
-                    query.order(a.is_null().desc())
-                } else {
-                    query.order(a.is_null().asc())
-                };
-                if down {
-                    query.then_order_by(b.desc())
-                } else {
-                    query.then_order_by(b.asc())
-                }
-            }
-            (SortKey::Time(a), _) if down => query.order(a.desc()),
-            (SortKey::Time(a), _) => query.order(a.asc()),
-            (SortKey::Bool(a), _) if down => query.order(a.desc()),
-            (SortKey::Bool(a), _) => query.order(a.asc()),
-            _ => query,
+/// The users' list ([`listing`]).
+struct Users;
+
+impl Listing for Users {
+    type Table = users::table;
+    type Row = UserRow;
+    const TABLE: &'static str = "users";
+
+    fn sort(path: &AttrPath) -> Result<SortKey<users::table>, StoreError> {
+        user_sort(path)
+    }
+
+    fn created() -> Expr<users::table, BigInt> {
+        Box::new(users::created)
+    }
+
+    fn id() -> Expr<users::table, Text> {
+        Box::new(users::id)
+    }
+
+    fn rows(
+        conn: &mut DbConn,
+        org: &str,
+        q: &Query,
+        after: Option<Cond<users::table>>,
+        order: Vec<OrderTerm<users::table>>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<UserRow>, StoreError> {
+        let mut query = filtered(org, q)?;
+        if let Some(after) = after {
+            query = query.filter(after);
+        }
+        for term in order {
+            query = query.then_order_by(term);
+        }
+        if offset > 0 {
+            query = query.offset(offset);
+        }
+        Ok(query.limit(limit).select(UserRow::as_select()).load(conn)?)
+    }
+
+    fn count(conn: &mut DbConn, org: &str, q: &Query) -> Result<u64, StoreError> {
+        let n: i64 = filtered(org, q)?
+            .select(diesel::dsl::count_star())
+            .get_result(conn)?;
+        Ok(n as u64)
+    }
+
+    fn sort_value(conn: &mut DbConn, path: &AttrPath, id: &str) -> Result<SortValue, StoreError> {
+        let row = || {
+            users::table
+                .filter(users::id.eq(id.to_string()))
+                .into_boxed()
         };
-    }
-    Ok(if reverse {
-        query
-            .then_order_by(users::created.desc())
-            .then_order_by(users::id.desc())
-    } else {
-        query
-            .then_order_by(users::created.asc())
-            .then_order_by(users::id.asc())
-    })
-}
-
-/// The columns of the users' list order.
-fn user_order_cols<'a>(
-    sort: Option<&'a dyn Fn() -> Result<SortKey<users::table>, StoreError>>,
-) -> OrderCols<'a, users::table> {
-    OrderCols {
-        table: "users",
-        sort,
-        created: &|| Box::new(users::created),
-        id: &|| Box::new(users::id),
-    }
-}
-
-/// The value of the `sortBy` key of user `id` (a row of this snapshot).
-fn user_sort_value(
-    conn: &mut DbConn,
-    path: &scim_core::path::AttrPath,
-    id: &str,
-) -> Result<SortValue, StoreError> {
-    let row = || {
-        users::table
-            .filter(users::id.eq(id.to_string()))
-            .into_boxed()
-    };
-    Ok(match user_sort(path)? {
-        SortKey::Text(e) => row()
-            .select(e)
-            .first::<Option<String>>(conn)?
-            .map_or(SortValue::Null, SortValue::Text),
-        SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
-        SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
-    })
-}
-
-/// A page of cursor pagination (RFC 9865): keyset from the cursor's position, one row more than the page to
-/// know whether more follow; no COUNT.
-fn users_by_cursor(
-    conn: &mut DbConn,
-    org: &str,
-    q: &Query,
-    position: &Position,
-) -> Result<Page<User>, StoreError> {
-    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX - 1);
-    let (forward, boundary) = match position {
-        Position::First => (true, None),
-        Position::After(k) => (true, Some(k)),
-        Position::Before(k) => (false, Some(k)),
-    };
-    let path = q.sort_by.clone();
-    let sort_fn = path.clone().map(|p| move || user_sort(&p));
-    let sort_ref: Option<&dyn Fn() -> Result<SortKey<users::table>, StoreError>> =
-        sort_fn.as_ref().map(|f| f as _);
-    let mut query = filtered(org, q)?;
-    if let Some(k) = boundary {
-        query = query.filter(keyset(
-            &user_order_cols(sort_ref),
-            k,
-            q.descending,
-            forward,
-        )?);
-    }
-    let mut rows: Vec<UserRow> = if limit > 0 {
-        ordered(query, q, !forward)?
-            .limit(limit + 1)
-            .select(UserRow::as_select())
-            .load(conn)?
-    } else {
-        Vec::new()
-    };
-    let more = rows.len() as i64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    if !forward {
-        rows.reverse();
-    }
-    let items = with_children(conn, rows)?;
-    let key_of = |conn: &mut DbConn, u: &Stored<User>| -> Result<Keyset, StoreError> {
-        Ok(Keyset {
-            sort: path
-                .as_ref()
-                .map(|p| user_sort_value(conn, p, &u.id))
-                .transpose()?,
-            created: micros(u.meta.created),
-            id: u.id.clone(),
+        Ok(match user_sort(path)? {
+            SortKey::Text(e) => row()
+                .select(e)
+                .first::<Option<String>>(conn)?
+                .map_or(SortValue::Null, SortValue::Text),
+            SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
+            SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
         })
-    };
-    let first = items.first().map(|u| key_of(conn, u)).transpose()?;
-    let last = items.last().map(|u| key_of(conn, u)).transpose()?;
-    let (next, previous) = if forward {
-        let previous = match (boundary, first) {
-            (None, _) => None,
-            (Some(_), Some(first)) => Some(Position::Before(first)),
-            (Some(k), None) => Some(Position::Before(k.clone())),
-        };
-        (last.filter(|_| more).map(Position::After), previous)
-    } else {
-        // An empty page before the cursor: nothing precedes it, the list starts again at its first page.
-        let next = last.map(Position::After).or(Some(Position::First));
-        (next, first.filter(|_| more).map(Position::Before))
-    };
-    Ok(Page {
-        total: items.len() as u64,
-        items,
-        next,
-        previous,
-    })
+    }
+
+    fn key_parts(row: &UserRow) -> (i64, &str) {
+        (row.created, &row.id)
+    }
 }
 
 /// The names of the attributes that differ between `a` and `b`.
@@ -717,7 +645,9 @@ pub fn update_user(
             if if_match.is_some_and(|v| v != current.meta.version) {
                 return Err(StoreError::VersionMismatch);
             }
-            let new = f(&current).map_err(StoreError::Rejected)?;
+            let mut new = f(&current).map_err(StoreError::Rejected)?;
+            // `groups` is read-only: the memberships stay as they are, whatever the new user says.
+            new.groups.clone_from(&current.resource.groups);
             if new == current.resource {
                 return Ok(current);
             }
@@ -755,7 +685,9 @@ pub fn update_user(
             };
             let detail = format!("user \"{}\" {action}: {}", new.user_name, what.join(", "));
             log(conn, org, &change(actor, action, "User", id, detail))?;
-            rows.into_stored()
+            let mut stored = rows.into_stored()?;
+            stored.resource.groups = new.groups;
+            Ok(stored)
         });
         match result {
             Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {

@@ -1,9 +1,11 @@
 //! `loadgen walk`: reading a whole directory, as Okta's imports and reconciliation jobs do: one client pages
-//! through every user with `count` (100) per page, once by index (`startIndex`, RFC 7644: the server skips the
-//! rows before the page, `OFFSET`) and once by cursor (`cursor`, RFC 9865: the server reads from the cursor's
-//! position on an index). Each walk checks that it returned every user once. Then, one request at a time,
-//! `--samples` reads of the first page and of the last page in each mode: the last page's p50 against the
-//! first page's says whether a page's cost grows with its position.
+//! through every user with `count` (100) per page, three times: by index (`startIndex`, RFC 7644) first to last
+//! page, as clients walk (the server starts each page after the previous page's last row, on an index); by
+//! index last to first page (no page follows the one served before it, so the server skips the rows before
+//! each page: `OFFSET`, what every page cost before); and by cursor (`cursor`, RFC 9865). Each walk checks that
+//! it returned every user once. Then, one request at a time, `--samples` reads of the first page and of the
+//! last page in each mode (for `OFFSET`, a last page that starts one row earlier, where no page ended): the last
+//! page's p50 against the first page's says whether a page's cost grows with its position.
 //!
 //! A walk stops starting pages after `--time-limit` seconds; its row then says how many users it read.
 
@@ -85,13 +87,32 @@ async fn page(
     Ok(reply)
 }
 
-async fn walk(scim: &Scim, args: &WalkArgs, by_cursor: bool) -> Result<Walk, Error> {
+/// How a walk pages.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `startIndex`, first page to last.
+    Index,
+    /// `startIndex`, last page to first.
+    IndexBackwards,
+    /// `cursor` and `nextCursor`.
+    Cursor,
+}
+
+async fn walk(scim: &Scim, args: &WalkArgs, mode: Mode) -> Result<Walk, Error> {
+    let by_cursor = mode == Mode::Cursor;
+    // Backwards: the start of the last page, then one page earlier each time.
+    let last_page = args.users.saturating_sub(1) / args.count.max(1) * args.count.max(1) + 1;
     let rec = Recorder::new()?;
     let count = args.count.to_string();
     let deadline = Instant::now() + Duration::from_secs(args.time_limit);
     let started = Instant::now();
     let mut seen = HashSet::new();
-    let (mut pages, mut start, mut cursor) = (0, 1usize, Some(String::new()));
+    let first_start = if mode == Mode::IndexBackwards {
+        last_page
+    } else {
+        1usize
+    };
+    let (mut pages, mut start, mut cursor) = (0, first_start, Some(String::new()));
     let mut last_cursor = None;
     let complete = loop {
         if Instant::now() >= deadline {
@@ -121,6 +142,11 @@ async fn walk(scim: &Scim, args: &WalkArgs, by_cursor: bool) -> Result<Walk, Err
                 .get("nextCursor")
                 .and_then(Value::as_str)
                 .map(str::to_string);
+        } else if mode == Mode::IndexBackwards {
+            if start == 1 {
+                break true;
+            }
+            start = start.saturating_sub(args.count).max(1);
         } else {
             start += n;
             if n == 0 || start > args.users {
@@ -163,9 +189,11 @@ pub async fn run(args: WalkArgs) -> Result<(), Error> {
     let scim = args.target.client()?;
     let t = &args.target;
     let count = args.count.to_string();
-    let index = walk(&scim, &args, false).await?;
-    let cursor = walk(&scim, &args, true).await?;
+    let index = walk(&scim, &args, Mode::Index).await?;
+    let offset = walk(&scim, &args, Mode::IndexBackwards).await?;
+    let cursor = walk(&scim, &args, Mode::Cursor).await?;
     let last_start = args.users.saturating_sub(args.count) + 1;
+    let off_start = last_start.saturating_sub(1).max(2).to_string();
     let last_start = last_start.to_string();
     let first_index = p50(
         &scim,
@@ -177,6 +205,12 @@ pub async fn run(args: WalkArgs) -> Result<(), Error> {
         &scim,
         args.samples,
         &[("startIndex", &last_start), ("count", &count)],
+    )
+    .await?;
+    let last_offset = p50(
+        &scim,
+        args.samples,
+        &[("startIndex", &off_start), ("count", &count)],
     )
     .await?;
     let first_cursor = p50(&scim, args.samples, &[("count", &count), ("cursor", "")]).await?;
@@ -191,10 +225,16 @@ pub async fn run(args: WalkArgs) -> Result<(), Error> {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
     for (name, w, first, last) in [
         (
-            "index (startIndex, OFFSET)",
+            "index (startIndex, first to last: keyset)",
             &index,
             first_index,
             last_index,
+        ),
+        (
+            "index (startIndex, last to first: OFFSET)",
+            &offset,
+            first_index,
+            last_offset,
         ),
         (
             "cursor (RFC 9865, keyset)",
@@ -218,15 +258,19 @@ pub async fn run(args: WalkArgs) -> Result<(), Error> {
     println!();
     // Per user, so that a walk cut by the time limit still compares.
     let per_user = |w: &Walk| w.elapsed.as_secs_f64() / w.users.max(1) as f64;
-    println!(
-        "{}: whole walk, index / cursor (time per user read): {:.1}×{}",
-        t.label,
-        ratio(per_user(&index), per_user(&cursor)),
-        if index.complete {
+    let stopped = |w: &Walk| {
+        if w.complete {
             ""
         } else {
-            " (the index walk stopped at the time limit: its later pages, dearer, are not counted)"
+            " (the OFFSET walk stopped at the time limit; it reads the last, dearest pages first, so its time per user is above what the whole walk would average)"
         }
+    };
+    println!(
+        "{}: whole walk (time per user read), OFFSET / index by keyset: {:.1}×, OFFSET / cursor: {:.1}×{}",
+        t.label,
+        ratio(per_user(&offset), per_user(&index)),
+        ratio(per_user(&offset), per_user(&cursor)),
+        stopped(&offset)
     );
     Ok(())
 }

@@ -9,9 +9,11 @@ mod basics;
 mod concurrency;
 mod differential;
 mod groups;
+mod index_pages;
 mod migrations;
 mod oauth;
 mod processes;
+mod statistics;
 mod users;
 
 use humbol_store::testing::TestDb;
