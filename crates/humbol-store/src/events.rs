@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::models::{micros, now, EventRow, NewEventRow};
 use crate::pool::{read_txn, write_txn, DbConn, Pools};
 use crate::schema::events;
-use crate::{Event, EventQuery, NewEvent, Outcome, StoreError};
+use crate::{Event, EventAction, EventQuery, EventResource, NewEvent, Outcome, StoreError};
 
 /// The longest event detail stored, in bytes: a longer one is cut (at a character boundary) and marked, so
 /// that no request can make the log keep large texts for the retention period.
@@ -32,29 +32,29 @@ pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError>
             org,
             at: micros(now()),
             actor: &e.actor,
-            action: &e.action,
-            resource_type: e.resource_type.as_deref(),
+            action: e.action.as_str(),
+            resource_type: e.resource_type.map(EventResource::as_str),
             resource_id: e.resource_id.as_deref(),
             outcome: e.outcome.as_str(),
             detail: &bounded(&e.detail),
         })
         .execute(conn)?;
-    crate::event_counts::count(&e.action, e.outcome);
+    crate::event_counts::count(e.action.as_str(), e.outcome);
     Ok(())
 }
 
 /// A successful change of a resource, for [`log`].
 pub fn change(
     actor: &str,
-    action: &str,
-    resource_type: &str,
+    action: EventAction,
+    resource_type: EventResource,
     id: &str,
     detail: String,
 ) -> NewEvent {
     NewEvent {
         actor: actor.to_string(),
-        action: action.to_string(),
-        resource_type: Some(resource_type.to_string()),
+        action,
+        resource_type: Some(resource_type),
         resource_id: Some(id.to_string()),
         outcome: Outcome::Success,
         detail,
@@ -91,7 +91,7 @@ pub fn events(p: &Pools, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreE
             .order(events::id.desc())
             .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))
             .load(conn)?;
-        Ok(rows.into_iter().map(EventRow::into_event).collect())
+        rows.into_iter().map(EventRow::into_event).collect()
     })
 }
 

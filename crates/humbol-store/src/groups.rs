@@ -12,6 +12,7 @@ use crate::filter_sql::{group_filter, group_sort, keyset, OrderCols, SortKey};
 use crate::models::{micros, new_id, now, with_conflict_value, GroupRow};
 use crate::pool::{lock_resource_row, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, users};
+use crate::{EventAction, EventResource};
 use crate::{MemberChange, Page, Query, StoreError};
 use scim_core::cursor::{Keyset, Position, SortValue};
 
@@ -210,8 +211,18 @@ pub fn create_group(
             g.display_name,
             ids.len()
         );
-        log(conn, org, &change(actor, "created", "Group", &id, detail))?;
-        let mut stored = row.into_stored();
+        log(
+            conn,
+            org,
+            &change(
+                actor,
+                EventAction::Created,
+                EventResource::Group,
+                &id,
+                detail,
+            ),
+        )?;
+        let mut stored = row.into_stored()?;
         stored.resource.members = load_members(conn, &[id])?
             .remove(&stored.id)
             .unwrap_or_default();
@@ -261,7 +272,7 @@ fn load_group(
     let Some(row) = row else {
         return Ok(None);
     };
-    let mut stored = row.into_stored();
+    let mut stored = row.into_stored()?;
     if with_members {
         stored.resource.members = load_members(conn, &[stored.id.clone()])?
             .remove(&stored.id)
@@ -315,7 +326,10 @@ pub fn list_groups(
                 .limit(limit)
                 .select(GroupRow::as_select())
                 .load(conn)?;
-            items = rows.into_iter().map(GroupRow::into_stored).collect();
+            items = rows
+                .into_iter()
+                .map(GroupRow::into_stored)
+                .collect::<Result<_, _>>()?;
             if with_members {
                 add_members(conn, &mut items)?;
             }
@@ -450,7 +464,10 @@ fn groups_by_cursor(
     if !forward {
         rows.reverse();
     }
-    let mut items: Vec<Stored<Group>> = rows.into_iter().map(GroupRow::into_stored).collect();
+    let mut items: Vec<Stored<Group>> = rows
+        .into_iter()
+        .map(GroupRow::into_stored)
+        .collect::<Result<_, _>>()?;
     if with_members {
         add_members(conn, &mut items)?;
     }
@@ -590,7 +607,17 @@ pub fn update_group(
                 new.display_name,
                 what.join(", ")
             );
-            log(conn, org, &change(actor, "updated", "Group", id, detail))?;
+            log(
+                conn,
+                org,
+                &change(
+                    actor,
+                    EventAction::Updated,
+                    EventResource::Group,
+                    id,
+                    detail,
+                ),
+            )?;
             Ok(Stored {
                 id: id.to_string(),
                 meta,
@@ -647,7 +674,17 @@ pub fn delete_group(
         )
         .execute(conn)?;
         let detail = format!("group \"{name}\" deleted ({members} member(s))");
-        log(conn, org, &change(actor, "deleted", "Group", id, detail))?;
+        log(
+            conn,
+            org,
+            &change(
+                actor,
+                EventAction::Deleted,
+                EventResource::Group,
+                id,
+                detail,
+            ),
+        )?;
         Ok(true)
     })
 }

@@ -235,38 +235,127 @@ impl Outcome {
             Outcome::Refused => "refused",
         }
     }
+
+    /// The outcome spelt `s` ([`Outcome::as_str`]), if any.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Success, Outcome::Refused]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
 }
 
-/// Every `action` the event log holds, as the admin API documents them (its OpenAPI enum) and `/metrics`
-/// counts them. Writing an event whose action is not here is a bug (a debug assertion catches it in tests).
-pub const EVENT_ACTIONS: &[&str] = &[
-    "created",
-    "updated",
-    "disabled",
-    "enabled",
-    "deleted",
-    "refused",
-    "token_created",
-    "token_revoked",
-    "token_issued",
-    "token_refused",
-    "client_created",
-    "client_revoked",
-    "secret_added",
-    "secret_removed",
-    "federation_set",
-    "federation_removed",
-];
+/// What an event records. Its spelling ([`EventAction::as_str`]) is what the event log stores, the admin API
+/// documents (its OpenAPI enum, from [`EVENT_ACTIONS`]) and `/metrics` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventAction {
+    Created,
+    Updated,
+    Disabled,
+    Enabled,
+    Deleted,
+    Refused,
+    TokenCreated,
+    TokenRevoked,
+    TokenIssued,
+    TokenRefused,
+    ClientCreated,
+    ClientRevoked,
+    SecretAdded,
+    SecretRemoved,
+    FederationSet,
+    FederationRemoved,
+}
+
+impl EventAction {
+    /// Every action, in [`EVENT_ACTIONS`]'s order.
+    pub const ALL: [EventAction; 16] = [
+        EventAction::Created,
+        EventAction::Updated,
+        EventAction::Disabled,
+        EventAction::Enabled,
+        EventAction::Deleted,
+        EventAction::Refused,
+        EventAction::TokenCreated,
+        EventAction::TokenRevoked,
+        EventAction::TokenIssued,
+        EventAction::TokenRefused,
+        EventAction::ClientCreated,
+        EventAction::ClientRevoked,
+        EventAction::SecretAdded,
+        EventAction::SecretRemoved,
+        EventAction::FederationSet,
+        EventAction::FederationRemoved,
+    ];
+
+    /// The action as stored and shown: `created`, `token_revoked`, ...
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventAction::Created => "created",
+            EventAction::Updated => "updated",
+            EventAction::Disabled => "disabled",
+            EventAction::Enabled => "enabled",
+            EventAction::Deleted => "deleted",
+            EventAction::Refused => "refused",
+            EventAction::TokenCreated => "token_created",
+            EventAction::TokenRevoked => "token_revoked",
+            EventAction::TokenIssued => "token_issued",
+            EventAction::TokenRefused => "token_refused",
+            EventAction::ClientCreated => "client_created",
+            EventAction::ClientRevoked => "client_revoked",
+            EventAction::SecretAdded => "secret_added",
+            EventAction::SecretRemoved => "secret_removed",
+            EventAction::FederationSet => "federation_set",
+            EventAction::FederationRemoved => "federation_removed",
+        }
+    }
+}
+
+/// The spellings of [`EventAction::ALL`].
+const EVENT_ACTION_NAMES: [&str; EventAction::ALL.len()] = {
+    let mut names = [""; EventAction::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = EventAction::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
+
+/// Every `action` the event log holds ([`EventAction`]'s spellings), as the admin API documents them (its
+/// OpenAPI enum) and `/metrics` counts them.
+pub const EVENT_ACTIONS: &[&str] = &EVENT_ACTION_NAMES;
+
+/// What kind of resource an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventResource {
+    User,
+    Group,
+    /// A SCIM bearer token.
+    Token,
+    /// An OAuth client (and its secrets, federated credential and issued tokens).
+    OAuthClient,
+}
+
+impl EventResource {
+    /// The resource type as stored and shown: `User`, `Group`, `Token`, `OAuthClient`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventResource::User => "User",
+            EventResource::Group => "Group",
+            EventResource::Token => "Token",
+            EventResource::OAuthClient => "OAuthClient",
+        }
+    }
+}
 
 /// A provisioning event to log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
     /// Who: e.g. `token:<id>` or `admin:<sub>`.
     pub actor: String,
-    /// `created`, `updated`, `disabled`, `enabled`, `deleted`, `refused`, `token_created`, `token_revoked`, ...
-    pub action: String,
-    /// `User`, `Group`, `Token`, or none.
-    pub resource_type: Option<String>,
+    pub action: EventAction,
+    /// What kind of resource, if any.
+    pub resource_type: Option<EventResource>,
     pub resource_id: Option<String>,
     pub outcome: Outcome,
     /// Human-readable: which resource, what changed, or why it was refused.
@@ -312,7 +401,8 @@ impl Default for EventQuery {
     }
 }
 
-/// Everything that can go wrong in the store.
+/// Everything that can go wrong in the store. A failure of the database keeps its cause ([`Cause`], the
+/// error's `source()`); what it means to a client (a status code) is the API's to decide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// Bad `DATABASE_URL`, unreachable database, failed migrations: a start-up error.
@@ -321,15 +411,15 @@ pub enum StoreError {
     /// No connection could be had in time (pool exhausted, database down or known to be down), the connection
     /// was lost, a statement timed out, or SQLite could not write (locked by another process, read-only, I/O
     /// error): worth trying again later.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] Cause),
     /// The database's storage is full (SQLite: `database or disk is full`); nothing was written.
-    #[error("database storage full: {0}")]
-    Full(String),
+    #[error("database storage full")]
+    Full(#[source] Cause),
     /// PostgreSQL kept aborting the transaction to resolve deadlocks or serialization failures, also when the
     /// store ran it again (4 attempts in all); nothing was written.
-    #[error("database contention: {0}")]
-    Contention(String),
+    #[error("database contention")]
+    Contention(#[source] Cause),
     /// No such resource in this organisation.
     #[error("not found")]
     NotFound,
@@ -345,10 +435,100 @@ pub enum StoreError {
     /// The caller's update function (or a validation in the store) refused the change; nothing was written.
     #[error("rejected: {0}")]
     Rejected(ScimError),
-    /// Any other database error.
-    #[error("database error: {0}")]
-    Database(String),
+    /// Any other database error, or stored data that breaks an invariant (e.g. a corrupt column).
+    #[error("database error")]
+    Database(#[source] Cause),
 }
+
+impl StoreError {
+    /// The error and its chain of causes, `: `-separated: what a log line shows (never a client).
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            cause = e.source();
+        }
+        out
+    }
+}
+
+/// The cause of a database failure ([`StoreError`]): the database's, pool's or decoder's own error, or the
+/// store's description when there is none. Cheap to clone (shared); two causes are equal when they read the
+/// same, so that errors can still be compared in tests.
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// The cause `e`.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(e))
+    }
+
+    /// `e`, described by `context` (e.g. which row could not be read).
+    pub fn context(
+        context: impl Into<String>,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Cause {
+        Cause::new(Context {
+            context: context.into(),
+            source: Box::new(e),
+        })
+    }
+}
+
+/// A cause that is only a description.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Message(String);
+
+/// A cause with a description of where it happened.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+struct Context {
+    context: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl From<String> for Cause {
+    fn from(message: String) -> Cause {
+        Cause::new(Message(message))
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Cause {
+        Cause::from(message.to_string())
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 /// Humbol's store: cheap to clone (an `Arc` inside), `Send + Sync`. Calls block: from async code run them on a
 /// blocking thread (e.g. `actix_web::web::block`).

@@ -5,11 +5,11 @@ use diesel::prelude::*;
 use crate::models::{micros, now, OrgRow};
 use crate::pool::{read_txn, write_txn, DbConn, Pools};
 use crate::schema::orgs;
-use crate::{Org, OrgSettings, StoreError};
+use crate::{Cause, Org, OrgSettings, StoreError};
 
 /// See [`crate::Store::put_org`].
 pub fn put_org(p: &Pools, slug: &str, s: &OrgSettings) -> Result<(Org, bool), StoreError> {
-    let roles = serde_json::to_string(&s.roles).map_err(|e| StoreError::Database(e.to_string()))?;
+    let roles = serde_json::to_string(&s.roles).map_err(|e| StoreError::Database(Cause::new(e)))?;
     let mut conn = p.write()?;
     write_txn(&mut conn, |conn| {
         let t = micros(now());

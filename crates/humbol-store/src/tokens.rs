@@ -7,13 +7,15 @@ use crate::events::log;
 use crate::models::{micros, new_id, now, OrgRow, TokenRow};
 use crate::pool::{on_inner, read_txn, write_txn, DbConn, Pools};
 use crate::schema::{orgs, scim_tokens};
-use crate::{NewEvent, NewToken, Outcome, StoreError, TokenAuth, TokenInfo};
+use crate::{
+    EventAction, EventResource, NewEvent, NewToken, Outcome, StoreError, TokenAuth, TokenInfo,
+};
 
-fn token_event(actor: &str, action: &str, id: &str, detail: String) -> NewEvent {
+fn token_event(actor: &str, action: EventAction, id: &str, detail: String) -> NewEvent {
     NewEvent {
         actor: actor.to_string(),
-        action: action.to_string(),
-        resource_type: Some("Token".into()),
+        action,
+        resource_type: Some(EventResource::Token),
         resource_id: Some(id.to_string()),
         outcome: Outcome::Success,
         detail,
@@ -83,9 +85,9 @@ pub fn create_token(
         log(
             conn,
             org,
-            &token_event(actor, "token_created", &row.id, detail),
+            &token_event(actor, EventAction::TokenCreated, &row.id, detail),
         )?;
-        Ok(row.into_info())
+        row.into_info()
     })
 }
 
@@ -122,7 +124,7 @@ pub fn tokens_page(
             .limit(limit)
             .select(TokenRow::as_select())
             .load(conn)?;
-        Ok(rows.into_iter().map(TokenRow::into_info).collect())
+        rows.into_iter().map(TokenRow::into_info).collect()
     })
 }
 
@@ -144,7 +146,11 @@ pub fn revoke_token(p: &Pools, org: &str, id: &str, actor: &str) -> Result<bool,
                 .set(scim_tokens::revoked_at.eq(micros(now())))
                 .execute(conn)?;
             let detail = format!("SCIM token \"{}\" ({}) revoked", token.name, token.hint);
-            log(conn, org, &token_event(actor, "token_revoked", id, detail))?;
+            log(
+                conn,
+                org,
+                &token_event(actor, EventAction::TokenRevoked, id, detail),
+            )?;
         }
         Ok(true)
     })

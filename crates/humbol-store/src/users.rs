@@ -19,6 +19,7 @@ use crate::models::{
 use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
 use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
+use crate::{EventAction, EventResource};
 use scim_core::cursor::{Keyset, Position, SortValue};
 
 /// How often `update_user` retries after losing a race (without `if_match`).
@@ -58,7 +59,17 @@ pub fn create_user(
             .map_err(|e| conflict(e.into(), user))?;
         insert_children(conn, &rows)?;
         let detail = format!("user \"{}\" created", user.user_name);
-        log(conn, org, &change(actor, "created", "User", &id, detail))?;
+        log(
+            conn,
+            org,
+            &change(
+                actor,
+                EventAction::Created,
+                EventResource::User,
+                &id,
+                detail,
+            ),
+        )?;
         rows.into_stored()
     })
 }
@@ -89,7 +100,8 @@ type Joined = (UserRow, Option<EmailRow>, Option<AddressRow>);
 /// statement that diesel prepares once per connection: `users LEFT JOIN user_emails LEFT JOIN user_addresses`.
 /// (A user has a handful of emails and addresses, so the product stays small.) It runs on the backend's own
 /// connection ([`on_inner!`]): there the statement is cached by its type, whereas through the MultiConnection
-/// diesel writes its SQL text again at every call to find it in the cache (a third of a look-up's time).
+/// diesel writes its SQL text again at every call to find it in the cache (see docs/benchmarks.md, "Figures
+/// behind choices in the code").
 macro_rules! one_user {
     ($conn:expr, $($cond:expr),+) => {{
         let rows: Vec<Joined> = on_inner!($conn, |c| users::table
@@ -275,7 +287,7 @@ macro_rules! token_and_user {
 diesel::define_sql_function! {
     /// PostgreSQL's `ANY(array)`, for `column = ANY($1)` with the array as ONE bind: unlike `eq_any`'s values,
     /// a statement with it has a static query id, so diesel finds it in its cache by type instead of writing its
-    /// SQL again at every call (5% of scim-api's CPU under a load of batched look-ups).
+    /// SQL again at every call (a measurable share of scim-api's CPU under batched look-ups: docs/benchmarks.md).
     #[sql_name = "ANY"]
     fn any_of(values: diesel::sql_types::Array<diesel::sql_types::Text>) -> diesel::sql_types::Text;
 }
@@ -749,12 +761,21 @@ pub fn update_user(
                 insert_children(conn, &rows)?;
             }
             let action = match (current.resource.active, new.active) {
-                (true, false) => "disabled",
-                (false, true) => "enabled",
-                _ => "updated",
+                (true, false) => EventAction::Disabled,
+                (false, true) => EventAction::Enabled,
+                _ => EventAction::Updated,
             };
-            let detail = format!("user \"{}\" {action}: {}", new.user_name, what.join(", "));
-            log(conn, org, &change(actor, action, "User", id, detail))?;
+            let detail = format!(
+                "user \"{}\" {}: {}",
+                new.user_name,
+                action.as_str(),
+                what.join(", ")
+            );
+            log(
+                conn,
+                org,
+                &change(actor, action, EventResource::User, id, detail),
+            )?;
             rows.into_stored()
         });
         match result {
@@ -833,7 +854,11 @@ pub fn delete_user(
         if reports > 0 {
             detail.push_str(&format!("; cleared as manager of {reports} user(s)"));
         }
-        log(conn, org, &change(actor, "deleted", "User", id, detail))?;
+        log(
+            conn,
+            org,
+            &change(actor, EventAction::Deleted, EventResource::User, id, detail),
+        )?;
         Ok(true)
     })
 }

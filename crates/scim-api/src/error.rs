@@ -56,10 +56,10 @@ impl From<StoreError> for ApiError {
         match &e {
             StoreError::Unavailable(_) | StoreError::Contention(_) => {
                 // The cause stays in the log; the client gets a generic detail.
-                log::warn!("store error: {e}");
+                log::warn!("store error: {}", e.report());
             }
             StoreError::Full(_) | StoreError::Database(_) | StoreError::Config(_) => {
-                log::error!("store error: {e}");
+                log::error!("store error: {}", e.report());
             }
             _ => {}
         }

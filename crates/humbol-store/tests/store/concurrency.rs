@@ -438,7 +438,7 @@ fn refusals_and_event_details_are_bounded(
             "acme",
             &NewEvent {
                 actor: ACTOR.into(),
-                action: "refused".into(),
+                action: humbol_store::EventAction::Refused,
                 resource_type: None,
                 resource_id: None,
                 outcome: Outcome::Refused,
