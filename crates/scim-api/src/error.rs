@@ -110,7 +110,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = content::scim_response(self.status_code(), &self.0.to_json());
+        let mut response =
+            content::Reply::json(self.status_code(), &self.0.to_json()).into_response();
         if self.0.status == 401 {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
