@@ -6,7 +6,14 @@ use diesel::prelude::*;
 use crate::models::{micros, now, EventRow, NewEventRow};
 use crate::pool::{read_txn, write_txn, DbConn, Pools};
 use crate::schema::events;
-use crate::{Event, EventAction, EventQuery, EventResource, NewEvent, Outcome, StoreError};
+use crate::{Event, EventAction, EventQuery, EventResource, NewEvent, Outcome, Store, StoreError};
+
+impl Store {
+    /// The organisation's events, newest first, paginated by `q.before`.
+    pub fn events(&self, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        events(&self.inner, org, q)
+    }
+}
 
 /// The longest event detail stored, in bytes: a longer one is cut (at a character boundary) and marked, so
 /// that no request can make the log keep large texts for the retention period.
@@ -61,10 +68,13 @@ pub fn change(
     }
 }
 
-/// See [`crate::Store::record_event`].
-pub fn record_event(p: &Pools, org: &str, e: &NewEvent) -> Result<(), StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| log(conn, org, e))
+impl Store {
+    /// Logs an event that is not a side effect of a change here (e.g. a refused request).
+    pub fn record_event(&self, org: &str, e: &NewEvent) -> Result<(), StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        write_txn(&mut conn, |conn| log(conn, org, e))
+    }
 }
 
 /// See [`crate::Store::events`].
@@ -95,14 +105,17 @@ pub fn events(p: &Pools, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreE
     })
 }
 
-/// See [`crate::Store::prune_events`].
-pub fn prune_events(p: &Pools, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
-    let mut conn = p.write()?;
-    let n = write_txn(&mut conn, |conn| {
-        Ok(
-            diesel::delete(events::table.filter(events::at.lt(micros(older_than))))
-                .execute(conn)?,
-        )
-    })?;
-    Ok(n as u64)
+impl Store {
+    /// Deletes every organisation's events older than `older_than`; returns how many.
+    pub fn prune_events(&self, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        let n = write_txn(&mut conn, |conn| {
+            Ok(
+                diesel::delete(events::table.filter(events::at.lt(micros(older_than))))
+                    .execute(conn)?,
+            )
+        })?;
+        Ok(n as u64)
+    }
 }
