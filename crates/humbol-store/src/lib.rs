@@ -38,6 +38,7 @@ mod orgs;
 mod pool;
 mod schema;
 mod tokens;
+mod user_groups;
 mod users;
 
 pub use oauth::{

@@ -4,7 +4,9 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use scim_core::resource::{fold_document, Address, Email, Group, Meta, Name, Stored, User};
+use scim_core::resource::{
+    fold_document, Address, Email, Group, Meta, Name, Stored, User, UserGroup,
+};
 use serde_json::Value;
 
 use crate::schema::{events, groups, orgs, scim_tokens, user_addresses, user_emails, users};
@@ -363,6 +365,7 @@ impl UserRows {
             user: self.user.attrs,
             emails: self.emails.into_iter().map(|e| e.attrs).collect(),
             addresses: self.addresses.into_iter().map(|a| a.attrs).collect(),
+            groups: Vec::new(),
         }
         .into_stored()
     }
@@ -373,6 +376,8 @@ pub struct LoadedUser {
     pub user: UserRow,
     pub emails: Vec<EmailRow>,
     pub addresses: Vec<AddressRow>,
+    /// The user's read-only `groups` (read with it: `crate::user_groups`).
+    pub groups: Vec<UserGroup>,
 }
 
 impl LoadedUser {
@@ -383,6 +388,7 @@ impl LoadedUser {
             user: r,
             mut emails,
             mut addresses,
+            groups,
         } = self;
         emails.sort_by_key(|e| e.position);
         addresses.sort_by_key(|a| a.position);
@@ -443,6 +449,7 @@ impl LoadedUser {
                 department: r.department,
                 manager: r.manager_id,
                 attributes,
+                groups,
             },
         })
     }

@@ -61,6 +61,20 @@ pub struct User {
     /// names, enterprise ones inside the object under the extension's URN, `name`'s other parts under
     /// `name`), without nulls, empty strings or empty arrays. The store keeps it as one JSON document.
     pub attributes: Map<String, Value>,
+    /// The read-only `groups` (RFC 7643 §4.1.2): the groups the user is a direct member of, derived from the
+    /// groups' members. Filled by the store when it reads a user; never read from a request ([`User::from_json`]
+    /// leaves it empty, the store keeps the memberships as they are), so `from_json(&x.to_json())` equals `x`
+    /// without them.
+    pub groups: Vec<UserGroup>,
+}
+
+/// One of a user's groups, as `groups` returns it: `{"$ref", "display", "type": "direct", "value"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserGroup {
+    /// The group's id.
+    pub value: String,
+    /// The group's displayName.
+    pub display: String,
 }
 
 /// The serde field order of `Name`, `Email` and `Address` is the sorted order of their JSON keys: the order a
@@ -633,6 +647,7 @@ impl User {
             department: string_attr(a.get("department"), "department")?,
             manager: read_manager(a.get("manager"))?,
             attributes: read_document(&a)?,
+            groups: Vec::new(),
         }
         .checked()
     }
@@ -712,6 +727,27 @@ impl Serialize for UserJson<'_> {
         if let Some(v) = &u.external_id {
             next(&mut m, "externalId")?;
             m.serialize_entry("externalId", v)?;
+        }
+        if !u.groups.is_empty() {
+            // A group's `$ref` is its Group URL: `{base}/Groups/{id}` beside this user's `{base}/Users/{id}`.
+            let base = self
+                .stored
+                .and_then(|(_, _, location)| location.rsplit_once('/'))
+                .and_then(|(users, _)| users.rsplit_once('/'))
+                .map(|(base, _)| base);
+            next(&mut m, "groups")?;
+            m.serialize_entry(
+                "groups",
+                &u.groups
+                    .iter()
+                    .map(|g| UserGroupJson {
+                        reference: base.map(|base| format!("{base}/Groups/{}", g.value)),
+                        display: &g.display,
+                        kind: "direct",
+                        value: &g.value,
+                    })
+                    .collect::<Vec<_>>(),
+            )?;
         }
         if let Some((id, meta, location)) = self.stored {
             next(&mut m, "id")?;
@@ -842,6 +878,17 @@ impl Serialize for EnterpriseJson<'_> {
 struct ManagerJson<'a> {
     #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
     reference: Option<String>,
+    value: &'a str,
+}
+
+/// An element of a user's `groups` as returned (keys sorted, see [`UserJson`]).
+#[derive(Serialize)]
+struct UserGroupJson<'a> {
+    #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    display: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
     value: &'a str,
 }
 
@@ -1488,6 +1535,50 @@ mod tests {
         assert_eq!(User::from_json(&v).unwrap(), s.resource);
     }
 
+    /// `groups` is written (read-only, RFC 7643 §4.1.2) with its `$ref` beside the user's URL, and never read.
+    #[test]
+    fn user_groups_are_written_and_never_read() {
+        let s = Stored {
+            id: "u-1".into(),
+            meta: meta(),
+            resource: User {
+                user_name: "a".into(),
+                active: true,
+                groups: vec![UserGroup {
+                    value: "g-1".into(),
+                    display: "Sales".into(),
+                }],
+                ..User::default()
+            },
+        };
+        let location = "https://h/scim/v2/orgs/acme/Users/u-1";
+        let v = s.to_json(location);
+        assert_eq!(
+            v["groups"],
+            json!([{"value": "g-1", "display": "Sales", "type": "direct",
+                    "$ref": "https://h/scim/v2/orgs/acme/Groups/g-1"}])
+        );
+        assert_eq!(
+            serde_json::to_string(&s.json(location)).unwrap(),
+            serde_json::to_string(&v).unwrap()
+        );
+        // A body's `groups` (Okta sends `"groups": []`, a client may echo what it read) is ignored.
+        let back = User::from_json(&v).unwrap();
+        assert!(back.groups.is_empty());
+        assert_eq!(
+            back,
+            User {
+                groups: Vec::new(),
+                ..s.resource.clone()
+            }
+        );
+        // Without a location (a PATCH's target) there is no `$ref`.
+        assert_eq!(
+            s.resource.to_json()["groups"],
+            json!([{"value": "g-1", "display": "Sales", "type": "direct"}])
+        );
+    }
+
     #[test]
     fn group_reads_entra_shapes() {
         let g = Group::from_json(&json!({
@@ -1691,6 +1782,8 @@ mod tests {
                     department,
                     manager,
                     attributes,
+                    // Read-only: never read from a body (a test below writes them).
+                    groups: Vec::new(),
                 },
             )
     }
