@@ -166,11 +166,11 @@ impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(_) | StoreError::Contention(_) => {
-                log::warn!("store unavailable: {err}");
+                log::warn!("store unavailable: {}", err.report());
                 AppError::unavailable("the database is unavailable; try again later")
             }
             StoreError::Full(_) => {
-                log::error!("store: {err}");
+                log::error!("store: {}", err.report());
                 AppError::insufficient_storage("the database's storage is full; try again later")
             }
             StoreError::NotFound => AppError::not_found("not found"),
@@ -179,7 +179,7 @@ impl From<StoreError> for AppError {
             StoreError::Rejected(e) if e.status == 409 => {
                 AppError::new(StatusCode::CONFLICT, "too_many_tokens", e.detail)
             }
-            other => AppError::internal(other),
+            other => AppError::internal(other.report()),
         }
     }
 }

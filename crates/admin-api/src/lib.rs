@@ -150,7 +150,7 @@ fn spawn_event_pruner(store: Store, retention_days: u32) {
                 Ok(Ok(n)) => {
                     log::info!("pruned {n} provisioning events older than {retention_days} days")
                 }
-                Ok(Err(e)) => log::warn!("event pruning failed: {e}"),
+                Ok(Err(e)) => log::warn!("event pruning failed: {}", e.report()),
                 Err(e) => log::warn!("event pruning task failed: {e}"),
             }
         }

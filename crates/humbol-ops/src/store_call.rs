@@ -56,10 +56,13 @@ pub async fn bounded<F: Future>(store: &Store, work: F) -> Result<F::Output, Sto
             ));
         }
         if Instant::now() >= deadline {
-            return Err(StoreError::Unavailable(format!(
-                "no answer from the database within {:?}",
-                store.call_deadline()
-            )));
+            return Err(StoreError::Unavailable(
+                format!(
+                    "no answer from the database within {:?}",
+                    store.call_deadline()
+                )
+                .into(),
+            ));
         }
         store.suspect();
         if let Ok(out) = tokio::time::timeout(LOOK_EVERY, &mut work).await {

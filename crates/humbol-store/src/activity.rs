@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::{count_star, max};
 use diesel::prelude::*;
 
-use crate::models::{from_micros, micros};
+use crate::models::{from_micros_opt, micros};
 use crate::pool::read_txn;
 use crate::schema::{events, oauth_clients, scim_tokens};
 use crate::{Store, StoreError};
@@ -78,7 +78,7 @@ impl Store {
                 .collect();
             actions.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             Ok(ProvisioningStatus {
-                last_request_at: last_event.max(last_use).map(from_micros),
+                last_request_at: from_micros_opt(last_event.max(last_use))?,
                 actions,
                 live_tokens: live_tokens.unsigned_abs(),
                 live_clients: live_clients.unsigned_abs(),

@@ -6,7 +6,14 @@ use diesel::prelude::*;
 use crate::models::{micros, now, EventRow, NewEventRow};
 use crate::pool::{read_txn, write_txn, DbConn, Pools};
 use crate::schema::events;
-use crate::{Event, EventQuery, NewEvent, Outcome, StoreError};
+use crate::{Event, EventAction, EventQuery, EventResource, NewEvent, Outcome, Store, StoreError};
+
+impl Store {
+    /// The organisation's events, newest first, paginated by `q.before`.
+    pub fn events(&self, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        events(&self.inner, org, q)
+    }
+}
 
 /// The longest event detail stored, in bytes: a longer one is cut (at a character boundary) and marked, so
 /// that no request can make the log keep large texts for the retention period.
@@ -32,39 +39,42 @@ pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError>
             org,
             at: micros(now()),
             actor: &e.actor,
-            action: &e.action,
-            resource_type: e.resource_type.as_deref(),
+            action: e.action.as_str(),
+            resource_type: e.resource_type.map(EventResource::as_str),
             resource_id: e.resource_id.as_deref(),
             outcome: e.outcome.as_str(),
             detail: &bounded(&e.detail),
         })
         .execute(conn)?;
-    crate::event_counts::count(&e.action, e.outcome);
+    crate::event_counts::count(e.action.as_str(), e.outcome);
     Ok(())
 }
 
 /// A successful change of a resource, for [`log`].
 pub fn change(
     actor: &str,
-    action: &str,
-    resource_type: &str,
+    action: EventAction,
+    resource_type: EventResource,
     id: &str,
     detail: String,
 ) -> NewEvent {
     NewEvent {
         actor: actor.to_string(),
-        action: action.to_string(),
-        resource_type: Some(resource_type.to_string()),
+        action,
+        resource_type: Some(resource_type),
         resource_id: Some(id.to_string()),
         outcome: Outcome::Success,
         detail,
     }
 }
 
-/// See [`crate::Store::record_event`].
-pub fn record_event(p: &Pools, org: &str, e: &NewEvent) -> Result<(), StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| log(conn, org, e))
+impl Store {
+    /// Logs an event that is not a side effect of a change here (e.g. a refused request).
+    pub fn record_event(&self, org: &str, e: &NewEvent) -> Result<(), StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        write_txn(&mut conn, |conn| log(conn, org, e))
+    }
 }
 
 /// See [`crate::Store::events`].
@@ -91,18 +101,21 @@ pub fn events(p: &Pools, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreE
             .order(events::id.desc())
             .limit(i64::try_from(q.limit).unwrap_or(i64::MAX))
             .load(conn)?;
-        Ok(rows.into_iter().map(EventRow::into_event).collect())
+        rows.into_iter().map(EventRow::into_event).collect()
     })
 }
 
-/// See [`crate::Store::prune_events`].
-pub fn prune_events(p: &Pools, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
-    let mut conn = p.write()?;
-    let n = write_txn(&mut conn, |conn| {
-        Ok(
-            diesel::delete(events::table.filter(events::at.lt(micros(older_than))))
-                .execute(conn)?,
-        )
-    })?;
-    Ok(n as u64)
+impl Store {
+    /// Deletes every organisation's events older than `older_than`; returns how many.
+    pub fn prune_events(&self, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        let n = write_txn(&mut conn, |conn| {
+            Ok(
+                diesel::delete(events::table.filter(events::at.lt(micros(older_than))))
+                    .execute(conn)?,
+            )
+        })?;
+        Ok(n as u64)
+    }
 }

@@ -13,10 +13,45 @@ use crate::listing::{self, Listing, OrderTerm};
 use crate::models::{new_id, now, with_conflict_value, GroupRow};
 use crate::pool::{lock_resource_row, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, users};
-use crate::{MemberChange, Page, Query, StoreError};
+use crate::{EventAction, EventResource};
+use crate::{MemberChange, Page, Query, Store, StoreError};
 use diesel::sql_types::{BigInt, Text};
 use scim_core::cursor::SortValue;
 use scim_core::path::AttrPath;
+
+impl Store {
+    /// A page of `org`'s groups matching `q`, with or without their members.
+    pub fn list_groups(
+        &self,
+        org: &str,
+        q: &Query,
+        with_members: bool,
+    ) -> Result<Page<Group>, StoreError> {
+        list_groups(&self.inner, org, q, with_members)
+    }
+
+    /// Replaces a group's attributes and member set (PUT); see [`Store::update_group`] for `if_match` and for
+    /// what is returned (the group without members).
+    pub fn replace_group(
+        &self,
+        org: &str,
+        id: &str,
+        g: &Group,
+        if_match: Option<i64>,
+        actor: &str,
+    ) -> Result<Stored<Group>, StoreError> {
+        let members = [MemberChange::Replace(
+            g.members.iter().map(|m| m.value.clone()).collect(),
+        )];
+        let mut f = |_: &Stored<Group>| {
+            Ok(Group {
+                members: Vec::new(),
+                ..g.clone()
+            })
+        };
+        self.update_group(org, id, if_match, actor, &members, &mut f)
+    }
+}
 
 /// How often `update_group` retries after losing a race (without `if_match`).
 const RETRIES: usize = 5;
@@ -183,43 +218,57 @@ fn member_gone(e: diesel::result::Error) -> StoreError {
     }
 }
 
-/// See [`crate::Store::create_group`].
-pub fn create_group(
-    p: &Pools,
-    org: &str,
-    g: &Group,
-    actor: &str,
-) -> Result<Stored<Group>, StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| {
-        crate::orgs::require(conn, org)?;
-        let ids: BTreeSet<&str> = g.members.iter().map(|m| m.value.as_str()).collect();
-        check_members(conn, org, &ids)?;
-        let id = new_id();
-        let t = now();
-        let meta = Meta {
-            created: t,
-            last_modified: t,
-            version: 1,
-        };
-        let row = GroupRow::new(&id, org, g, &meta);
-        diesel::insert_into(groups::table)
-            .values(&row)
-            .execute(conn)
-            .map_err(|e| conflict(e.into(), g))?;
-        insert_members(conn, &id, &ids)?;
-        let detail = format!(
-            "group \"{}\" created with {} member(s)",
-            g.display_name,
-            ids.len()
-        );
-        log(conn, org, &change(actor, "created", "Group", &id, detail))?;
-        let mut stored = row.into_stored();
-        stored.resource.members = load_members(conn, &[id])?
-            .remove(&stored.id)
-            .unwrap_or_default();
-        Ok(stored)
-    })
+impl Store {
+    /// Creates a group (logs `created`). `displayName` (case-insensitively) and `externalId` are unique per
+    /// organisation; member ids must be users of this organisation, else `Rejected(invalidValue)`.
+    pub fn create_group(
+        &self,
+        org: &str,
+        g: &Group,
+        actor: &str,
+    ) -> Result<Stored<Group>, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        write_txn(&mut conn, |conn| {
+            crate::orgs::require(conn, org)?;
+            let ids: BTreeSet<&str> = g.members.iter().map(|m| m.value.as_str()).collect();
+            check_members(conn, org, &ids)?;
+            let id = new_id();
+            let t = now();
+            let meta = Meta {
+                created: t,
+                last_modified: t,
+                version: 1,
+            };
+            let row = GroupRow::new(&id, org, g, &meta);
+            diesel::insert_into(groups::table)
+                .values(&row)
+                .execute(conn)
+                .map_err(|e| conflict(e.into(), g))?;
+            insert_members(conn, &id, &ids)?;
+            let detail = format!(
+                "group \"{}\" created with {} member(s)",
+                g.display_name,
+                ids.len()
+            );
+            log(
+                conn,
+                org,
+                &change(
+                    actor,
+                    EventAction::Created,
+                    EventResource::Group,
+                    &id,
+                    detail,
+                ),
+            )?;
+            let mut stored = row.into_stored()?;
+            stored.resource.members = load_members(conn, &[id])?
+                .remove(&stored.id)
+                .unwrap_or_default();
+            Ok(stored)
+        })
+    }
 }
 
 /// The members (with display names) of each group in `ids`, ordered by user id.
@@ -264,7 +313,7 @@ fn load_group(
     let Some(row) = row else {
         return Ok(None);
     };
-    let mut stored = row.into_stored();
+    let mut stored = row.into_stored()?;
     if with_members {
         stored.resource.members = load_members(conn, &[stored.id.clone()])?
             .remove(&stored.id)
@@ -273,15 +322,18 @@ fn load_group(
     Ok(Some(stored))
 }
 
-/// See [`crate::Store::group`].
-pub fn group(
-    p: &Pools,
-    org: &str,
-    id: &str,
-    with_members: bool,
-) -> Result<Option<Stored<Group>>, StoreError> {
-    let mut conn = p.read()?;
-    read_txn(&mut conn, |conn| load_group(conn, org, id, with_members))
+impl Store {
+    /// The group `id` of `org`; with `with_members = false` its members are not loaded (left empty).
+    pub fn group(
+        &self,
+        org: &str,
+        id: &str,
+        with_members: bool,
+    ) -> Result<Option<Stored<Group>>, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.read()?;
+        read_txn(&mut conn, |conn| load_group(conn, org, id, with_members))
+    }
 }
 
 fn filtered(org: &str, q: &Query) -> Result<groups::BoxedQuery<'static, MultiBackend>, StoreError> {
@@ -307,8 +359,11 @@ pub fn list_groups(
             Some(position) => listing::cursor_page::<Groups>(conn, org, q, position)?,
             None => listing::index_page::<Groups>(conn, &p.pages, org, q)?,
         };
-        let mut items: Vec<Stored<Group>> =
-            rows.rows.into_iter().map(GroupRow::into_stored).collect();
+        let mut items: Vec<Stored<Group>> = rows
+            .rows
+            .into_iter()
+            .map(GroupRow::into_stored)
+            .collect::<Result<_, _>>()?;
         if with_members {
             add_members(conn, &mut items)?;
         }
@@ -449,81 +504,97 @@ fn apply_members(
     Ok((added, removed))
 }
 
-/// See [`crate::Store::update_group`].
-pub fn update_group(
-    p: &Pools,
-    org: &str,
-    id: &str,
-    if_match: Option<i64>,
-    actor: &str,
-    members: &[MemberChange],
-    f: &mut dyn FnMut(&Stored<Group>) -> Result<Group, ScimError>,
-) -> Result<Stored<Group>, StoreError> {
-    let mut attempt = 0;
-    loop {
-        let mut conn = p.write()?;
-        let result = write_txn(&mut conn, |conn| {
-            lock_row(conn, org, id)?;
-            let current = load_group(conn, org, id, false)?.ok_or(StoreError::NotFound)?;
-            if if_match.is_some_and(|v| v != current.meta.version) {
-                return Err(StoreError::VersionMismatch);
+impl Store {
+    /// Attribute changes via `f` (which sees the group WITHOUT members) plus member set operations applied as
+    /// row inserts/deletes, in one transaction; the version is bumped once. Added ids must be users of this
+    /// organisation (else `Rejected(invalidValue)`). Logs `updated` with what changed. Returns the group
+    /// WITHOUT its members (read them with [`Store::group`]): a one-member change costs O(1) in the group's size.
+    pub fn update_group(
+        &self,
+        org: &str,
+        id: &str,
+        if_match: Option<i64>,
+        actor: &str,
+        members: &[MemberChange],
+        f: &mut dyn FnMut(&Stored<Group>) -> Result<Group, ScimError>,
+    ) -> Result<Stored<Group>, StoreError> {
+        let p = &*self.inner;
+        let mut attempt = 0;
+        loop {
+            let mut conn = p.write()?;
+            let result = write_txn(&mut conn, |conn| {
+                lock_row(conn, org, id)?;
+                let current = load_group(conn, org, id, false)?.ok_or(StoreError::NotFound)?;
+                if if_match.is_some_and(|v| v != current.meta.version) {
+                    return Err(StoreError::VersionMismatch);
+                }
+                let new = f(&current).map_err(StoreError::Rejected)?;
+                let mut what = Vec::new();
+                if new.display_name != current.resource.display_name {
+                    what.push("displayName".to_string());
+                }
+                if new.external_id != current.resource.external_id {
+                    what.push("externalId".to_string());
+                }
+                let (added, removed) = apply_members(conn, org, id, members)?;
+                if added > 0 {
+                    what.push(format!("{added} member(s) added"));
+                }
+                if removed > 0 {
+                    what.push(format!("{removed} member(s) removed"));
+                }
+                if what.is_empty() {
+                    return Ok(current);
+                }
+                let meta = Meta {
+                    created: current.meta.created,
+                    last_modified: now(),
+                    version: current.meta.version + 1,
+                };
+                let row = GroupRow::new(id, org, &new, &meta);
+                let n = diesel::update(
+                    groups::table
+                        .filter(groups::id.eq(id))
+                        .filter(groups::org.eq(org))
+                        .filter(groups::version.eq(current.meta.version)),
+                )
+                .set(&row)
+                .execute(conn)
+                .map_err(|e| conflict(e.into(), &new))?;
+                if n == 0 {
+                    return Err(StoreError::VersionMismatch);
+                }
+                let detail = format!(
+                    "group \"{}\" updated: {}",
+                    new.display_name,
+                    what.join(", ")
+                );
+                log(
+                    conn,
+                    org,
+                    &change(
+                        actor,
+                        EventAction::Updated,
+                        EventResource::Group,
+                        id,
+                        detail,
+                    ),
+                )?;
+                Ok(Stored {
+                    id: id.to_string(),
+                    meta,
+                    resource: Group {
+                        members: Vec::new(),
+                        ..new
+                    },
+                })
+            });
+            match result {
+                Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {
+                    attempt += 1;
+                }
+                other => return other,
             }
-            let new = f(&current).map_err(StoreError::Rejected)?;
-            let mut what = Vec::new();
-            if new.display_name != current.resource.display_name {
-                what.push("displayName".to_string());
-            }
-            if new.external_id != current.resource.external_id {
-                what.push("externalId".to_string());
-            }
-            let (added, removed) = apply_members(conn, org, id, members)?;
-            if added > 0 {
-                what.push(format!("{added} member(s) added"));
-            }
-            if removed > 0 {
-                what.push(format!("{removed} member(s) removed"));
-            }
-            if what.is_empty() {
-                return Ok(current);
-            }
-            let meta = Meta {
-                created: current.meta.created,
-                last_modified: now(),
-                version: current.meta.version + 1,
-            };
-            let row = GroupRow::new(id, org, &new, &meta);
-            let n = diesel::update(
-                groups::table
-                    .filter(groups::id.eq(id))
-                    .filter(groups::org.eq(org))
-                    .filter(groups::version.eq(current.meta.version)),
-            )
-            .set(&row)
-            .execute(conn)
-            .map_err(|e| conflict(e.into(), &new))?;
-            if n == 0 {
-                return Err(StoreError::VersionMismatch);
-            }
-            let detail = format!(
-                "group \"{}\" updated: {}",
-                new.display_name,
-                what.join(", ")
-            );
-            log(conn, org, &change(actor, "updated", "Group", id, detail))?;
-            Ok(Stored {
-                id: id.to_string(),
-                meta,
-                resource: Group {
-                    members: Vec::new(),
-                    ..new
-                },
-            })
-        });
-        match result {
-            Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {
-                attempt += 1;
-            }
-            other => return other,
         }
     }
 }
@@ -533,40 +604,55 @@ fn lock_row(conn: &mut DbConn, org: &str, id: &str) -> Result<(), StoreError> {
     lock_resource_row!(conn, groups, org, id)
 }
 
-/// See [`crate::Store::delete_group`].
-pub fn delete_group(
-    p: &Pools,
-    org: &str,
-    id: &str,
-    if_match: Option<i64>,
-    actor: &str,
-) -> Result<bool, StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| {
-        // The version checked is the one deleted: one transaction, the row locked (PostgreSQL).
-        lock_row(conn, org, id)?;
-        let found = groups::table
-            .filter(groups::id.eq(id))
-            .filter(groups::org.eq(org))
-            .select((groups::display_name, groups::version))
-            .get_result::<(String, i64)>(conn)
-            .optional()?;
-        let Some((name, version)) = found else {
-            return Ok(false);
-        };
-        if if_match.is_some_and(|v| v != version) {
-            return Err(StoreError::VersionMismatch);
-        }
-        let members = diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
-            .execute(conn)?;
-        diesel::delete(
-            groups::table
+impl Store {
+    /// Deletes group `id` of `org` and its memberships (logs `deleted`); `false` if there is no such group.
+    /// `if_match` as for [`Store::delete_user`].
+    pub fn delete_group(
+        &self,
+        org: &str,
+        id: &str,
+        if_match: Option<i64>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        write_txn(&mut conn, |conn| {
+            // The version checked is the one deleted: one transaction, the row locked (PostgreSQL).
+            lock_row(conn, org, id)?;
+            let found = groups::table
                 .filter(groups::id.eq(id))
-                .filter(groups::org.eq(org)),
-        )
-        .execute(conn)?;
-        let detail = format!("group \"{name}\" deleted ({members} member(s))");
-        log(conn, org, &change(actor, "deleted", "Group", id, detail))?;
-        Ok(true)
-    })
+                .filter(groups::org.eq(org))
+                .select((groups::display_name, groups::version))
+                .get_result::<(String, i64)>(conn)
+                .optional()?;
+            let Some((name, version)) = found else {
+                return Ok(false);
+            };
+            if if_match.is_some_and(|v| v != version) {
+                return Err(StoreError::VersionMismatch);
+            }
+            let members =
+                diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
+                    .execute(conn)?;
+            diesel::delete(
+                groups::table
+                    .filter(groups::id.eq(id))
+                    .filter(groups::org.eq(org)),
+            )
+            .execute(conn)?;
+            let detail = format!("group \"{name}\" deleted ({members} member(s))");
+            log(
+                conn,
+                org,
+                &change(
+                    actor,
+                    EventAction::Deleted,
+                    EventResource::Group,
+                    id,
+                    detail,
+                ),
+            )?;
+            Ok(true)
+        })
+    }
 }

@@ -3,11 +3,13 @@
 //! diesel; everything above it speaks [`Store`].
 //!
 //! A ten-minute tour:
-//! - this file: the public API ([`Store`] and its value types, [`StoreError`]);
+//! - this file: the [`Store`] and [`Reader`] types (opening, pools, readiness), the value types and
+//!   [`StoreError`]; each module adds the `impl Store` / `impl Reader` methods of its concern beside its queries;
 //! - `pool`: `DbConn` (diesel `MultiConnection` over PostgreSQL and SQLite), the r2d2 connection manager that
 //!   picks the backend from the URL scheme, start-up migrations, transactions;
 //! - `schema` (diesel `table!`s) and `models` (row structs and conversions), migrations in `migrations/<backend>/`;
-//! - one module per concern: `orgs`, `tokens`, `users`, `groups`, `events`;
+//! - one module per concern, each with its methods and queries: `orgs`, `tokens`, `users`, `groups`, `events`,
+//!   `oauth`, `activity`;
 //! - `filter_sql`: a SCIM filter / sortBy compiled to a diesel expression, so that no query filters in Rust;
 //! - `testing` (feature `testing`): throw-away databases for tests, on either backend.
 //!
@@ -21,7 +23,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use scim_core::filter::Filter;
 use scim_core::path::AttrPath;
-use scim_core::resource::{Group, Stored, User};
+use scim_core::resource::Stored;
 use scim_core::ScimError;
 
 mod activity;
@@ -240,38 +242,127 @@ impl Outcome {
             Outcome::Refused => "refused",
         }
     }
+
+    /// The outcome spelt `s` ([`Outcome::as_str`]), if any.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Success, Outcome::Refused]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
 }
 
-/// Every `action` the event log holds, as the admin API documents them (its OpenAPI enum) and `/metrics`
-/// counts them. Writing an event whose action is not here is a bug (a debug assertion catches it in tests).
-pub const EVENT_ACTIONS: &[&str] = &[
-    "created",
-    "updated",
-    "disabled",
-    "enabled",
-    "deleted",
-    "refused",
-    "token_created",
-    "token_revoked",
-    "token_issued",
-    "token_refused",
-    "client_created",
-    "client_revoked",
-    "secret_added",
-    "secret_removed",
-    "federation_set",
-    "federation_removed",
-];
+/// What an event records. Its spelling ([`EventAction::as_str`]) is what the event log stores, the admin API
+/// documents (its OpenAPI enum, from [`EVENT_ACTIONS`]) and `/metrics` counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventAction {
+    Created,
+    Updated,
+    Disabled,
+    Enabled,
+    Deleted,
+    Refused,
+    TokenCreated,
+    TokenRevoked,
+    TokenIssued,
+    TokenRefused,
+    ClientCreated,
+    ClientRevoked,
+    SecretAdded,
+    SecretRemoved,
+    FederationSet,
+    FederationRemoved,
+}
+
+impl EventAction {
+    /// Every action, in [`EVENT_ACTIONS`]'s order.
+    pub const ALL: [EventAction; 16] = [
+        EventAction::Created,
+        EventAction::Updated,
+        EventAction::Disabled,
+        EventAction::Enabled,
+        EventAction::Deleted,
+        EventAction::Refused,
+        EventAction::TokenCreated,
+        EventAction::TokenRevoked,
+        EventAction::TokenIssued,
+        EventAction::TokenRefused,
+        EventAction::ClientCreated,
+        EventAction::ClientRevoked,
+        EventAction::SecretAdded,
+        EventAction::SecretRemoved,
+        EventAction::FederationSet,
+        EventAction::FederationRemoved,
+    ];
+
+    /// The action as stored and shown: `created`, `token_revoked`, ...
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventAction::Created => "created",
+            EventAction::Updated => "updated",
+            EventAction::Disabled => "disabled",
+            EventAction::Enabled => "enabled",
+            EventAction::Deleted => "deleted",
+            EventAction::Refused => "refused",
+            EventAction::TokenCreated => "token_created",
+            EventAction::TokenRevoked => "token_revoked",
+            EventAction::TokenIssued => "token_issued",
+            EventAction::TokenRefused => "token_refused",
+            EventAction::ClientCreated => "client_created",
+            EventAction::ClientRevoked => "client_revoked",
+            EventAction::SecretAdded => "secret_added",
+            EventAction::SecretRemoved => "secret_removed",
+            EventAction::FederationSet => "federation_set",
+            EventAction::FederationRemoved => "federation_removed",
+        }
+    }
+}
+
+/// The spellings of [`EventAction::ALL`].
+const EVENT_ACTION_NAMES: [&str; EventAction::ALL.len()] = {
+    let mut names = [""; EventAction::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = EventAction::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
+
+/// Every `action` the event log holds ([`EventAction`]'s spellings), as the admin API documents them (its
+/// OpenAPI enum) and `/metrics` counts them.
+pub const EVENT_ACTIONS: &[&str] = &EVENT_ACTION_NAMES;
+
+/// What kind of resource an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventResource {
+    User,
+    Group,
+    /// A SCIM bearer token.
+    Token,
+    /// An OAuth client (and its secrets, federated credential and issued tokens).
+    OAuthClient,
+}
+
+impl EventResource {
+    /// The resource type as stored and shown: `User`, `Group`, `Token`, `OAuthClient`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventResource::User => "User",
+            EventResource::Group => "Group",
+            EventResource::Token => "Token",
+            EventResource::OAuthClient => "OAuthClient",
+        }
+    }
+}
 
 /// A provisioning event to log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEvent {
     /// Who: e.g. `token:<id>` or `admin:<sub>`.
     pub actor: String,
-    /// `created`, `updated`, `disabled`, `enabled`, `deleted`, `refused`, `token_created`, `token_revoked`, ...
-    pub action: String,
-    /// `User`, `Group`, `Token`, or none.
-    pub resource_type: Option<String>,
+    pub action: EventAction,
+    /// What kind of resource, if any.
+    pub resource_type: Option<EventResource>,
     pub resource_id: Option<String>,
     pub outcome: Outcome,
     /// Human-readable: which resource, what changed, or why it was refused.
@@ -317,7 +408,8 @@ impl Default for EventQuery {
     }
 }
 
-/// Everything that can go wrong in the store.
+/// Everything that can go wrong in the store. A failure of the database keeps its cause ([`Cause`], the
+/// error's `source()`); what it means to a client (a status code) is the API's to decide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     /// Bad `DATABASE_URL`, unreachable database, failed migrations: a start-up error.
@@ -326,15 +418,15 @@ pub enum StoreError {
     /// No connection could be had in time (pool exhausted, database down or known to be down), the connection
     /// was lost, a statement timed out, or SQLite could not write (locked by another process, read-only, I/O
     /// error): worth trying again later.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] Cause),
     /// The database's storage is full (SQLite: `database or disk is full`); nothing was written.
-    #[error("database storage full: {0}")]
-    Full(String),
+    #[error("database storage full")]
+    Full(#[source] Cause),
     /// PostgreSQL kept aborting the transaction to resolve deadlocks or serialization failures, also when the
     /// store ran it again (4 attempts in all); nothing was written.
-    #[error("database contention: {0}")]
-    Contention(String),
+    #[error("database contention")]
+    Contention(#[source] Cause),
     /// No such resource in this organisation.
     #[error("not found")]
     NotFound,
@@ -350,10 +442,100 @@ pub enum StoreError {
     /// The caller's update function (or a validation in the store) refused the change; nothing was written.
     #[error("rejected: {0}")]
     Rejected(ScimError),
-    /// Any other database error.
-    #[error("database error: {0}")]
-    Database(String),
+    /// Any other database error, or stored data that breaks an invariant (e.g. a corrupt column).
+    #[error("database error")]
+    Database(#[source] Cause),
 }
+
+impl StoreError {
+    /// The error and its chain of causes, `: `-separated: what a log line shows (never a client).
+    pub fn report(&self) -> String {
+        let mut out = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            cause = e.source();
+        }
+        out
+    }
+}
+
+/// The cause of a database failure ([`StoreError`]): the database's, pool's or decoder's own error, or the
+/// store's description when there is none. Cheap to clone (shared); two causes are equal when they read the
+/// same, so that errors can still be compared in tests.
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// The cause `e`.
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(e))
+    }
+
+    /// `e`, described by `context` (e.g. which row could not be read).
+    pub fn context(
+        context: impl Into<String>,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Cause {
+        Cause::new(Context {
+            context: context.into(),
+            source: Box::new(e),
+        })
+    }
+}
+
+/// A cause that is only a description.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Message(String);
+
+/// A cause with a description of where it happened.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+struct Context {
+    context: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync + 'static>,
+}
+
+impl From<String> for Cause {
+    fn from(message: String) -> Cause {
+        Cause::new(Message(message))
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(message: &str) -> Cause {
+        Cause::from(message.to_string())
+    }
+}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 /// Humbol's store: cheap to clone (an `Arc` inside), `Send + Sync`. Calls block: from async code run them on a
 /// blocking thread (e.g. `actix_web::web::block`).
@@ -477,238 +659,6 @@ impl Store {
     pub fn call_deadline(&self) -> std::time::Duration {
         self.inner.call_deadline()
     }
-
-    // ---- organisations ----
-
-    /// Creates or updates the organisation `slug`; `true` when it was created.
-    pub fn put_org(&self, slug: &str, s: &OrgSettings) -> Result<(Org, bool), StoreError> {
-        orgs::put_org(&self.inner, slug, s)
-    }
-
-    /// The organisation `slug`, if it exists.
-    pub fn org(&self, slug: &str) -> Result<Option<Org>, StoreError> {
-        orgs::org(&self.inner, slug)
-    }
-
-    // ---- SCIM tokens ----
-
-    /// Stores a new token of `org` (only its hash) and logs `token_created` in the same transaction.
-    /// [`StoreError::NotFound`] if the organisation does not exist; [`StoreError::Rejected`] (409) if it already
-    /// has [`MAX_LIVE_TOKENS`] live tokens.
-    pub fn create_token(
-        &self,
-        org: &str,
-        t: &NewToken,
-        actor: &str,
-    ) -> Result<TokenInfo, StoreError> {
-        tokens::create_token(&self.inner, org, t, actor)
-    }
-
-    /// The organisation's tokens (revoked and expired included), newest first.
-    pub fn tokens(&self, org: &str) -> Result<Vec<TokenInfo>, StoreError> {
-        tokens::tokens_page(&self.inner, org, None, i64::MAX)
-    }
-
-    /// A page of the organisation's tokens, newest first: at most `limit`, older than token `before` when given
-    /// ([`StoreError::NotFound`] if `org` has no token `before`).
-    pub fn tokens_page(
-        &self,
-        org: &str,
-        before: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<TokenInfo>, StoreError> {
-        tokens::tokens_page(&self.inner, org, before, limit)
-    }
-
-    /// Revokes token `id` of `org` and logs `token_revoked`; `false` if `org` has no such token. Revoking an
-    /// already revoked token is `true` and keeps the first revocation time.
-    pub fn revoke_token(&self, org: &str, id: &str, actor: &str) -> Result<bool, StoreError> {
-        tokens::revoke_token(&self.inner, org, id, actor)
-    }
-
-    /// The live token with this SHA-256 hash — not revoked, not expired at `now` — with its organisation, in one
-    /// indexed query (the per-request hot path). Whether the organisation has SCIM enabled (`org.scim_enabled`)
-    /// is the caller's to check.
-    pub fn authenticate(
-        &self,
-        token_hash: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<Option<TokenAuth>, StoreError> {
-        self.reader()?.authenticate(token_hash, now)
-    }
-
-    /// Records when tokens were last used (a batched flush): `(token id, time)` pairs; a time never moves a
-    /// token's `last_used_at` backwards.
-    pub fn record_token_uses(&self, uses: &[(String, DateTime<Utc>)]) -> Result<(), StoreError> {
-        tokens::record_token_uses(&self.inner, uses)
-    }
-
-    // ---- users ----
-
-    /// Creates a user in `org` (logs `created`). `userName` (case-insensitively) and `externalId` are unique
-    /// per organisation: [`StoreError::Conflict`]. `user.role` is stored as given (the API applies the org's
-    /// role rules first). A manager must be a user of `org`, else `Rejected(invalidValue)` (checked in the
-    /// write transaction, as by the updates).
-    pub fn create_user(
-        &self,
-        org: &str,
-        user: &User,
-        actor: &str,
-    ) -> Result<Stored<User>, StoreError> {
-        users::create_user(&self.inner, org, user, actor)
-    }
-
-    /// The user `id` of `org`, if any.
-    pub fn user(&self, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
-        self.reader()?.user(org, id)
-    }
-
-    /// A page of `org`'s users matching `q` (filter and order in SQL) and the total count.
-    pub fn list_users(&self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
-        self.reader()?.list_users(org, q)
-    }
-
-    /// Replaces every attribute of user `id` (PUT). `if_match`: the version the client saw, else
-    /// [`StoreError::VersionMismatch`]. Logs `updated` (or `disabled` / `enabled` when `active` flips).
-    pub fn replace_user(
-        &self,
-        org: &str,
-        id: &str,
-        user: &User,
-        if_match: Option<i64>,
-        actor: &str,
-    ) -> Result<Stored<User>, StoreError> {
-        let mut f = |_: &Stored<User>| Ok(user.clone());
-        users::update_user(&self.inner, org, id, if_match, actor, &mut f)
-    }
-
-    /// Read-modify-write in ONE transaction with an optimistic version check: `f` gets the current resource
-    /// and returns its new attributes, or a [`ScimError`] (-> [`StoreError::Rejected`], nothing written). On a
-    /// concurrent change it retries a few times, unless `if_match` was given (-> [`StoreError::VersionMismatch`]).
-    /// Logs `updated` / `disabled` / `enabled` with what changed; an update that changes nothing writes nothing.
-    pub fn update_user(
-        &self,
-        org: &str,
-        id: &str,
-        if_match: Option<i64>,
-        actor: &str,
-        f: &mut dyn FnMut(&Stored<User>) -> Result<User, ScimError>,
-    ) -> Result<Stored<User>, StoreError> {
-        users::update_user(&self.inner, org, id, if_match, actor, f)
-    }
-
-    /// Deletes user `id` of `org` (logs `deleted`): removes its group memberships and clears it as anyone's
-    /// manager. `false` if there is no such user. `if_match`: the version the client saw, checked in the same
-    /// transaction, else [`StoreError::VersionMismatch`] and nothing is deleted.
-    pub fn delete_user(
-        &self,
-        org: &str,
-        id: &str,
-        if_match: Option<i64>,
-        actor: &str,
-    ) -> Result<bool, StoreError> {
-        users::delete_user(&self.inner, org, id, if_match, actor)
-    }
-
-    // ---- groups ----
-
-    /// Creates a group (logs `created`). `displayName` (case-insensitively) and `externalId` are unique per
-    /// organisation; member ids must be users of this organisation, else `Rejected(invalidValue)`.
-    pub fn create_group(
-        &self,
-        org: &str,
-        g: &Group,
-        actor: &str,
-    ) -> Result<Stored<Group>, StoreError> {
-        groups::create_group(&self.inner, org, g, actor)
-    }
-
-    /// The group `id` of `org`; with `with_members = false` its members are not loaded (left empty).
-    pub fn group(
-        &self,
-        org: &str,
-        id: &str,
-        with_members: bool,
-    ) -> Result<Option<Stored<Group>>, StoreError> {
-        groups::group(&self.inner, org, id, with_members)
-    }
-
-    /// A page of `org`'s groups matching `q`, with or without their members.
-    pub fn list_groups(
-        &self,
-        org: &str,
-        q: &Query,
-        with_members: bool,
-    ) -> Result<Page<Group>, StoreError> {
-        groups::list_groups(&self.inner, org, q, with_members)
-    }
-
-    /// Replaces a group's attributes and member set (PUT); see [`Store::update_group`] for `if_match` and for
-    /// what is returned (the group without members).
-    pub fn replace_group(
-        &self,
-        org: &str,
-        id: &str,
-        g: &Group,
-        if_match: Option<i64>,
-        actor: &str,
-    ) -> Result<Stored<Group>, StoreError> {
-        let members = [MemberChange::Replace(
-            g.members.iter().map(|m| m.value.clone()).collect(),
-        )];
-        let mut f = |_: &Stored<Group>| {
-            Ok(Group {
-                members: Vec::new(),
-                ..g.clone()
-            })
-        };
-        groups::update_group(&self.inner, org, id, if_match, actor, &members, &mut f)
-    }
-
-    /// Attribute changes via `f` (which sees the group WITHOUT members) plus member set operations applied as
-    /// row inserts/deletes, in one transaction; the version is bumped once. Added ids must be users of this
-    /// organisation (else `Rejected(invalidValue)`). Logs `updated` with what changed. Returns the group
-    /// WITHOUT its members (read them with [`Store::group`]): a one-member change costs O(1) in the group's size.
-    pub fn update_group(
-        &self,
-        org: &str,
-        id: &str,
-        if_match: Option<i64>,
-        actor: &str,
-        members: &[MemberChange],
-        f: &mut dyn FnMut(&Stored<Group>) -> Result<Group, ScimError>,
-    ) -> Result<Stored<Group>, StoreError> {
-        groups::update_group(&self.inner, org, id, if_match, actor, members, f)
-    }
-
-    /// Deletes group `id` of `org` and its memberships (logs `deleted`); `false` if there is no such group.
-    /// `if_match` as for [`Store::delete_user`].
-    pub fn delete_group(
-        &self,
-        org: &str,
-        id: &str,
-        if_match: Option<i64>,
-        actor: &str,
-    ) -> Result<bool, StoreError> {
-        groups::delete_group(&self.inner, org, id, if_match, actor)
-    }
-
-    // ---- provisioning event log ----
-
-    /// Logs an event that is not a side effect of a change here (e.g. a refused request).
-    pub fn record_event(&self, org: &str, e: &NewEvent) -> Result<(), StoreError> {
-        events::record_event(&self.inner, org, e)
-    }
-
-    /// The organisation's events, newest first, paginated by `q.before`.
-    pub fn events(&self, org: &str, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
-        events::events(&self.inner, org, q)
-    }
-
-    /// Deletes every organisation's events older than `older_than`; returns how many.
-    pub fn prune_events(&self, older_than: DateTime<Utc>) -> Result<u64, StoreError> {
-        events::prune_events(&self.inner, older_than)
-    }
 }
 
 /// One read connection checked out of the pool ([`Store::reader`], [`Store::try_local_reader`]), for several
@@ -739,53 +689,5 @@ impl Reader {
         let began = pool::begin_read(&mut self.conn)?;
         let out = f(self);
         pool::end_read(&mut self.conn, began, out)
-    }
-
-    /// See [`Store::authenticate`].
-    pub fn authenticate(
-        &mut self,
-        token_hash: &[u8; 32],
-        now: DateTime<Utc>,
-    ) -> Result<Option<TokenAuth>, StoreError> {
-        tokens::authenticate(&mut self.conn, token_hash, now)
-    }
-
-    /// See [`Store::user`].
-    pub fn user(&mut self, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
-        users::user(&mut self.conn, org, id)
-    }
-
-    /// See [`Store::list_users`].
-    pub fn list_users(&mut self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
-        users::list_users(&mut self.conn, &self.pages, org, q)
-    }
-
-    /// [`Reader::authenticate`], then [`Reader::list_users`] in the token's organisation: for a look-up by a
-    /// unique key ([`Query::is_user_key_lookup`], Entra's request before every create or update) both in ONE
-    /// statement (one round trip on PostgreSQL, one statement on SQLite); otherwise the two steps. `None`: no live
-    /// token with this hash. The users are those of the token's organisation: the caller must still check that it
-    /// is the organisation the request names (and that SCIM is enabled) before using them.
-    pub fn authenticate_and_list_users(
-        &mut self,
-        token_hash: &[u8; 32],
-        now: DateTime<Utc>,
-        q: &Query,
-    ) -> Result<Authenticated<Page<User>>, StoreError> {
-        users::authenticate_and_list_users(&mut self.conn, &self.pages, token_hash, now, q)
-    }
-
-    /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
-    /// look-ups coalesced into one batch. On PostgreSQL the look-ups by key take ONE statement per kind of key
-    /// (`userName`, `externalId`, `id`: `= ANY($1)`, so one round trip for the batch), each with the token check;
-    /// any other query is answered as [`Reader::list_users`] would. On SQLite (local reads, no round trips to
-    /// save) each query is answered on its own. The pages are in the order of `queries`. `None`: no live token
-    /// with this hash. The same caveat: the caller checks the organisation.
-    pub fn authenticate_and_find_users(
-        &mut self,
-        token_hash: &[u8; 32],
-        now: DateTime<Utc>,
-        queries: &[Query],
-    ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
-        users::authenticate_and_find_users(&mut self.conn, &self.pages, token_hash, now, queries)
     }
 }

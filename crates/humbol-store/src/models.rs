@@ -1,7 +1,7 @@
 //! Row structs and their conversions to and from scim-core's resources, times, and the mapping of diesel
 //! errors to [`StoreError`].
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use scim_core::resource::{
@@ -10,7 +10,7 @@ use scim_core::resource::{
 use serde_json::Value;
 
 use crate::schema::{events, groups, orgs, scim_tokens, user_addresses, user_emails, users};
-use crate::{Event, Org, Outcome, StoreError, TokenInfo};
+use crate::{Cause, Event, Org, Outcome, StoreError, TokenInfo};
 
 // ---- times and normalisation ----
 
@@ -19,14 +19,24 @@ pub fn micros(t: DateTime<Utc>) -> i64 {
     t.timestamp_micros()
 }
 
-/// The inverse of [`micros`].
-pub fn from_micros(v: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(v).unwrap_or_default()
+/// The inverse of [`micros`]; a stored time outside chrono's range (only a corrupt row holds one) is a
+/// [`StoreError::Database`], never a silent 1970.
+pub fn from_micros(v: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(v).ok_or_else(|| {
+        StoreError::Database(
+            format!("a stored time ({v} µs since the epoch) is out of range").into(),
+        )
+    })
+}
+
+/// [`from_micros`] of an optional column.
+pub fn from_micros_opt(v: Option<i64>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    v.map(from_micros).transpose()
 }
 
 /// The current time at the stored precision (so what a call returns equals what a later read returns).
 pub fn now() -> DateTime<Utc> {
-    from_micros(micros(Utc::now()))
+    Utc::now().trunc_subsecs(6)
 }
 
 /// The normalised form of a case-insensitive value: what `*_norm` columns hold and filters compare with
@@ -108,9 +118,12 @@ impl OrgRow {
     /// (never an organisation silently without roles).
     pub fn into_org(self) -> Result<Org, StoreError> {
         let roles = serde_json::from_str(&self.roles).map_err(|e| {
-            StoreError::Database(format!(
-                "organisation \"{}\": the roles column is not a JSON list of strings: {e}",
-                self.slug
+            StoreError::Database(Cause::context(
+                format!(
+                    "organisation \"{}\": the roles column is not a JSON list of strings",
+                    self.slug
+                ),
+                e,
             ))
         })?;
         Ok(Org {
@@ -119,8 +132,8 @@ impl OrgRow {
             name: self.name,
             scim_enabled: self.scim_enabled,
             default_role: self.default_role,
-            created: from_micros(self.created),
-            updated: from_micros(self.updated),
+            created: from_micros(self.created)?,
+            updated: from_micros(self.updated)?,
         })
     }
 }
@@ -142,16 +155,16 @@ pub struct TokenRow {
 }
 
 impl TokenRow {
-    pub fn into_info(self) -> TokenInfo {
-        TokenInfo {
+    pub fn into_info(self) -> Result<TokenInfo, StoreError> {
+        Ok(TokenInfo {
             id: self.id,
             name: self.name,
             hint: self.hint,
-            created_at: from_micros(self.created_at),
-            last_used_at: self.last_used_at.map(from_micros),
-            expires_at: self.expires_at.map(from_micros),
-            revoked_at: self.revoked_at.map(from_micros),
-        }
+            created_at: from_micros(self.created_at)?,
+            last_used_at: from_micros_opt(self.last_used_at)?,
+            expires_at: from_micros_opt(self.expires_at)?,
+            revoked_at: from_micros_opt(self.revoked_at)?,
+        })
     }
 }
 
@@ -382,17 +395,20 @@ impl LoadedUser {
         let attributes = match serde_json::from_str::<Value>(&r.attributes) {
             Ok(Value::Object(o)) => o,
             _ => {
-                return Err(StoreError::Database(format!(
-                    "user \"{}\": the attributes column is not a JSON object",
-                    r.id
-                )))
+                return Err(StoreError::Database(
+                    format!(
+                        "user \"{}\": the attributes column is not a JSON object",
+                        r.id
+                    )
+                    .into(),
+                ))
             }
         };
         Ok(Stored {
             id: r.id,
             meta: Meta {
-                created: from_micros(r.created),
-                last_modified: from_micros(r.last_modified),
+                created: from_micros(r.created)?,
+                last_modified: from_micros(r.last_modified)?,
                 version: r.version,
             },
             resource: User {
@@ -470,12 +486,12 @@ impl GroupRow {
     }
 
     /// The stored group, without members.
-    pub fn into_stored(self) -> Stored<Group> {
-        Stored {
+    pub fn into_stored(self) -> Result<Stored<Group>, StoreError> {
+        Ok(Stored {
             id: self.id,
             meta: Meta {
-                created: from_micros(self.created),
-                last_modified: from_micros(self.last_modified),
+                created: from_micros(self.created)?,
+                last_modified: from_micros(self.last_modified)?,
                 version: self.version,
             },
             resource: Group {
@@ -483,7 +499,7 @@ impl GroupRow {
                 external_id: self.external_id,
                 members: Vec::new(),
             },
-        }
+        })
     }
 }
 
@@ -516,20 +532,23 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    pub fn into_event(self) -> Event {
-        Event {
+    /// The event; an `outcome` other than `success` / `refused` or a time out of range is a
+    /// [`StoreError::Database`] (never a refusal silently shown as a success).
+    pub fn into_event(self) -> Result<Event, StoreError> {
+        let outcome = Outcome::parse(&self.outcome).ok_or_else(|| {
+            StoreError::Database(
+                format!("event {}: unknown outcome \"{}\"", self.id, self.outcome).into(),
+            )
+        })?;
+        Ok(Event {
             id: self.id,
-            at: from_micros(self.at),
+            at: from_micros(self.at)?,
             actor: self.actor,
             action: self.action,
             resource_type: self.resource_type,
             resource_id: self.resource_id,
-            outcome: if self.outcome == Outcome::Refused.as_str() {
-                Outcome::Refused
-            } else {
-                Outcome::Success
-            },
+            outcome,
             detail: self.detail,
-        }
+        })
     }
 }

@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::events::{change, log};
-use crate::models::{from_micros, micros, new_id, now, OrgRow};
+use crate::models::{from_micros, from_micros_opt, micros, new_id, now, OrgRow};
 use crate::pool::{on_inner, read_txn, write_txn, DbConn};
 use crate::schema::{
     oauth_access_tokens, oauth_client_secrets, oauth_clients, oauth_used_assertions, orgs,
 };
+use crate::{EventAction, EventResource};
 use crate::{NewEvent, Outcome, Reader, Store, StoreError, TokenAuth};
 
 /// A client secret to store: only its SHA-256 `hash`.
@@ -150,16 +151,16 @@ impl ClientRow {
         }
     }
 
-    fn into_info(self, secrets: Vec<ClientSecretInfo>) -> ClientInfo {
-        ClientInfo {
+    fn into_info(self, secrets: Vec<ClientSecretInfo>) -> Result<ClientInfo, StoreError> {
+        Ok(ClientInfo {
             federation: self.federation(),
             id: self.id,
             client_id: self.client_id,
             name: self.name,
-            created_at: from_micros(self.created_at),
-            revoked_at: self.revoked_at.map(from_micros),
+            created_at: from_micros(self.created_at)?,
+            revoked_at: from_micros_opt(self.revoked_at)?,
             secrets,
-        }
+        })
     }
 }
 
@@ -190,14 +191,14 @@ impl SecretRow {
         }
     }
 
-    fn info(&self) -> ClientSecretInfo {
-        ClientSecretInfo {
+    fn info(&self) -> Result<ClientSecretInfo, StoreError> {
+        Ok(ClientSecretInfo {
             id: self.id.clone(),
             hint: self.hint.clone(),
-            created_at: from_micros(self.created_at),
-            expires_at: from_micros(self.expires_at),
-            last_used_at: self.last_used_at.map(from_micros),
-        }
+            created_at: from_micros(self.created_at)?,
+            expires_at: from_micros(self.expires_at)?,
+            last_used_at: from_micros_opt(self.last_used_at)?,
+        })
     }
 }
 
@@ -221,7 +222,7 @@ struct UsedAssertionRow<'a> {
     expires_at: i64,
 }
 
-const RESOURCE: &str = "OAuthClient";
+const RESOURCE: EventResource = EventResource::OAuthClient;
 
 fn client_row(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<ClientRow>, StoreError> {
     Ok(oauth_clients::table
@@ -246,14 +247,19 @@ fn secrets_of(conn: &mut DbConn, org: &str, client: &str) -> Result<Vec<SecretRo
 
 fn info_of(conn: &mut DbConn, row: ClientRow) -> Result<ClientInfo, StoreError> {
     let secrets = secrets_of(conn, &row.org, &row.id)?;
-    Ok(row.into_info(secrets.iter().map(SecretRow::info).collect()))
+    row.into_info(
+        secrets
+            .iter()
+            .map(SecretRow::info)
+            .collect::<Result<_, _>>()?,
+    )
 }
 
 fn refusal_event(actor: &str, client: Option<&str>, detail: String) -> NewEvent {
     NewEvent {
         actor: actor.to_string(),
-        action: "token_refused".into(),
-        resource_type: Some(RESOURCE.into()),
+        action: EventAction::TokenRefused,
+        resource_type: Some(RESOURCE),
         resource_id: client.map(str::to_string),
         outcome: Outcome::Refused,
         detail,
@@ -345,9 +351,9 @@ impl Store {
             log(
                 conn,
                 org,
-                &change(actor, "client_created", RESOURCE, &row.id, detail),
+                &change(actor, EventAction::ClientCreated, RESOURCE, &row.id, detail),
             )?;
-            Ok(row.into_info(vec![secret.info()]))
+            row.into_info(vec![secret.info()?])
         })
     }
 
@@ -368,16 +374,15 @@ impl Store {
                 ))
                 .select(SecretRow::as_select())
                 .load(conn)?;
-            Ok(rows
-                .into_iter()
+            rows.into_iter()
                 .map(|row| {
                     let (mine, rest) = std::mem::take(&mut secrets)
                         .into_iter()
                         .partition::<Vec<_>, _>(|s| s.client == row.id);
                     secrets = rest;
-                    row.into_info(mine.iter().map(SecretRow::info).collect())
+                    row.into_info(mine.iter().map(SecretRow::info).collect::<Result<_, _>>()?)
                 })
-                .collect())
+                .collect()
         })
     }
 
@@ -419,9 +424,9 @@ impl Store {
             log(
                 conn,
                 org,
-                &change(actor, "secret_added", RESOURCE, id, detail),
+                &change(actor, EventAction::SecretAdded, RESOURCE, id, detail),
             )?;
-            Ok(Some(secret.info()))
+            Ok(Some(secret.info()?))
         })
     }
 
@@ -457,7 +462,7 @@ impl Store {
             log(
                 conn,
                 org,
-                &change(actor, "secret_removed", RESOURCE, id, detail),
+                &change(actor, EventAction::SecretRemoved, RESOURCE, id, detail),
             )?;
             Ok(true)
         })
@@ -489,7 +494,7 @@ impl Store {
                 log(
                     conn,
                     org,
-                    &change(actor, "client_revoked", RESOURCE, id, detail),
+                    &change(actor, EventAction::ClientRevoked, RESOURCE, id, detail),
                 )?;
             }
             Ok(true)
@@ -519,7 +524,7 @@ impl Store {
                 .execute(conn)?;
             let (action, detail) = match federation {
                 Some(f) => (
-                    "federation_set",
+                    EventAction::FederationSet,
                     format!(
                         "OAuth client \"{}\" ({}): accepts client assertions from issuer {}, subject {}, \
                          audience {}",
@@ -527,7 +532,7 @@ impl Store {
                     ),
                 ),
                 None => (
-                    "federation_removed",
+                    EventAction::FederationRemoved,
                     format!(
                         "OAuth client \"{}\" ({}): federated credential removed",
                         client.name, client.client_id
@@ -639,7 +644,7 @@ impl Store {
                     log(
                         conn,
                         org,
-                        &change(&actor, "token_issued", RESOURCE, &client, detail),
+                        &change(&actor, EventAction::TokenIssued, RESOURCE, &client, detail),
                     )?;
                     Ok(Ok(IssuedAccessToken { id: row.id, client }))
                 }

@@ -24,7 +24,7 @@ use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Co
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::{Backend, PoolOptions, StoreError};
+use crate::{Backend, Cause, PoolOptions, StoreError};
 
 /// One database connection of either backend.
 #[derive(diesel::MultiConnection)]
@@ -471,10 +471,9 @@ impl HandleError<diesel::r2d2::Error> for TripOnError {
 /// error ([`StoreError::Database`]). Unique violations are mapped by the caller (they name an attribute).
 pub(crate) fn classify(e: DieselError) -> StoreError {
     let DieselError::DatabaseError(kind, info) = &e else {
-        return StoreError::Database(e.to_string());
+        return StoreError::Database(Cause::new(e));
     };
-    let message = info.message();
-    let lower = message.to_ascii_lowercase();
+    let lower = info.message().to_ascii_lowercase();
     let lost = matches!(
         kind,
         DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
@@ -491,15 +490,15 @@ pub(crate) fn classify(e: DieselError) -> StoreError {
     .any(|m| lower.contains(m));
     if lost {
         CONNECTION_LOST.set(true);
-        return StoreError::Unavailable(message.to_string());
+        return StoreError::Unavailable(Cause::new(e));
     }
     if matches!(kind, DatabaseErrorKind::SerializationFailure)
         || lower.contains("deadlock detected")
     {
-        return StoreError::Contention(message.to_string());
+        return StoreError::Contention(Cause::new(e));
     }
     if lower.contains("database or disk is full") || lower.contains("no space left on device") {
-        return StoreError::Full(message.to_string());
+        return StoreError::Full(Cause::new(e));
     }
     if [
         "canceling statement due to statement timeout",
@@ -517,9 +516,9 @@ pub(crate) fn classify(e: DieselError) -> StoreError {
     .any(|m| lower.contains(m))
         || matches!(kind, DatabaseErrorKind::ReadOnlyTransaction)
     {
-        return StoreError::Unavailable(message.to_string());
+        return StoreError::Unavailable(Cause::new(e));
     }
-    StoreError::Database(e.to_string())
+    StoreError::Database(Cause::new(e))
 }
 
 /// PostgreSQL: connections in the pool for batches of look-ups ([`crate::Store::lookup_reader`]). One: on a
@@ -758,7 +757,7 @@ impl Pools {
     /// start-up is [`StoreError::Unavailable`]: a write would go to a file nobody will read again.
     pub fn write(&self) -> Result<Conn, StoreError> {
         if let Some(problem) = self.file_problem() {
-            return Err(StoreError::Unavailable(problem));
+            return Err(StoreError::Unavailable(problem.into()));
         }
         let slot = match self.backend {
             Backend::Sqlite => 1,
@@ -842,17 +841,16 @@ impl Pools {
     /// replaced) and it and its directory can be written (a read-only mount, a full disk).
     pub fn check_ready(&self) -> Result<(), StoreError> {
         if self.manager.health.is_down() {
-            return Err(StoreError::Unavailable(format!(
-                "the database is down: {}",
-                self.manager.health.why()
-            )));
+            return Err(StoreError::Unavailable(
+                format!("the database is down: {}", self.manager.health.why()).into(),
+            ));
         }
         if let Some(problem) = self.file_problem() {
-            return Err(StoreError::Unavailable(problem));
+            return Err(StoreError::Unavailable(problem.into()));
         }
         if let Some(file) = &self.file {
             if let Some(problem) = sqlite_write_problem(&file.path) {
-                return Err(StoreError::Unavailable(problem));
+                return Err(StoreError::Unavailable(problem.into()));
             }
             // The write lock, taken and given back at once: another process holding it (an external lock, a
             // long transaction) makes this wait up to the busy timeout and fail.
@@ -909,19 +907,17 @@ impl Pools {
         loop {
             if health.is_down() {
                 probe(&self.manager);
-                return Err(StoreError::Unavailable(format!(
-                    "the database is down: {}",
-                    health.why()
-                )));
+                return Err(StoreError::Unavailable(
+                    format!("the database is down: {}", health.why()).into(),
+                ));
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 // Every connection busy for the whole wait: a stalled server, or only load. The probe tells.
                 probe(&self.manager);
-                return Err(StoreError::Unavailable(format!(
-                    "no database connection within {:?}",
-                    self.wait
-                )));
+                return Err(StoreError::Unavailable(
+                    format!("no database connection within {:?}", self.wait).into(),
+                ));
             }
             let got = match pool.try_get() {
                 Some(conn) => Ok(conn),
@@ -1086,7 +1082,7 @@ pub fn revert(conn: &mut DbConn, all: bool) -> Result<usize, StoreError> {
         DbConn::Sqlite(c) => run(c, SQLITE_MIGRATIONS, all),
         DbConn::Postgres(c) => run(c, POSTGRES_MIGRATIONS, all),
     }
-    .map_err(|e| StoreError::Database(format!("revert: {e}")))
+    .map_err(|e| StoreError::Database(Cause::from(format!("revert: {e}"))))
 }
 
 /// How many times a write transaction is run when PostgreSQL aborts it to resolve a deadlock or a

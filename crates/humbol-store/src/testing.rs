@@ -169,6 +169,12 @@ pub fn run_pending_migrations(url: &str) -> Result<(), StoreError> {
     crate::pool::migrate(&mut connect(url)?)
 }
 
+/// Runs the SQL statement `sql` (no binds) on the database at `url`; returns how many rows it changed: for
+/// tests that damage stored data on purpose.
+pub fn execute(url: &str, sql: &str) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(sql).execute(&mut connect(url)?)?)
+}
+
 /// The names of the tables in the database at `url` (user tables only), sorted.
 pub fn table_names(url: &str) -> Result<Vec<String>, StoreError> {
     #[derive(QueryableByName)]

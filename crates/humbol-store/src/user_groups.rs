@@ -17,7 +17,7 @@ use scim_core::resource::UserGroup;
 
 use crate::pool::DbConn;
 use crate::schema::{group_members, groups, users};
-use crate::StoreError;
+use crate::{Cause, StoreError};
 
 /// The groups of the row's user (`users.id`) as JSON text, `[[id, displayName], ...]` in the groups' order; an
 /// empty array (SQLite) or `NULL` (PostgreSQL) when it has none. A fixed fragment with a static query id, so a
@@ -66,8 +66,9 @@ pub fn parse(json: Option<&str>) -> Result<Vec<UserGroup>, StoreError> {
     let Some(json) = json else {
         return Ok(Vec::new());
     };
-    let pairs: Vec<(String, String)> = serde_json::from_str(json)
-        .map_err(|e| StoreError::Database(format!("a user's groups did not read back: {e}")))?;
+    let pairs: Vec<(String, String)> = serde_json::from_str(json).map_err(|e| {
+        StoreError::Database(Cause::context("a user's groups did not read back", e))
+    })?;
     Ok(pairs
         .into_iter()
         .map(|(value, display)| UserGroup { value, display })

@@ -18,13 +18,81 @@ use crate::models::{
     UserRow, UserRows,
 };
 use crate::page_cache::PageCache;
-use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
 use crate::user_groups::{self, UserGroupsJson};
-use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
+use crate::{Authenticated, Page, Query, Reader, Store, StoreError, TokenAuth};
+use crate::{EventAction, EventResource};
 use diesel::sql_types::{BigInt, Text};
 use scim_core::cursor::SortValue;
 use scim_core::path::AttrPath;
+
+impl Store {
+    /// The user `id` of `org`, if any.
+    pub fn user(&self, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
+        self.reader()?.user(org, id)
+    }
+
+    /// A page of `org`'s users matching `q` (filter and order in SQL) and the total count.
+    pub fn list_users(&self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
+        self.reader()?.list_users(org, q)
+    }
+
+    /// Replaces every attribute of user `id` (PUT). `if_match`: the version the client saw, else
+    /// [`StoreError::VersionMismatch`]. Logs `updated` (or `disabled` / `enabled` when `active` flips).
+    pub fn replace_user(
+        &self,
+        org: &str,
+        id: &str,
+        user: &User,
+        if_match: Option<i64>,
+        actor: &str,
+    ) -> Result<Stored<User>, StoreError> {
+        let mut f = |_: &Stored<User>| Ok(user.clone());
+        self.update_user(org, id, if_match, actor, &mut f)
+    }
+}
+
+impl Reader {
+    /// See [`Store::user`].
+    pub fn user(&mut self, org: &str, id: &str) -> Result<Option<Stored<User>>, StoreError> {
+        user(&mut self.conn, org, id)
+    }
+
+    /// See [`Store::list_users`].
+    pub fn list_users(&mut self, org: &str, q: &Query) -> Result<Page<User>, StoreError> {
+        list_users(&mut self.conn, &self.pages, org, q)
+    }
+
+    /// [`Reader::authenticate`], then [`Reader::list_users`] in the token's organisation: for a look-up by a
+    /// unique key ([`Query::is_user_key_lookup`], Entra's request before every create or update) both in ONE
+    /// statement (one round trip on PostgreSQL, one statement on SQLite); otherwise the two steps. `None`: no live
+    /// token with this hash. The users are those of the token's organisation: the caller must still check that it
+    /// is the organisation the request names (and that SCIM is enabled) before using them.
+    pub fn authenticate_and_list_users(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        q: &Query,
+    ) -> Result<Authenticated<Page<User>>, StoreError> {
+        authenticate_and_list_users(&mut self.conn, &self.pages, token_hash, now, q)
+    }
+
+    /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
+    /// look-ups coalesced into one batch. On PostgreSQL the look-ups by key take ONE statement per kind of key
+    /// (`userName`, `externalId`, `id`: `= ANY($1)`, so one round trip for the batch), each with the token check;
+    /// any other query is answered as [`Reader::list_users`] would. On SQLite (local reads, no round trips to
+    /// save) each query is answered on its own. The pages are in the order of `queries`. `None`: no live token
+    /// with this hash. The same caveat: the caller checks the organisation.
+    pub fn authenticate_and_find_users(
+        &mut self,
+        token_hash: &[u8; 32],
+        now: DateTime<Utc>,
+        queries: &[Query],
+    ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
+        authenticate_and_find_users(&mut self.conn, &self.pages, token_hash, now, queries)
+    }
+}
 
 /// How often `update_user` retries after losing a race (without `if_match`).
 const RETRIES: usize = 5;
@@ -38,34 +106,50 @@ fn conflict(e: StoreError, u: &User) -> StoreError {
     })
 }
 
-/// See [`crate::Store::create_user`].
-pub fn create_user(
-    p: &Pools,
-    org: &str,
-    user: &User,
-    actor: &str,
-) -> Result<Stored<User>, StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| {
-        crate::orgs::require(conn, org)?;
-        check_manager(conn, org, user, None)?;
-        let id = new_id();
-        let t = now();
-        let meta = Meta {
-            created: t,
-            last_modified: t,
-            version: 1,
-        };
-        let rows = UserRows::new(&id, org, user, &meta);
-        diesel::insert_into(users::table)
-            .values(&rows.user)
-            .execute(conn)
-            .map_err(|e| conflict(e.into(), user))?;
-        insert_children(conn, &rows)?;
-        let detail = format!("user \"{}\" created", user.user_name);
-        log(conn, org, &change(actor, "created", "User", &id, detail))?;
-        rows.into_stored()
-    })
+impl Store {
+    /// Creates a user in `org` (logs `created`). `userName` (case-insensitively) and `externalId` are unique
+    /// per organisation: [`StoreError::Conflict`]. `user.role` is stored as given (the API applies the org's
+    /// role rules first). A manager must be a user of `org`, else `Rejected(invalidValue)` (checked in the
+    /// write transaction, as by the updates).
+    pub fn create_user(
+        &self,
+        org: &str,
+        user: &User,
+        actor: &str,
+    ) -> Result<Stored<User>, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        write_txn(&mut conn, |conn| {
+            crate::orgs::require(conn, org)?;
+            check_manager(conn, org, user, None)?;
+            let id = new_id();
+            let t = now();
+            let meta = Meta {
+                created: t,
+                last_modified: t,
+                version: 1,
+            };
+            let rows = UserRows::new(&id, org, user, &meta);
+            diesel::insert_into(users::table)
+                .values(&rows.user)
+                .execute(conn)
+                .map_err(|e| conflict(e.into(), user))?;
+            insert_children(conn, &rows)?;
+            let detail = format!("user \"{}\" created", user.user_name);
+            log(
+                conn,
+                org,
+                &change(
+                    actor,
+                    EventAction::Created,
+                    EventResource::User,
+                    &id,
+                    detail,
+                ),
+            )?;
+            rows.into_stored()
+        })
+    }
 }
 
 fn insert_children(conn: &mut DbConn, rows: &UserRows) -> Result<(), StoreError> {
@@ -100,7 +184,8 @@ type Joined = (
 /// statement that diesel prepares once per connection: `users LEFT JOIN user_emails LEFT JOIN user_addresses`.
 /// (A user has a handful of emails and addresses, so the product stays small.) It runs on the backend's own
 /// connection ([`on_inner!`]): there the statement is cached by its type, whereas through the MultiConnection
-/// diesel writes its SQL text again at every call to find it in the cache (a third of a look-up's time).
+/// diesel writes its SQL text again at every call to find it in the cache (see docs/benchmarks.md, "Figures
+/// behind choices in the code").
 macro_rules! one_user {
     ($conn:expr, $($cond:expr),+) => {{
         let rows: Vec<Joined> = on_inner!($conn, |c| users::table
@@ -293,7 +378,7 @@ macro_rules! token_and_user {
 diesel::define_sql_function! {
     /// PostgreSQL's `ANY(array)`, for `column = ANY($1)` with the array as ONE bind: unlike `eq_any`'s values,
     /// a statement with it has a static query id, so diesel finds it in its cache by type instead of writing its
-    /// SQL again at every call (5% of scim-api's CPU under a load of batched look-ups).
+    /// SQL again at every call (a measurable share of scim-api's CPU under batched look-ups: docs/benchmarks.md).
     #[sql_name = "ANY"]
     fn any_of(values: diesel::sql_types::Array<diesel::sql_types::Text>) -> diesel::sql_types::Text;
 }
@@ -627,145 +712,168 @@ fn check_manager(
     }
 }
 
-/// See [`crate::Store::update_user`] (and `replace_user`, which passes a constant `f`).
-pub fn update_user(
-    p: &Pools,
-    org: &str,
-    id: &str,
-    if_match: Option<i64>,
-    actor: &str,
-    f: &mut dyn FnMut(&Stored<User>) -> Result<User, ScimError>,
-) -> Result<Stored<User>, StoreError> {
-    let mut attempt = 0;
-    loop {
-        let mut conn = p.write()?;
-        let result = write_txn(&mut conn, |conn| {
-            lock_row(conn, org, id)?;
-            let current = load_user(conn, org, id)?.ok_or(StoreError::NotFound)?;
-            if if_match.is_some_and(|v| v != current.meta.version) {
-                return Err(StoreError::VersionMismatch);
+impl Store {
+    /// Read-modify-write in ONE transaction with an optimistic version check: `f` gets the current resource
+    /// and returns its new attributes, or a [`ScimError`] (-> [`StoreError::Rejected`], nothing written). On a
+    /// concurrent change it retries a few times, unless `if_match` was given (-> [`StoreError::VersionMismatch`]).
+    /// Logs `updated` / `disabled` / `enabled` with what changed; an update that changes nothing writes nothing.
+    pub fn update_user(
+        &self,
+        org: &str,
+        id: &str,
+        if_match: Option<i64>,
+        actor: &str,
+        f: &mut dyn FnMut(&Stored<User>) -> Result<User, ScimError>,
+    ) -> Result<Stored<User>, StoreError> {
+        let p = &*self.inner;
+        let mut attempt = 0;
+        loop {
+            let mut conn = p.write()?;
+            let result = write_txn(&mut conn, |conn| {
+                lock_row(conn, org, id)?;
+                let current = load_user(conn, org, id)?.ok_or(StoreError::NotFound)?;
+                if if_match.is_some_and(|v| v != current.meta.version) {
+                    return Err(StoreError::VersionMismatch);
+                }
+                let mut new = f(&current).map_err(StoreError::Rejected)?;
+                // `groups` is read-only: the memberships stay as they are, whatever the new user says.
+                new.groups.clone_from(&current.resource.groups);
+                if new == current.resource {
+                    return Ok(current);
+                }
+                check_manager(conn, org, &new, Some(&current.resource))?;
+                let what = changed(&current.resource, &new);
+                let meta = Meta {
+                    created: current.meta.created,
+                    last_modified: now(),
+                    version: current.meta.version + 1,
+                };
+                let rows = UserRows::new(id, org, &new, &meta);
+                let n = diesel::update(
+                    users::table
+                        .filter(users::id.eq(id))
+                        .filter(users::org.eq(org))
+                        .filter(users::version.eq(current.meta.version)),
+                )
+                .set(&rows.user)
+                .execute(conn)
+                .map_err(|e| conflict(e.into(), &new))?;
+                if n == 0 {
+                    return Err(StoreError::VersionMismatch);
+                }
+                if what.contains(&"emails") || what.contains(&"addresses") {
+                    diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id)))
+                        .execute(conn)?;
+                    diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
+                        .execute(conn)?;
+                    insert_children(conn, &rows)?;
+                }
+                let action = match (current.resource.active, new.active) {
+                    (true, false) => EventAction::Disabled,
+                    (false, true) => EventAction::Enabled,
+                    _ => EventAction::Updated,
+                };
+                let detail = format!(
+                    "user \"{}\" {}: {}",
+                    new.user_name,
+                    action.as_str(),
+                    what.join(", ")
+                );
+                log(
+                    conn,
+                    org,
+                    &change(actor, action, EventResource::User, id, detail),
+                )?;
+                let mut stored = rows.into_stored()?;
+                stored.resource.groups = new.groups;
+                Ok(stored)
+            });
+            match result {
+                Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {
+                    attempt += 1;
+                }
+                other => return other,
             }
-            let mut new = f(&current).map_err(StoreError::Rejected)?;
-            // `groups` is read-only: the memberships stay as they are, whatever the new user says.
-            new.groups.clone_from(&current.resource.groups);
-            if new == current.resource {
-                return Ok(current);
-            }
-            check_manager(conn, org, &new, Some(&current.resource))?;
-            let what = changed(&current.resource, &new);
-            let meta = Meta {
-                created: current.meta.created,
-                last_modified: now(),
-                version: current.meta.version + 1,
-            };
-            let rows = UserRows::new(id, org, &new, &meta);
-            let n = diesel::update(
-                users::table
-                    .filter(users::id.eq(id))
-                    .filter(users::org.eq(org))
-                    .filter(users::version.eq(current.meta.version)),
-            )
-            .set(&rows.user)
-            .execute(conn)
-            .map_err(|e| conflict(e.into(), &new))?;
-            if n == 0 {
-                return Err(StoreError::VersionMismatch);
-            }
-            if what.contains(&"emails") || what.contains(&"addresses") {
-                diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id)))
-                    .execute(conn)?;
-                diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
-                    .execute(conn)?;
-                insert_children(conn, &rows)?;
-            }
-            let action = match (current.resource.active, new.active) {
-                (true, false) => "disabled",
-                (false, true) => "enabled",
-                _ => "updated",
-            };
-            let detail = format!("user \"{}\" {action}: {}", new.user_name, what.join(", "));
-            log(conn, org, &change(actor, action, "User", id, detail))?;
-            let mut stored = rows.into_stored()?;
-            stored.resource.groups = new.groups;
-            Ok(stored)
-        });
-        match result {
-            Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {
-                attempt += 1;
-            }
-            other => return other,
         }
     }
-}
 
-/// See [`crate::Store::delete_user`].
-pub fn delete_user(
-    p: &Pools,
-    org: &str,
-    id: &str,
-    if_match: Option<i64>,
-    actor: &str,
-) -> Result<bool, StoreError> {
-    let mut conn = p.write()?;
-    write_txn(&mut conn, |conn| {
-        // Locked first (PostgreSQL): a write that is making this user someone's manager finishes before the
-        // reports are cleared below (see `check_manager`), and the version checked is the one deleted.
-        lock_row(conn, org, id)?;
-        let found = users::table
-            .filter(users::id.eq(id))
-            .filter(users::org.eq(org))
-            .select((users::user_name, users::version))
-            .get_result::<(String, i64)>(conn)
-            .optional()?;
-        let Some((user_name, version)) = found else {
-            return Ok(false);
-        };
-        if if_match.is_some_and(|v| v != version) {
-            return Err(StoreError::VersionMismatch);
-        }
-        let t = micros(now());
-        // The groups it leaves change: new version.
-        let groups_changed = diesel::update(groups::table)
-            .filter(groups::org.eq(org))
-            .filter(in_subquery(
-                groups::id,
-                group_members::table
-                    .filter(group_members::user_id.eq(id.to_string()))
-                    .select(group_members::group_id)
-                    .into_boxed::<MultiBackend>(),
-            ))
-            .set((
-                groups::version.eq(groups::version + 1),
-                groups::last_modified.eq(t),
-            ))
-            .execute(conn)?;
-        diesel::delete(group_members::table.filter(group_members::user_id.eq(id))).execute(conn)?;
-        let reports = diesel::update(users::table)
-            .filter(users::org.eq(org))
-            .filter(users::manager_id.eq(id))
-            .set((
-                users::manager_id.eq(None::<String>),
-                users::version.eq(users::version + 1),
-                users::last_modified.eq(t),
-            ))
-            .execute(conn)?;
-        diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id))).execute(conn)?;
-        diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
-            .execute(conn)?;
-        diesel::delete(
-            users::table
+    /// Deletes user `id` of `org` (logs `deleted`): removes its group memberships and clears it as anyone's
+    /// manager. `false` if there is no such user. `if_match`: the version the client saw, checked in the same
+    /// transaction, else [`StoreError::VersionMismatch`] and nothing is deleted.
+    pub fn delete_user(
+        &self,
+        org: &str,
+        id: &str,
+        if_match: Option<i64>,
+        actor: &str,
+    ) -> Result<bool, StoreError> {
+        let p = &*self.inner;
+        let mut conn = p.write()?;
+        write_txn(&mut conn, |conn| {
+            // Locked first (PostgreSQL): a write that is making this user someone's manager finishes before the
+            // reports are cleared below (see `check_manager`), and the version checked is the one deleted.
+            lock_row(conn, org, id)?;
+            let found = users::table
                 .filter(users::id.eq(id))
-                .filter(users::org.eq(org)),
-        )
-        .execute(conn)?;
-        let mut detail = format!("user \"{user_name}\" deleted");
-        if groups_changed > 0 {
-            detail.push_str(&format!("; removed from {groups_changed} group(s)"));
-        }
-        if reports > 0 {
-            detail.push_str(&format!("; cleared as manager of {reports} user(s)"));
-        }
-        log(conn, org, &change(actor, "deleted", "User", id, detail))?;
-        Ok(true)
-    })
+                .filter(users::org.eq(org))
+                .select((users::user_name, users::version))
+                .get_result::<(String, i64)>(conn)
+                .optional()?;
+            let Some((user_name, version)) = found else {
+                return Ok(false);
+            };
+            if if_match.is_some_and(|v| v != version) {
+                return Err(StoreError::VersionMismatch);
+            }
+            let t = micros(now());
+            // The groups it leaves change: new version.
+            let groups_changed = diesel::update(groups::table)
+                .filter(groups::org.eq(org))
+                .filter(in_subquery(
+                    groups::id,
+                    group_members::table
+                        .filter(group_members::user_id.eq(id.to_string()))
+                        .select(group_members::group_id)
+                        .into_boxed::<MultiBackend>(),
+                ))
+                .set((
+                    groups::version.eq(groups::version + 1),
+                    groups::last_modified.eq(t),
+                ))
+                .execute(conn)?;
+            diesel::delete(group_members::table.filter(group_members::user_id.eq(id)))
+                .execute(conn)?;
+            let reports = diesel::update(users::table)
+                .filter(users::org.eq(org))
+                .filter(users::manager_id.eq(id))
+                .set((
+                    users::manager_id.eq(None::<String>),
+                    users::version.eq(users::version + 1),
+                    users::last_modified.eq(t),
+                ))
+                .execute(conn)?;
+            diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id))).execute(conn)?;
+            diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
+                .execute(conn)?;
+            diesel::delete(
+                users::table
+                    .filter(users::id.eq(id))
+                    .filter(users::org.eq(org)),
+            )
+            .execute(conn)?;
+            let mut detail = format!("user \"{user_name}\" deleted");
+            if groups_changed > 0 {
+                detail.push_str(&format!("; removed from {groups_changed} group(s)"));
+            }
+            if reports > 0 {
+                detail.push_str(&format!("; cleared as manager of {reports} user(s)"));
+            }
+            log(
+                conn,
+                org,
+                &change(actor, EventAction::Deleted, EventResource::User, id, detail),
+            )?;
+            Ok(true)
+        })
+    }
 }

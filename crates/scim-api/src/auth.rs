@@ -25,7 +25,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
 use chrono::{DateTime, Utc};
 use humbol_store::{
-    Backend, NewEvent, Org, Outcome, Page, Query, Reader, Store, StoreError, TokenAuth,
+    Backend, EventAction, EventResource, NewEvent, Org, Outcome, Page, Query, Reader, Store,
+    StoreError, TokenAuth,
 };
 use scim_core::resource::User;
 use scim_core::token;
@@ -77,7 +78,7 @@ pub struct Caller {
     /// `METHOD /path` (no query string), for refusal events.
     request_line: String,
     /// `User` / `Group` when the path names one, for refusal events.
-    resource_type: Option<&'static str>,
+    resource_type: Option<EventResource>,
     resource_id: Option<String>,
     /// The live credential [`authenticate_before_body`] found, when it ran.
     found_before_body: Option<TokenAuth>,
@@ -175,8 +176,8 @@ impl Caller {
         let path = req.path();
         // `/scim/v2/orgs/{org}/{endpoint}/...`
         let resource_type = match path.split('/').nth(5) {
-            Some("Users") => Some("User"),
-            Some("Groups") => Some("Group"),
+            Some("Users") => Some(EventResource::User),
+            Some("Groups") => Some(EventResource::Group),
             _ => None,
         };
         Ok(Caller {
@@ -412,7 +413,10 @@ impl Caller {
             let (org, event) = *refusal;
             // Best effort: a failure to record is logged, never returned.
             if let Err(err) = self.state.store.record_event(&org, &event) {
-                log::warn!("could not record a refusal in the event log: {err}");
+                log::warn!(
+                    "could not record a refusal in the event log: {}",
+                    err.report()
+                );
             }
         }
         Err(error)
@@ -427,8 +431,8 @@ impl Caller {
             .unwrap_or_default();
         let event = NewEvent {
             actor: tenant.actor.to_string(),
-            action: "refused".into(),
-            resource_type: self.resource_type.map(str::to_string),
+            action: EventAction::Refused,
+            resource_type: self.resource_type,
             resource_id: self.resource_id.clone(),
             outcome: Outcome::Refused,
             detail: format!(

@@ -16,7 +16,7 @@ use humbol_config::{parse, vars, Env};
 /// Default of `HUMBOL_SCIM_WORKERS`: two HTTP workers per CPU core. A look-up by key runs its SQLite read on
 /// the worker itself (no hop to a blocking thread), so a worker is sometimes busy without using its core
 /// (waiting for a page from the file, or descheduled while it holds a read): with twice as many workers the
-/// cores keep serving. Measured on 2 cores: user look-ups +25–45% over one worker per core (docs/benchmarks.md).
+/// cores keep serving (the measurement is in docs/benchmarks.md, "Figures behind choices in the code").
 pub fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }

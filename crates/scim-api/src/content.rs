@@ -13,7 +13,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use scim_core::ScimError;
 use serde::Serialize;
 use serde_json::Value;
@@ -42,12 +42,99 @@ pub fn scim_body(status: StatusCode, body: &impl Serialize) -> (StatusCode, Vec<
     }
 }
 
-/// A response with a JSON body ([`scim_body`]) and `Content-Type: application/scim+json`.
-pub fn scim_response(status: StatusCode, body: &impl Serialize) -> HttpResponse {
-    let (status, bytes) = scim_body(status, body);
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
-        .body(bytes)
+/// The one SCIM response type, of results and errors alike: status, body serialised by [`scim_body`] (so a
+/// body that does not serialise is a 500, never an empty success), `Content-Type: application/scim+json`, and
+/// the `ETag` / `Location` headers. Built on a blocking thread (so it is `Send`, which `HttpResponse` is not).
+#[derive(Debug)]
+pub struct Reply {
+    status: StatusCode,
+    body: Option<Vec<u8>>,
+    etag: Option<String>,
+    location: Option<String>,
+    /// The body did not serialise: the reply is a 500 whatever the handler sets afterwards.
+    failed: bool,
+}
+
+impl Reply {
+    /// `200` with `body`.
+    pub fn ok(body: &impl Serialize) -> Reply {
+        Reply::json(StatusCode::OK, body)
+    }
+
+    /// `status` with `body` (a `Value`, or a type written directly such as a list of
+    /// [`scim_core::resource::UserJson`]).
+    pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
+        let (written, bytes) = scim_body(status, body);
+        Reply {
+            status: written,
+            body: Some(bytes),
+            etag: None,
+            location: None,
+            failed: written != status,
+        }
+    }
+
+    /// `204 No Content`.
+    pub fn no_content() -> Reply {
+        Reply {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            etag: None,
+            location: None,
+            failed: false,
+        }
+    }
+
+    /// Sets the status (e.g. `201 Created`).
+    pub fn status(mut self, status: StatusCode) -> Reply {
+        if !self.failed {
+            self.status = status;
+        }
+        self
+    }
+
+    /// Adds an `ETag` header.
+    pub fn etag(mut self, etag: String) -> Reply {
+        if !self.failed {
+            self.etag = Some(etag);
+        }
+        self
+    }
+
+    /// Adds a `Location` header.
+    pub fn location(mut self, location: String) -> Reply {
+        if !self.failed {
+            self.location = Some(location);
+        }
+        self
+    }
+}
+
+impl Reply {
+    /// The HTTP response.
+    pub fn into_response(self) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status);
+        if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
+            builder.insert_header((header::ETAG, etag));
+        }
+        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            builder.insert_header((header::LOCATION, location));
+        }
+        match self.body {
+            Some(body) => builder
+                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
+                .body(body),
+            None => builder.finish(),
+        }
+    }
+}
+
+impl Responder for Reply {
+    type Body = actix_web::body::BoxBody;
+
+    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
+        self.into_response()
+    }
 }
 
 /// Reads a request body as JSON, after checking its content type, its size (`body` comes from the `Bytes`
@@ -217,10 +304,11 @@ pub async fn scim_error_bodies(
         .unwrap_or("error")
         .to_ascii_lowercase();
     let (req, old) = res.into_parts();
-    let mut new = scim_response(
+    let mut new = Reply::json(
         status,
         &ScimError::new(status.as_u16(), None, detail).to_json(),
-    );
+    )
+    .into_response();
     for (name, value) in old.headers() {
         if name != header::CONTENT_LENGTH && name != header::CONTENT_TYPE {
             new.headers_mut().append(name.clone(), value.clone());
@@ -296,5 +384,33 @@ mod tests {
         let req = TestRequest::post().to_http_request();
         let e = json_body(&req, Err(PayloadError::Overflow.into())).unwrap_err();
         assert_eq!(e.status, 413);
+    }
+
+    #[test]
+    fn a_body_that_does_not_serialise_is_a_500_never_an_empty_success() {
+        // JSON object keys must be strings: this map cannot be written.
+        let body: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let response = Reply::json(StatusCode::OK, &body)
+            .status(StatusCode::CREATED)
+            .location("https://x/Users/1".into())
+            .respond_to(&TestRequest::get().to_http_request());
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!response.headers().contains_key(header::LOCATION));
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.as_bytes()),
+            Some(SCIM_JSON.as_bytes())
+        );
+        let bytes = actix_web::body::to_bytes(response.into_body());
+        let bytes = futures_executor(bytes).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(json["status"], "500");
+    }
+
+    /// Runs a ready future (a response body already in memory) to completion.
+    fn futures_executor<F: std::future::Future>(f: F) -> F::Output {
+        actix_web::rt::System::new().block_on(f)
     }
 }

@@ -56,10 +56,10 @@ impl From<StoreError> for ApiError {
         match &e {
             StoreError::Unavailable(_) | StoreError::Contention(_) => {
                 // The cause stays in the log; the client gets a generic detail.
-                log::warn!("store error: {e}");
+                log::warn!("store error: {}", e.report());
             }
             StoreError::Full(_) | StoreError::Database(_) | StoreError::Config(_) => {
-                log::error!("store error: {e}");
+                log::error!("store error: {}", e.report());
             }
             _ => {}
         }
@@ -110,7 +110,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = content::scim_response(self.status_code(), &self.0.to_json());
+        let mut response =
+            content::Reply::json(self.status_code(), &self.0.to_json()).into_response();
         if self.0.status == 401 {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

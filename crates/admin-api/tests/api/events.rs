@@ -84,8 +84,8 @@ async fn events_filter_by_outcome_and_validate_parameters(
             "acme",
             &NewEvent {
                 actor: "token:x".into(),
-                action: "refused".into(),
-                resource_type: Some("User".into()),
+                action: humbol_store::EventAction::Refused,
+                resource_type: Some(humbol_store::EventResource::User),
                 resource_id: None,
                 outcome: Outcome::Refused,
                 detail: "role `Owner` is not one of Admin, Member, Viewer".into(),
@@ -169,8 +169,8 @@ async fn events_filter_by_action_and_resource_type(
             "acme",
             &NewEvent {
                 actor: "token:x".into(),
-                action: "refused".into(),
-                resource_type: Some("User".into()),
+                action: humbol_store::EventAction::Refused,
+                resource_type: Some(humbol_store::EventResource::User),
                 resource_id: None,
                 outcome: Outcome::Refused,
                 detail: "POST /Users: 409 uniqueness: userName \"a\" is already taken".into(),

@@ -42,8 +42,8 @@ fn status_counts_scim_calls_in_the_window_for_one_organisation(
         "acme",
         &NewEvent {
             actor: ACTOR.into(),
-            action: "refused".into(),
-            resource_type: Some("User".into()),
+            action: humbol_store::EventAction::Refused,
+            resource_type: Some(humbol_store::EventResource::User),
             resource_id: None,
             outcome: Outcome::Refused,
             detail: "POST /Users: 409 uniqueness: taken".into(),

@@ -215,8 +215,8 @@ fn events_page_filter_and_prune(#[values(Backend::Sqlite, Backend::Postgres)] ba
         "acme",
         &NewEvent {
             actor: ACTOR.into(),
-            action: "refused".into(),
-            resource_type: Some("User".into()),
+            action: humbol_store::EventAction::Refused,
+            resource_type: Some(humbol_store::EventResource::User),
             resource_id: None,
             outcome: Outcome::Refused,
             detail: "role \"Boss\" is not one of Admin, Member".into(),
@@ -463,4 +463,63 @@ fn auth_id(s: &Store) -> String {
         .unwrap()
         .unwrap()
         .token_id
+}
+
+/// Stored data that breaks an invariant is an explicit database error that keeps its cause (never an
+/// organisation silently without roles, a user without attributes).
+#[rstest]
+fn corrupt_columns_are_errors_that_keep_their_cause(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let u = fx.store.create_user("acme", &user("a@x"), ACTOR).unwrap();
+    let changed = humbol_store::testing::execute(
+        fx.db.url(),
+        "UPDATE orgs SET roles = 'not json' WHERE slug = 'acme'",
+    )
+    .unwrap();
+    assert_eq!(changed, 1);
+    let e = fx.store.org("acme").unwrap_err();
+    assert!(matches!(e, StoreError::Database(_)), "{e:?}");
+    let cause = std::error::Error::source(&e).expect("the error keeps its cause");
+    assert!(cause.to_string().contains("roles column"), "{cause}");
+    let json_error = cause.source().expect("the JSON error is kept");
+    assert!(json_error.to_string().contains("expected"), "{json_error}");
+    assert!(e.report().contains("roles column"), "{}", e.report());
+    assert!(fx.store.org("globex").unwrap().is_some());
+
+    humbol_store::testing::execute(
+        fx.db.url(),
+        &format!("UPDATE users SET attributes = '[1]' WHERE id = '{}'", u.id),
+    )
+    .unwrap();
+    let e = fx.store.user("acme", &u.id).unwrap_err();
+    assert!(matches!(e, StoreError::Database(_)), "{e:?}");
+    assert!(e.report().contains("attributes column"), "{}", e.report());
+
+    // A time no calendar holds (never a silent 1970), an outcome that is neither success nor refused (never a
+    // refusal shown as a success).
+    let v = fx.store.create_user("globex", &user("t@x"), ACTOR).unwrap();
+    humbol_store::testing::execute(
+        fx.db.url(),
+        &format!(
+            "UPDATE users SET created = {} WHERE id = '{}'",
+            i64::MAX,
+            v.id
+        ),
+    )
+    .unwrap();
+    let e = fx.store.user("globex", &v.id).unwrap_err();
+    assert!(e.report().contains("out of range"), "{}", e.report());
+    let changed = humbol_store::testing::execute(
+        fx.db.url(),
+        "UPDATE events SET outcome = 'maybe' WHERE org = 'globex'",
+    )
+    .unwrap();
+    assert!(changed > 0);
+    let e = fx
+        .store
+        .events("globex", &EventQuery::default())
+        .unwrap_err();
+    assert!(e.report().contains("unknown outcome"), "{}", e.report());
 }

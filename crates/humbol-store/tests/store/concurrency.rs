@@ -438,7 +438,7 @@ fn refusals_and_event_details_are_bounded(
             "acme",
             &NewEvent {
                 actor: ACTOR.into(),
-                action: "refused".into(),
+                action: humbol_store::EventAction::Refused,
                 resource_type: None,
                 resource_id: None,
                 outcome: Outcome::Refused,
@@ -449,4 +449,64 @@ fn refusals_and_event_details_are_bounded(
     let events = fx.store.events("acme", &EventQuery::default()).unwrap();
     assert!(events[0].detail.len() <= 2048, "{}", events[0].detail.len());
     assert!(events[0].detail.starts_with("éé"));
+}
+
+/// The manager rule runs on the write's own connection: a burst of writes that each name a manager, more writers
+/// than the pool has connections, all succeed. (A check on a second pooled connection, taken while the write holds
+/// one, would leave every connection held by a write waiting for another: each would fail after the pool's wait.)
+#[rstest]
+fn a_burst_of_manager_writes_does_not_exhaust_a_small_pool(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let store = Store::open(
+        fx.db.url(),
+        &PoolOptions {
+            max_size: 2,
+            connection_timeout: Duration::from_secs(1),
+            ..PoolOptions::default()
+        },
+    )
+    .unwrap();
+    let boss = store.create_user("acme", &user("boss@x"), ACTOR).unwrap();
+    let reports: Vec<String> = (0..12)
+        .map(|i| {
+            let u = store
+                .create_user("acme", &user(&format!("r{i}@x")), ACTOR)
+                .unwrap();
+            u.id
+        })
+        .collect();
+    let barrier = Arc::new(Barrier::new(reports.len()));
+    let handles: Vec<_> = reports
+        .iter()
+        .map(|id| {
+            let (store, barrier, id, boss) =
+                (store.clone(), barrier.clone(), id.clone(), boss.id.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                (0..5)
+                    .map(|round| {
+                        store.update_user("acme", &id, None, ACTOR, &mut |cur| {
+                            Ok(User {
+                                manager: Some(boss.clone()),
+                                title: Some(format!("round {round}")),
+                                ..cur.resource.clone()
+                            })
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for h in handles {
+        for result in h.join().unwrap() {
+            assert!(result.is_ok(), "{result:?}");
+        }
+    }
+    for id in &reports {
+        let u = store.user("acme", id).unwrap().unwrap();
+        assert_eq!(u.resource.manager.as_deref(), Some(boss.id.as_str()));
+        assert_eq!(u.resource.title.as_deref(), Some("round 4"));
+    }
 }

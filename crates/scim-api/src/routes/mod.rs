@@ -12,18 +12,16 @@ pub mod health;
 pub mod oauth;
 pub mod users;
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
 use humbol_store::Query;
 use scim_core::cursor::Position;
 use scim_core::list::{ListParams, ListQuery, SortOrder};
 use scim_core::projection::Projection;
 use scim_core::ScimError;
-use serde::Serialize;
 
 use crate::content;
-use crate::content::SCIM_JSON;
+pub use crate::content::Reply;
 
 /// The tenant prefix of every SCIM route.
 pub const SCIM_SCOPE: &str = "/scim/v2/orgs/{org}";
@@ -134,93 +132,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A SCIM response built on a blocking thread (so it must be `Send`, which `HttpResponse` is not): status,
-/// serialised JSON body, and the `ETag` / `Location` headers.
-#[derive(Debug)]
-pub struct Reply {
-    status: StatusCode,
-    body: Option<Vec<u8>>,
-    etag: Option<String>,
-    location: Option<String>,
-    /// The body did not serialise: the reply is a 500 whatever the handler sets afterwards.
-    failed: bool,
-}
-
-impl Reply {
-    /// `200` with `body`.
-    pub fn ok(body: &impl Serialize) -> Reply {
-        Reply::json(StatusCode::OK, body)
-    }
-
-    /// `status` with `body` (a `Value`, or a type written directly such as a list of
-    /// [`scim_core::resource::UserJson`]).
-    pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
-        let (written, bytes) = crate::content::scim_body(status, body);
-        Reply {
-            status: written,
-            body: Some(bytes),
-            etag: None,
-            location: None,
-            failed: written != status,
-        }
-    }
-
-    /// `204 No Content`.
-    pub fn no_content() -> Reply {
-        Reply {
-            status: StatusCode::NO_CONTENT,
-            body: None,
-            etag: None,
-            location: None,
-            failed: false,
-        }
-    }
-
-    /// Sets the status (e.g. `201 Created`).
-    pub fn status(mut self, status: StatusCode) -> Reply {
-        if !self.failed {
-            self.status = status;
-        }
-        self
-    }
-
-    /// Adds an `ETag` header.
-    pub fn etag(mut self, etag: String) -> Reply {
-        if !self.failed {
-            self.etag = Some(etag);
-        }
-        self
-    }
-
-    /// Adds a `Location` header.
-    pub fn location(mut self, location: String) -> Reply {
-        if !self.failed {
-            self.location = Some(location);
-        }
-        self
-    }
-}
-
-impl Responder for Reply {
-    type Body = actix_web::body::BoxBody;
-
-    fn respond_to(self, _req: &HttpRequest) -> HttpResponse {
-        let mut builder = HttpResponse::build(self.status);
-        if let Some(etag) = self.etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
-            builder.insert_header((header::ETAG, etag));
-        }
-        if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-            builder.insert_header((header::LOCATION, location));
-        }
-        match self.body {
-            Some(body) => builder
-                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
-                .body(body),
-            None => builder.finish(),
-        }
-    }
-}
-
 /// The raw list parameters of the query string. Unknown parameters are ignored.
 pub fn list_params(req: &HttpRequest) -> Result<ListParams, ScimError> {
     web::Query::<ListParams>::from_query(req.query_string())
@@ -318,33 +229,5 @@ mod tests {
         assert_eq!(if_match(&with("\"7\"")), Some(7));
         assert_eq!(if_match(&with("*")), None);
         assert_eq!(if_match(&with("\"abc\"")), Some(-1));
-    }
-
-    #[test]
-    fn a_body_that_does_not_serialise_is_a_500_never_an_empty_success() {
-        // JSON object keys must be strings: this map cannot be written.
-        let body: std::collections::BTreeMap<(u8, u8), u8> = [((1, 2), 3)].into();
-        let response = Reply::json(StatusCode::OK, &body)
-            .status(StatusCode::CREATED)
-            .location("https://x/Users/1".into())
-            .respond_to(&TestRequest::get().to_http_request());
-        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(!response.headers().contains_key(header::LOCATION));
-        assert_eq!(
-            response
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .map(|v| v.as_bytes()),
-            Some(SCIM_JSON.as_bytes())
-        );
-        let bytes = actix_web::body::to_bytes(response.into_body());
-        let bytes = futures_executor(bytes).unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(json["status"], "500");
-    }
-
-    /// Runs a ready future (a response body already in memory) to completion.
-    fn futures_executor<F: std::future::Future>(f: F) -> F::Output {
-        actix_web::rt::System::new().block_on(f)
     }
 }

@@ -144,7 +144,7 @@ fn invalid_client() -> Fail {
 fn store_error(e: &StoreError) -> Fail {
     match e {
         StoreError::Unavailable(_) | StoreError::Contention(_) => {
-            log::warn!("token endpoint: {e}");
+            log::warn!("token endpoint: {}", e.report());
             error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
@@ -152,7 +152,7 @@ fn store_error(e: &StoreError) -> Fail {
             )
         }
         StoreError::Full(_) => {
-            log::error!("token endpoint: {e}");
+            log::error!("token endpoint: {}", e.report());
             error(
                 StatusCode::INSUFFICIENT_STORAGE,
                 "temporarily_unavailable",
@@ -160,7 +160,7 @@ fn store_error(e: &StoreError) -> Fail {
             )
         }
         other => {
-            log::error!("token endpoint: {other}");
+            log::error!("token endpoint: {}", other.report());
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "server_error",
@@ -426,7 +426,7 @@ async fn refuse(store: &Store, org: String, client_id: String, reason: &str) {
     let reason = reason.to_string();
     let logged = web::block(move || store.record_token_refusal(&org, &client_id, &reason)).await;
     if let Ok(Err(e)) = logged {
-        log::warn!("could not record a token refusal: {e}");
+        log::warn!("could not record a token refusal: {}", e.report());
     }
 }
 
