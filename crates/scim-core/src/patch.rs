@@ -53,8 +53,8 @@ use crate::filter::{CompValue, CompareOp, Filter};
 use crate::json::{get_ci, kind, set_ci, take_ci};
 use crate::path::{eq_ci, AttrPath, PatchPath};
 use crate::schema::{
-    AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef, COMMON_ATTRIBUTES,
-    GROUP_SCHEMA, PATCH_OP_SCHEMA, SCHEMAS,
+    resolve, AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef, Unresolved,
+    GROUP_SCHEMA, PATCH_OP_SCHEMA,
 };
 
 /// The `op` of a PATCH operation.
@@ -95,23 +95,9 @@ pub struct PatchRequest {
     pub operations: Vec<PatchOperation>,
 }
 
-/// Parses a PATCH `path` string.
+/// Parses a PATCH `path` string (an extension URN alone, `urn:...:enterprise:2.0:User`, parses as the URN
+/// `urn:...:2.0` and the name `User`: [`ResourceTypeDef::schema_named`] recognises it when it is applied).
 fn parse_path(s: &str) -> Result<PatchPath, ScimError> {
-    // An extension URN alone (`urn:...:enterprise:2.0:User`) targets the whole extension; it is represented
-    // like a URN-qualified attribute whose `urn:name` is the schema id (see `extension_target`).
-    if let Some(schema) = SCHEMAS.iter().find(|s_| eq_ci(s_.id, s.trim())) {
-        if let Some((urn, name)) = schema.id.rsplit_once(':') {
-            return Ok(PatchPath {
-                attr: AttrPath {
-                    urn: Some(urn.to_string()),
-                    name: name.to_string(),
-                    sub: None,
-                },
-                filter: None,
-                sub_attr: None,
-            });
-        }
-    }
     s.parse::<PatchPath>()
 }
 
@@ -270,76 +256,25 @@ fn apply_key(
     if eq_ci(key, "id") && get_ci(root, "id").is_some_and(|own| own == value) {
         return Ok(());
     }
-    if let Some(ext) = rt
-        .extensions
-        .iter()
-        .map(|(s, _)| *s)
-        .find(|s| eq_ci(s.id, key))
-    {
-        return apply_extension(root, op, ext, Some(value));
-    }
-    let path = if key.contains('[') {
-        parse_path(key).map_err(|e| ScimError::invalid_path(e.detail))?
-    } else {
-        let (urn, rest) = split_urn(rt, key)?;
-        let (name, sub) = match rest.split_once('.') {
-            Some((n, s)) => (n, Some(s.to_string())),
-            None => (rest, None),
-        };
-        PatchPath {
-            attr: AttrPath {
-                urn,
-                name: name.to_string(),
-                sub,
-            },
-            filter: None,
-            sub_attr: None,
-        }
-    };
+    // The key is parsed as a path, by the one path parser: `name.givenName`, `urn:...:User:department`,
+    // an extension URN alone (its object of attributes), `emails[type eq "work"].value`.
+    let path = parse_path(key).map_err(|e| ScimError::invalid_path(e.detail))?;
     apply_path(rt, root, op, &path, Some(value))
-}
-
-/// Splits a URN-qualified key (`urn:...:User:department`) into the schema id of `rt` it starts with and the
-/// rest; a key without a URN is returned whole.
-fn split_urn<'k>(
-    rt: &ResourceTypeDef,
-    key: &'k str,
-) -> Result<(Option<String>, &'k str), ScimError> {
-    if !key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
-        return Ok((None, key));
-    }
-    for schema in rt.schemas() {
-        let n = schema.id.len();
-        if key.get(..n).is_some_and(|p| eq_ci(p, schema.id)) && key.as_bytes().get(n) == Some(&b':')
-        {
-            if let Some(rest) = key.get(n + 1..) {
-                return Ok((Some(schema.id.to_string()), rest));
-            }
-        }
-    }
-    Err(ScimError::invalid_path(format!(
-        "unknown schema in attribute '{key}'"
-    )))
 }
 
 /// The extension schema a path designates as a whole (`urn:...:enterprise:2.0:User`), if it does.
 fn extension_target(rt: &ResourceTypeDef, path: &PatchPath) -> Option<&'static SchemaDef> {
-    if path.filter.is_some() || path.sub_attr.is_some() || path.attr.sub.is_some() {
+    if path.filter.is_some() || path.sub_attr.is_some() {
         return None;
     }
-    let urn = path.attr.urn.as_deref()?;
-    rt.extensions.iter().map(|(s, _)| *s).find(|s| {
-        s.id.len() == urn.len() + 1 + path.attr.name.len()
-            && s.id.get(..urn.len()).is_some_and(|p| eq_ci(p, urn))
-            && s.id
-                .get(urn.len() + 1..)
-                .is_some_and(|n| eq_ci(n, &path.attr.name))
-    })
+    rt.schema_named(&path.attr)
+        .filter(|s| !std::ptr::eq(*s, rt.schema))
 }
 
 /// add/replace/remove of a whole extension (`path` or path-less key = the extension URN): add/replace apply
 /// each attribute of the object value as its own operation; remove (or a `null` value) drops the extension.
 fn apply_extension(
+    rt: &ResourceTypeDef,
     root: &mut Map<String, Value>,
     op: PatchOpKind,
     ext: &'static SchemaDef,
@@ -357,63 +292,59 @@ fn apply_extension(
     })?;
     // A `schemas` key inside the extension object (some clients send it) is ignored, as at the top level.
     for (key, v) in obj.iter().filter(|(k, _)| !eq_ci(k, "schemas")) {
-        let (name, sub) = match key.split_once('.') {
-            Some((n, s)) => (n, Some(s)),
-            None => (key.as_str(), None),
+        let unknown = || ScimError::invalid_path(format!("unknown attribute '{}:{key}'", ext.id));
+        // Each key is an attribute path inside the extension: parsed by the one parser, then qualified.
+        let inner = key
+            .parse::<AttrPath>()
+            .ok()
+            .filter(|p| p.urn.is_none())
+            .ok_or_else(unknown)?;
+        let qualified = AttrPath {
+            urn: Some(ext.id.to_string()),
+            ..inner
         };
-        let def = ext.attribute(name).ok_or_else(|| {
-            ScimError::invalid_path(format!("unknown attribute '{}:{key}'", ext.id))
-        })?;
-        let sub = sub.map(|s| sub_attribute(def, s)).transpose()?;
+        let (_, def, sub) = resolve_attr(rt, &qualified)?;
         apply_target(root, op, Some(ext), def, None, sub, Some(v))?;
     }
     Ok(())
 }
 
-/// Resolves a top-level attribute: `(extension schema holding it, if any; definition)`.
+/// Resolves an attribute path through the schema's resolver ([`crate::schema::resolve`]): `(extension
+/// schema holding it, if any; definition; sub-attribute)`, or the `invalidPath` naming what is unknown.
 fn resolve_attr(
     rt: &ResourceTypeDef,
     attr: &AttrPath,
-) -> Result<(Option<&'static SchemaDef>, &'static AttributeDef), ScimError> {
+) -> Result<
+    (
+        Option<&'static SchemaDef>,
+        &'static AttributeDef,
+        Option<&'static AttributeDef>,
+    ),
+    ScimError,
+> {
     let urn = attr.urn.as_deref();
-    let core_or_none = urn.is_none_or(|u| eq_ci(u, rt.schema.id));
-    if core_or_none && attr.is("schemas") {
+    if urn.is_none_or(|u| eq_ci(u, rt.schema.id)) && attr.is("schemas") {
         return Err(ScimError::invalid_path("'schemas' cannot be patched"));
     }
-    if core_or_none {
-        if let Some(def) = COMMON_ATTRIBUTES.iter().find(|a| attr.is(a.name)) {
-            return Ok((None, def));
+    match resolve(attr, rt) {
+        Ok(r) => {
+            let ext = r.schema.filter(|s| !std::ptr::eq(*s, rt.schema));
+            Ok((ext, r.attr, r.sub))
         }
+        Err(why) => Err(ScimError::invalid_path(
+            match (why, urn, attr.sub.as_deref()) {
+                (Unresolved::UnknownSchema, Some(u), _) => format!("unknown schema '{u}'"),
+                (Unresolved::NoSubAttributes(def), _, _) => {
+                    format!("attribute '{}' has no sub-attributes", def.name)
+                }
+                (Unresolved::UnknownSubAttribute(def), _, Some(sub)) => {
+                    format!("unknown attribute '{}.{sub}'", def.name)
+                }
+                (_, Some(u), _) => format!("unknown attribute '{u}:{}'", attr.name),
+                (_, None, _) => format!("unknown attribute '{}'", attr.name),
+            },
+        )),
     }
-    if let Some(u) = urn {
-        if !rt.schemas().any(|s| eq_ci(s.id, u)) {
-            return Err(ScimError::invalid_path(format!("unknown schema '{u}'")));
-        }
-    }
-    match rt.resolve(urn, &attr.name) {
-        Some((schema, def)) => {
-            let ext = (schema.id != rt.schema.id).then_some(schema);
-            Ok((ext, def))
-        }
-        None => Err(ScimError::invalid_path(format!(
-            "unknown attribute '{}'",
-            match urn {
-                Some(u) => format!("{u}:{}", attr.name),
-                None => attr.name.clone(),
-            }
-        ))),
-    }
-}
-
-fn sub_attribute(def: &AttributeDef, sub: &str) -> Result<&'static AttributeDef, ScimError> {
-    if def.ty != AttrType::Complex {
-        return Err(ScimError::invalid_path(format!(
-            "attribute '{}' has no sub-attributes",
-            def.name
-        )));
-    }
-    def.sub_attribute(sub)
-        .ok_or_else(|| ScimError::invalid_path(format!("unknown attribute '{}.{sub}'", def.name)))
 }
 
 fn apply_path(
@@ -424,12 +355,18 @@ fn apply_path(
     value: Option<&Value>,
 ) -> Result<(), ScimError> {
     if let Some(ext) = extension_target(rt, path) {
-        return apply_extension(root, op, ext, value);
+        return apply_extension(rt, root, op, ext, value);
     }
-    let (ext, def) = resolve_attr(rt, &path.attr)?;
-    let sub = match (path.sub_attr.as_deref(), path.attr.sub.as_deref()) {
-        (Some(s), _) | (None, Some(s)) => Some(sub_attribute(def, s)?),
-        (None, None) => None,
+    // After a value filter, the sub-attribute is `sub_attr` (and `attr.sub` is `None`).
+    let (ext, def, sub) = match &path.sub_attr {
+        None => resolve_attr(rt, &path.attr)?,
+        Some(sub) => resolve_attr(
+            rt,
+            &AttrPath {
+                sub: Some(sub.clone()),
+                ..path.attr.clone()
+            },
+        )?,
     };
     if path.filter.is_some() && !(def.multi_valued && def.ty == AttrType::Complex) {
         return Err(ScimError::invalid_path(format!(
@@ -963,7 +900,12 @@ fn element_from_filter(
                 };
                 // A readOnly sub-attribute named by the filter (`roles[primary eq true]`) still describes
                 // the element being created: it is the filter's, not a client write.
-                let sub = sub_attribute(def, &path.name)?;
+                let sub = def.sub_attribute(&path.name).ok_or_else(|| {
+                    ScimError::invalid_path(format!(
+                        "unknown attribute '{}.{}'",
+                        def.name, path.name
+                    ))
+                })?;
                 match normalize_single(sub, &raw).map_err(|e| qualify(e, def, sub))? {
                     Some(v) => {
                         set_ci(out, sub.name, v);

@@ -27,9 +27,11 @@ use serde_json::{json, Map, Value};
 use crate::error::ScimError;
 use crate::json::{bool_word, get_ci, get_ci_or_null, kind, NULL};
 use crate::patch::{normalize_elements, normalize_single};
+use crate::path::AttrPath;
 use crate::schema::{
-    user_document_attributes, AttributeDef, ResourceTypeDef, COMMON_ATTRIBUTES,
-    ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, USER_RESOURCE, USER_SCHEMA,
+    resolve_target, user_document_attributes, AttributeDef, ResourceTypeDef, Target,
+    COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, USER_RESOURCE,
+    USER_SCHEMA,
 };
 
 /// A User: exactly the attributes Humbol stores (DESIGN.md, "Humbol's user attributes").
@@ -178,46 +180,34 @@ impl<'a> Attributes<'a> {
             if value.is_null() {
                 continue;
             }
-            // `"urn:...:User": { ... }`: the attributes of that schema.
-            if let Some(schema) = rt.schemas().find(|s| s.id.eq_ignore_ascii_case(key)) {
-                let Some(inner) = value.as_object() else {
-                    return Err(ScimError::invalid_value(format!(
-                        "\"{}\" must be an object of {} attributes, got {}",
-                        schema.id,
-                        schema.name,
-                        kind(value)
-                    )));
-                };
-                for (name, v) in inner {
-                    if let Some(attr) = schema.attribute(name) {
-                        if !v.is_null() {
-                            found.push((attr.name, v));
+            // Each key is an attribute path, parsed by the one parser and resolved by the schema; a key that
+            // is no path (or names a sub-attribute) is not an attribute: ignored.
+            let Ok(path) = key.parse::<AttrPath>() else {
+                continue;
+            };
+            match resolve_target(&path, rt) {
+                // `"urn:...:User": { ... }`: the attributes of that schema.
+                Some(Target::Schema(schema)) => {
+                    let Some(inner) = value.as_object() else {
+                        return Err(ScimError::invalid_value(format!(
+                            "\"{}\" must be an object of {} attributes, got {}",
+                            schema.id,
+                            schema.name,
+                            kind(value)
+                        )));
+                    };
+                    for (name, v) in inner {
+                        if let Some(attr) = schema.attribute(name) {
+                            if !v.is_null() {
+                                found.push((attr.name, v));
+                            }
                         }
                     }
                 }
-                continue;
-            }
-            // `"urn:...:User:department": ...`
-            if let Some((schema, rest)) = rt.schemas().find_map(|s| {
-                strip_prefix_ci(key, s.id)
-                    .and_then(|r| r.strip_prefix(':'))
-                    .map(|r| (s, r))
-            }) {
-                if let Some(attr) = schema.attribute(rest) {
-                    found.push((attr.name, value));
-                }
-                continue;
-            }
-            // `externalId` (the common attributes `id` and `meta` are read-only: ignored on input).
-            if let Some(common) = COMMON_ATTRIBUTES
-                .iter()
-                .find(|a| a.name.eq_ignore_ascii_case(key))
-            {
-                found.push((common.name, value));
-                continue;
-            }
-            if let Some((_, attr)) = rt.resolve(None, key) {
-                found.push((attr.name, value));
+                // `userName`, `urn:...:User:department`, `externalId` (the common attributes `id` and
+                // `meta` are read-only: their readers ignore them).
+                Some(Target::Attr(r)) if r.sub.is_none() => found.push((r.attr.name, value)),
+                Some(Target::Attr(_)) | None => {}
             }
         }
         Ok(Attributes { found })
@@ -230,16 +220,6 @@ impl<'a> Attributes<'a> {
             .rev()
             .find(|(n, _)| *n == name)
             .map_or(&NULL, |(_, v)| *v)
-    }
-}
-
-/// `s` without the prefix `prefix` (compared ignoring ASCII case).
-fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
-    let head = s.get(..prefix.len())?;
-    if head.eq_ignore_ascii_case(prefix) {
-        s.get(prefix.len()..)
-    } else {
-        None
     }
 }
 
