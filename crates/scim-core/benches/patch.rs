@@ -2,6 +2,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use scim_core::patch::{apply, split_member_changes, PatchRequest};
+use scim_core::resource::Group;
 use scim_core::schema::USER_RESOURCE;
 use serde_json::{json, Value};
 
@@ -53,5 +54,25 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// A PUT or a member replace of a 50k-member group: de-duplicating the ids must stay linear (a quadratic
+/// pass over 50k ids would take seconds, not milliseconds).
+fn bench_large_group(c: &mut Criterion) {
+    let members: Vec<Value> = (0..50_000)
+        .map(|i| json!({"value": format!("5f2c0a6e-7c1b-4c4e-9f1e-{i:012}")}))
+        .collect();
+    let put = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                     "displayName": "All staff", "members": members.clone()});
+    let replace = json!({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+        {"op":"replace","path":"members","value": members}]});
+    c.bench_function("group/PUT 50k members (Group::from_json)", |b| {
+        b.iter(|| Group::from_json(black_box(&put)))
+    });
+    c.bench_function("patch/replace 50k members (parse+split)", |b| {
+        b.iter(|| {
+            PatchRequest::from_json(black_box(&replace)).and_then(|req| split_member_changes(&req))
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_large_group);
 criterion_main!(benches);
