@@ -50,7 +50,7 @@ use serde_json::Value;
 
 use crate::error::ScimError;
 use crate::filter::{CompValue, CompareOp, Filter};
-use crate::json::bool_word;
+use crate::json::{bool_word, member};
 use crate::path::AttrPath;
 use crate::schema::{AttrType, AttributeDef, ResourceTypeDef};
 
@@ -227,13 +227,13 @@ fn locate<'v>(path: &AttrPath, scope: Scope<'v>) -> Option<Located<'v>> {
         Scope::Resource { json, rt } => {
             let resolved = resolve_path(path, rt)?;
             let container = match resolved.container_key(rt) {
-                Some(key) => get_ci(json, key),
+                Some(key) => member(json, key),
                 None => Some(json),
             };
             Some(Located {
                 attr: resolved.attr,
                 sub: resolved.sub,
-                value: container.and_then(|c| get_ci(c, resolved.attr.name)),
+                value: container.and_then(|c| member(c, resolved.attr.name)),
             })
         }
         Scope::Element { json, attr } => {
@@ -244,15 +244,10 @@ fn locate<'v>(path: &AttrPath, scope: Scope<'v>) -> Option<Located<'v>> {
             Some(Located {
                 attr: sub,
                 sub: None,
-                value: get_ci(json, sub.name),
+                value: member(json, sub.name),
             })
         }
     }
-}
-
-/// `object[key]`, the key matched exactly first, then ignoring ASCII case.
-fn get_ci<'v>(object: &'v Value, key: &str) -> Option<&'v Value> {
-    crate::json::get_ci(object.as_object()?, key)
 }
 
 /// The elements of a (possibly multi-valued) value: each array element, or the value itself.
@@ -276,7 +271,7 @@ fn leaves<'v>(located: &Located<'v>) -> (Option<&'static AttributeDef>, Vec<&'v 
         Some(leaf) => (
             Some(leaf),
             elements(located.value)
-                .filter_map(|e| get_ci(e, leaf.name))
+                .filter_map(|e| member(e, leaf.name))
                 .flat_map(|v| elements(Some(v)))
                 .collect(),
         ),

@@ -3,6 +3,7 @@
 use super::parse::parse_path;
 use super::values::qualify;
 use super::*;
+use crate::json::member;
 
 /// Applies every operation, in order, to a copy of `resource`; returns the new JSON only if all succeeded
 /// (atomic: on error the input is untouched and the first error is returned).
@@ -423,7 +424,7 @@ fn patch_list(
             let mut values = HashSet::new();
             let mut others = Vec::new();
             for l in &listed {
-                match l.as_object().and_then(|o| get_ci(o, "value")) {
+                match member(l, "value") {
                     Some(v) if has_value => {
                         values.insert(value_key(def, v));
                     }

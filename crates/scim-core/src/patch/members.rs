@@ -1,6 +1,7 @@
 //! Group membership as set operations.
 
 use super::*;
+use crate::json::elements;
 
 /// Group membership changes that can be applied as set operations in the store (so a 50k-member group is
 /// never loaded and rewritten for one member).
@@ -139,11 +140,7 @@ fn member_filter_ids(filter: &Filter, ids: &mut Vec<String>) -> Result<(), ScimE
 
 /// The member ids of a members value: an array (or one) of `{"value": id}` objects or id strings.
 fn member_ids(value: &Value) -> Result<Vec<String>, ScimError> {
-    let items: &[Value] = match value {
-        Value::Null => &[],
-        Value::Array(a) => a,
-        other => std::slice::from_ref(other),
-    };
+    let items = elements(value);
     let mut ids = Vec::with_capacity(items.len());
     for item in items {
         let id = match item {

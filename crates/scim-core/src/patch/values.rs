@@ -1,6 +1,7 @@
 //! Value normalisation: a client's value in the canonical form of its attribute definition.
 
 use super::*;
+use crate::json::elements;
 
 /// The elements of a multi-valued attribute's value: an array, or a single value taken as one element;
 /// `null` and unassigned elements are dropped.
@@ -8,11 +9,7 @@ pub(crate) fn normalize_elements(
     def: &AttributeDef,
     value: &Value,
 ) -> Result<Vec<Value>, ScimError> {
-    let items: &[Value] = match value {
-        Value::Null => &[],
-        Value::Array(a) => a,
-        other => std::slice::from_ref(other),
-    };
+    let items = elements(value);
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         if let Some(v) = normalize_single(def, item)? {
