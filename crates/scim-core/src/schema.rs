@@ -608,6 +608,16 @@ impl ResourceTypeDef {
 /// core schema's URN also reaches the common attributes). Names and URNs compare ignoring ASCII case; the
 /// result carries the canonical definitions.
 pub fn resolve(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, Unresolved> {
+    resolve_sub(path, path.sub.as_deref(), rt)
+}
+
+/// [`resolve`] with the sub-attribute `sub` in place of `path.sub` (a PATCH path names it after a value
+/// filter: `emails[type eq "work"].value`).
+pub fn resolve_sub(
+    path: &AttrPath,
+    sub: Option<&str>,
+    rt: &ResourceTypeDef,
+) -> Result<ResolvedPath, Unresolved> {
     let urn = path.urn.as_deref();
     if let Some(u) = urn {
         if !rt.schemas().any(|s| eq_ci(s.id, u)) {
@@ -625,7 +635,7 @@ pub fn resolve(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, Un
             }
         }
     };
-    let sub = match &path.sub {
+    let sub = match sub {
         Some(_) if attr.sub_attributes.is_empty() => return Err(Unresolved::NoSubAttributes(attr)),
         Some(sub) => Some(
             attr.sub_attribute(sub)

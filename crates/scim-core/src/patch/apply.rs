@@ -73,7 +73,17 @@ fn apply_key(
     }
     // The key is parsed as a path, by the one path parser: `name.givenName`, `urn:...:User:department`,
     // an extension URN alone (its object of attributes), `emails[type eq "work"].value`.
-    let path = parse_path(key).map_err(|e| ScimError::invalid_path(e.detail))?;
+    // A key without a value filter is an attribute path: its parser alone (no tokenizer) reads it.
+    let path = if key.contains('[') {
+        parse_path(key)
+    } else {
+        key.parse::<AttrPath>().map(|attr| PatchPath {
+            attr,
+            filter: None,
+            sub_attr: None,
+        })
+    }
+    .map_err(|e| ScimError::invalid_path(e.detail))?;
     apply_path(rt, root, op, &path, Some(value))
 }
 
@@ -118,7 +128,7 @@ fn apply_extension(
             urn: Some(ext.id.to_string()),
             ..inner
         };
-        let (_, def, sub) = resolve_attr(rt, &qualified)?;
+        let (_, def, sub) = resolve_attr(rt, &qualified, qualified.sub.as_deref())?;
         apply_target(root, op, Some(ext), def, None, sub, Some(v))?;
     }
     Ok(())
@@ -129,6 +139,7 @@ fn apply_extension(
 fn resolve_attr(
     rt: &ResourceTypeDef,
     attr: &AttrPath,
+    sub: Option<&str>,
 ) -> Result<
     (
         Option<&'static SchemaDef>,
@@ -141,7 +152,7 @@ fn resolve_attr(
     if urn.is_none_or(|u| eq_ci(u, rt.schema.id)) && attr.is("schemas") {
         return Err(ScimError::invalid_path("'schemas' cannot be patched"));
     }
-    match resolve(attr, rt) {
+    match resolve_sub(attr, sub, rt) {
         Ok(r) => {
             let ext = r.schema.filter(|s| !std::ptr::eq(*s, rt.schema));
             Ok((ext, r.attr, r.sub))
@@ -173,16 +184,8 @@ fn apply_path(
         return apply_extension(rt, root, op, ext, value);
     }
     // After a value filter, the sub-attribute is `sub_attr` (and `attr.sub` is `None`).
-    let (ext, def, sub) = match &path.sub_attr {
-        None => resolve_attr(rt, &path.attr)?,
-        Some(sub) => resolve_attr(
-            rt,
-            &AttrPath {
-                sub: Some(sub.clone()),
-                ..path.attr.clone()
-            },
-        )?,
-    };
+    let sub = path.sub_attr.as_deref().or(path.attr.sub.as_deref());
+    let (ext, def, sub) = resolve_attr(rt, &path.attr, sub)?;
     if path.filter.is_some() && !(def.multi_valued && def.ty == AttrType::Complex) {
         return Err(ScimError::invalid_path(format!(
             "attribute '{}' is not a multi-valued complex attribute: a value filter does not apply",

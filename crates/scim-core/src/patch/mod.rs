@@ -60,7 +60,7 @@ use crate::filter::{CompValue, CompareOp, Filter};
 use crate::json::{get_ci, kind, set_ci, take_ci};
 use crate::path::{eq_ci, AttrPath, PatchPath};
 use crate::schema::{
-    resolve, AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef, Unresolved,
+    resolve_sub, AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef, Unresolved,
     GROUP_SCHEMA, PATCH_OP_SCHEMA,
 };
 
