@@ -29,8 +29,8 @@ use scim_core::filter::{CompValue, CompareOp, Filter};
 use scim_core::path::AttrPath;
 use scim_core::schema::{
     resolve_path, AddressSub, AttrType, AttributeDef, DocAttr, EmailSub, GroupAttr, ManagerSub,
-    MemberSub, MetaAttr, NameSub, ResolvedPath, ResourceTypeDef, RoleSub, UserAttr, GROUP_RESOURCE,
-    USER_RESOURCE,
+    MemberSub, MetaAttr, NameSub, ResolvedPath, ResourceTypeDef, RoleSub, UserAttr, UserGroupSub,
+    GROUP_RESOURCE, USER_RESOURCE,
 };
 
 use crate::filter_doc::{DocCond, DocSort, ElementCond, ValueTest};
@@ -405,6 +405,19 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
                     };
                     Ok(Box::new(exists.and(cond)))
                 }
+                UserAttr::Groups(None) => {
+                    let sub = |p: &AttrPath| match within(p)? {
+                        UserAttr::Groups(Some(s)) => Some(s),
+                        _ => None,
+                    };
+                    Ok(any_group(element(
+                        filter,
+                        depth + 1,
+                        attr,
+                        &sub,
+                        &user_group_leaf,
+                    )?))
+                }
                 UserAttr::Doc(d) if d.sub.is_none() && d.attr.ty == AttrType::Complex => {
                     let cond = doc_element(filter, depth + 1, attr, &d)?;
                     Ok(Box::new(DocCond::new(&d, cond)))
@@ -423,6 +436,7 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
                 | UserAttr::Addresses(Some(_))
                 | UserAttr::Roles(Some(_))
                 | UserAttr::Department
+                | UserAttr::Groups(Some(_))
                 | UserAttr::Manager(Some(_)) => Err(invalid(format!(
                     "\"{}\" cannot take a value filter",
                     display(attr)
@@ -477,6 +491,8 @@ fn user_present(a: UserAttr) -> Result<Cond<users::table>, StoreError> {
         UserAttr::Emails(Some(s)) => any_email(email_present(s)),
         UserAttr::Addresses(None) => any_address(always()),
         UserAttr::Addresses(Some(s)) => any_address(address_present(s)),
+        UserAttr::Groups(None) => any_group(always()),
+        UserAttr::Groups(Some(s)) => any_group(user_group_present(s)),
         UserAttr::Doc(d) => doc_present(&d),
     })
 }
@@ -540,6 +556,8 @@ fn user_compare(
         UserAttr::Emails(None) => any_email(email_compare(EmailSub::Value, op, v)),
         UserAttr::Emails(Some(s)) => any_email(email_compare(s, op, v)),
         UserAttr::Addresses(Some(s)) => any_address(address_compare(s, op, v)),
+        UserAttr::Groups(None) => any_group(user_group_compare(UserGroupSub::Value, op, v)?),
+        UserAttr::Groups(Some(s)) => any_group(user_group_compare(s, op, v)?),
         UserAttr::Doc(d) => match doc_leaf(&d) {
             Some((sub, leaf)) => Box::new(DocCond::new(&d, doc_test(sub, leaf, op, v))),
             None => never(),
@@ -876,6 +894,72 @@ fn member_compare(
     })
 }
 
+// ---- a User's read-only `groups`: its memberships (`group_members` rows) ----
+
+/// Some membership of the user matches `cond`.
+fn any_group(cond: Cond<group_members::table>) -> Cond<users::table> {
+    Box::new(in_subquery(
+        users::id,
+        group_members::table
+            .filter(cond)
+            .select(group_members::user_id)
+            .into_boxed(),
+    ))
+}
+
+/// `pr` on the sub-attribute `sub` of one of a user's groups: every membership has each of them (`value`, its
+/// `$ref`, `type` "direct", and `display`: a group's displayName is never empty).
+fn user_group_present(_sub: UserGroupSub) -> Cond<group_members::table> {
+    always()
+}
+
+/// A presence test or comparison on the sub-attribute `sub` of one of a user's groups.
+fn user_group_leaf(
+    sub: UserGroupSub,
+    node: &Filter,
+) -> Result<Cond<group_members::table>, StoreError> {
+    match node {
+        Filter::Compare { op, value, .. } => compare(
+            *op,
+            value,
+            || Ok(user_group_present(sub)),
+            |op, v| user_group_compare(sub, op, v),
+        ),
+        _ => Ok(user_group_present(sub)),
+    }
+}
+
+/// `sub op v` on one of a user's groups: `value` is the group's id (case-exact), `display` its displayName
+/// (case-insensitive), `type` always "direct".
+fn user_group_compare(
+    sub: UserGroupSub,
+    op: CompareOp,
+    v: &CompValue,
+) -> Result<Cond<group_members::table>, StoreError> {
+    Ok(match sub {
+        UserGroupSub::Value => {
+            text_cmp!(group_members::group_id.nullable(), op, text(v, false))
+        }
+        UserGroupSub::Display => Box::new(in_subquery(
+            group_members::group_id,
+            groups::table
+                .filter(text_cmp!(
+                    groups::display_name_norm.nullable(),
+                    op,
+                    text(v, true)
+                ))
+                .select(groups::id)
+                .into_boxed(),
+        )),
+        UserGroupSub::Type => match text(v, true) {
+            Some(s) => constant(compare_strings("direct", &s, op)),
+            None => never(),
+        },
+        // Derived from the URL the API serves.
+        UserGroupSub::Ref => return Err(unsupported("groups.$ref")),
+    })
+}
+
 /// `left IN (subquery)`. diesel's own `eq_any` renders through each backend's syntax, which a boxed
 /// (MultiBackend) subquery cannot do; this node renders the same SQL once for the MultiBackend.
 #[derive(Debug)]
@@ -998,6 +1082,7 @@ pub fn user_sort(path: &AttrPath) -> Result<SortKey<users::table>, StoreError> {
             MetaAttr::Whole | MetaAttr::ResourceType | MetaAttr::Version | MetaAttr::Location,
         )
         | UserAttr::Manager(Some(ManagerSub::Ref))
+        | UserAttr::Groups(_)
         | UserAttr::Roles(Some(RoleSub::Primary))
         | UserAttr::Emails(Some(EmailSub::Primary))
         | UserAttr::Addresses(Some(AddressSub::Primary)) => {

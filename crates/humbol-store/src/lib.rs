@@ -36,6 +36,7 @@ mod orgs;
 mod pool;
 mod schema;
 mod tokens;
+mod user_groups;
 mod users;
 
 pub use oauth::{

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use scim_core::resource::{fold_document, Address, Email, Group, Meta, Name, Stored, User};
+use scim_core::resource::{
+    fold_document, Address, Email, Group, Meta, Name, Stored, User, UserGroup,
+};
 use serde_json::Value;
 
 use crate::schema::{events, groups, orgs, scim_tokens, user_addresses, user_emails, users};
@@ -350,6 +352,7 @@ impl UserRows {
             user: self.user.attrs,
             emails: self.emails.into_iter().map(|e| e.attrs).collect(),
             addresses: self.addresses.into_iter().map(|a| a.attrs).collect(),
+            groups: Vec::new(),
         }
         .into_stored()
     }
@@ -360,6 +363,8 @@ pub struct LoadedUser {
     pub user: UserRow,
     pub emails: Vec<EmailRow>,
     pub addresses: Vec<AddressRow>,
+    /// The user's read-only `groups` (read with it: `crate::user_groups`).
+    pub groups: Vec<UserGroup>,
 }
 
 impl LoadedUser {
@@ -370,6 +375,7 @@ impl LoadedUser {
             user: r,
             mut emails,
             mut addresses,
+            groups,
         } = self;
         emails.sort_by_key(|e| e.position);
         addresses.sort_by_key(|a| a.position);
@@ -427,6 +433,7 @@ impl LoadedUser {
                 department: r.department,
                 manager: r.manager_id,
                 attributes,
+                groups,
             },
         })
     }

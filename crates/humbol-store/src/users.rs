@@ -18,6 +18,7 @@ use crate::models::{
 };
 use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
+use crate::user_groups::{self, UserGroupsJson};
 use crate::{Authenticated, Page, Query, StoreError, TokenAuth};
 use scim_core::cursor::{Keyset, Position, SortValue};
 
@@ -82,10 +83,16 @@ pub fn user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<User
     load_user(conn, org, id)
 }
 
-/// A user row joined with one of its emails and one of its addresses (either may be absent).
-type Joined = (UserRow, Option<EmailRow>, Option<AddressRow>);
+/// A user row (with its groups, [`UserGroupsJson`]) joined with one of its emails and one of its addresses
+/// (either may be absent).
+type Joined = (
+    UserRow,
+    Option<String>,
+    Option<EmailRow>,
+    Option<AddressRow>,
+);
 
-/// Users (0 or 1, by a unique key) with their emails and addresses in ONE query — one round trip, and a fixed
+/// Users (0 or 1, by a unique key) with their emails, addresses and groups in ONE query — one round trip, and a fixed
 /// statement that diesel prepares once per connection: `users LEFT JOIN user_emails LEFT JOIN user_addresses`.
 /// (A user has a handful of emails and addresses, so the product stays small.) It runs on the backend's own
 /// connection ([`on_inner!`]): there the statement is cached by its type, whereas through the MultiConnection
@@ -98,6 +105,7 @@ macro_rules! one_user {
             $(.filter($cond))+
             .select((
                 UserRow::as_select(),
+                UserGroupsJson,
                 Option::<EmailRow>::as_select(),
                 Option::<AddressRow>::as_select(),
             ))
@@ -109,7 +117,7 @@ macro_rules! one_user {
 /// Folds joined rows back into users (in first-seen order), each child row once.
 fn assemble(rows: Vec<Joined>) -> Result<Vec<Stored<User>>, StoreError> {
     let mut out: Vec<LoadedUser> = Vec::new();
-    for (user, email, address) in rows {
+    for (user, groups, email, address) in rows {
         let i = match out.iter().position(|r| r.user.id == user.id) {
             Some(i) => i,
             None => {
@@ -117,6 +125,7 @@ fn assemble(rows: Vec<Joined>) -> Result<Vec<Stored<User>>, StoreError> {
                     user,
                     emails: Vec::new(),
                     addresses: Vec::new(),
+                    groups: user_groups::parse(groups.as_deref())?,
                 });
                 out.len() - 1
             }
@@ -137,7 +146,7 @@ fn load_user(conn: &mut DbConn, org: &str, id: &str) -> Result<Option<Stored<Use
     Ok(one_user!(conn, users::id.eq(id), users::org.eq(org)).pop())
 }
 
-/// Loads the emails and addresses of `rows` (two queries for the whole page), keeping the rows' order.
+/// Loads the emails, addresses and groups of `rows` (three queries for the whole page), keeping the rows' order.
 fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<User>>, StoreError> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -175,10 +184,13 @@ fn with_children(conn: &mut DbConn, rows: Vec<UserRow>) -> Result<Vec<Stored<Use
     for a in address_rows {
         addresses.entry(a.user_id.clone()).or_default().push(a);
     }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut groups = user_groups::of_users(conn, &ids)?;
     rows.into_iter()
         .map(|user| LoadedUser {
             emails: emails.remove(&user.id).unwrap_or_default(),
             addresses: addresses.remove(&user.id).unwrap_or_default(),
+            groups: groups.remove(&user.id).unwrap_or_default(),
             user,
         })
         .map(LoadedUser::into_stored)
@@ -235,11 +247,12 @@ fn by_unique_key(
     })
 }
 
-/// A token's id and organisation, LEFT JOINed with one user row (and one of its emails and addresses).
+/// A token's id and organisation, LEFT JOINed with one user row (its groups, one of its emails and addresses).
 type TokenJoined = (
     String,
     OrgRow,
     Option<UserRow>,
+    Option<String>,
     Option<EmailRow>,
     Option<AddressRow>,
 );
@@ -265,6 +278,7 @@ macro_rules! token_and_user {
                 scim_tokens::id,
                 OrgRow::as_select(),
                 Option::<UserRow>::as_select(),
+                UserGroupsJson,
                 Option::<EmailRow>::as_select(),
                 Option::<AddressRow>::as_select(),
             ))
@@ -306,9 +320,9 @@ fn fold_token_rows(
     token: &mut Option<(String, OrgRow)>,
     joined: &mut Vec<Joined>,
 ) {
-    for (token_id, org, user, email, address) in rows {
+    for (token_id, org, user, groups, email, address) in rows {
         token.get_or_insert((token_id, org));
-        joined.extend(user.map(|u| (u, email, address)));
+        joined.extend(user.map(|u| (u, groups, email, address)));
     }
 }
 
@@ -717,7 +731,9 @@ pub fn update_user(
             if if_match.is_some_and(|v| v != current.meta.version) {
                 return Err(StoreError::VersionMismatch);
             }
-            let new = f(&current).map_err(StoreError::Rejected)?;
+            let mut new = f(&current).map_err(StoreError::Rejected)?;
+            // `groups` is read-only: the memberships stay as they are, whatever the new user says.
+            new.groups.clone_from(&current.resource.groups);
             if new == current.resource {
                 return Ok(current);
             }
@@ -755,7 +771,9 @@ pub fn update_user(
             };
             let detail = format!("user \"{}\" {action}: {}", new.user_name, what.join(", "));
             log(conn, org, &change(actor, action, "User", id, detail))?;
-            rows.into_stored()
+            let mut stored = rows.into_stored()?;
+            stored.resource.groups = new.groups;
+            Ok(stored)
         });
         match result {
             Err(StoreError::VersionMismatch) if if_match.is_none() && attempt < RETRIES => {

@@ -395,6 +395,27 @@ pub static USER: SchemaDef = SchemaDef {
                 &["photo", "thumbnail"]
             ),
         ),
+        // Derived from the groups' members (RFC 7643 §4.1.2): returned and filterable, never written by a client
+        // (ignored on POST and PUT, `mutability` on PATCH).
+        read_only(plural(
+            "groups",
+            "The groups the user is a direct member of, derived from the groups' members (read-only).",
+            &[
+                read_only(case_exact(AttributeDef::string(
+                    "value",
+                    "The id of the Group.",
+                ))),
+                read_only(reference(
+                    AttributeDef::string("$ref", "URI of the Group."),
+                    &["Group"],
+                )),
+                read_only(AttributeDef::string("display", "The Group's displayName.")),
+                read_only(canonical(
+                    AttributeDef::string("type", "How the user is a member: direct."),
+                    &["direct", "indirect"],
+                )),
+            ],
+        )),
         plural(
             "entitlements",
             "Entitlements of the user.",
@@ -708,6 +729,15 @@ pub enum RoleSub {
     Primary,
 }
 
+/// A sub-attribute of an element of a User's read-only `groups`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserGroupSub {
+    Value,
+    Ref,
+    Display,
+    Type,
+}
+
 /// A sub-attribute of the enterprise `manager`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ManagerSub {
@@ -736,6 +766,8 @@ pub enum UserAttr {
     Roles(Option<RoleSub>),
     Department,
     Manager(Option<ManagerSub>),
+    /// The read-only `groups`, derived from the groups' members.
+    Groups(Option<UserGroupSub>),
     /// An attribute kept in the user's attribute document (the store's `users.attributes`): every one
     /// without a variant of its own. Adding such an attribute is its schema row, nothing else.
     Doc(DocAttr),
@@ -860,6 +892,7 @@ impl UserAttr {
             UserAttr::Addresses(None) => "addresses",
             UserAttr::Roles(None) => "roles",
             UserAttr::Manager(None) => "manager",
+            UserAttr::Groups(None) => "groups",
             UserAttr::Doc(DocAttr {
                 attr,
                 sub: None,
@@ -941,6 +974,13 @@ impl UserAttr {
             "manager" => UserAttr::Manager(sub_of(sub, |s| match s {
                 "value" => Some(ManagerSub::Value),
                 "$ref" => Some(ManagerSub::Ref),
+                _ => None,
+            })?),
+            "groups" => UserAttr::Groups(sub_of(sub, |s| match s {
+                "value" => Some(UserGroupSub::Value),
+                "$ref" => Some(UserGroupSub::Ref),
+                "display" => Some(UserGroupSub::Display),
+                "type" => Some(UserGroupSub::Type),
                 _ => None,
             })?),
             _ => doc()?,

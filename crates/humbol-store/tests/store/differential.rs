@@ -77,6 +77,15 @@ const REGIONS: &[&str] = &["Oxon", "ZH", "IdF", "NY", ""];
 const COUNTRIES: &[&str] = &["GB", "gb", "CH", "FR", "US"];
 const ROLES: &[&str] = &["Admin", "Member", "admin", "Viewer", ""];
 const DOMAINS: &[&str] = &["contoso.com", "Contoso.COM", "example.org", "x_y.net"];
+/// The groups' display names (each unique ignoring case, as the store requires).
+const GROUPS: &[&str] = &[
+    "Sales",
+    "sales-EMEA",
+    "R&D",
+    "100% Club",
+    "under_score",
+    "Zürich Ops",
+];
 
 fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
     let first = *rng.pick(FIRST);
@@ -147,6 +156,8 @@ fn gen_user(rng: &mut Rng, i: usize, earlier: &[String]) -> User {
         role_primary: *rng.pick(&[None, Some(true), Some(false)]),
         department: rng.maybe(DEPTS),
         attributes,
+        // Read-only: derived from the groups made below.
+        groups: Vec::new(),
         manager: if !earlier.is_empty() && rng.chance(50) {
             Some(rng.pick(earlier).clone())
         } else if rng.chance(10) {
@@ -208,6 +219,11 @@ fn attributes() -> Vec<(AttrPath, Ty)> {
         (p("addresses.formatted"), Ty::Text),
         (p("addresses.streetAddress"), Ty::Text),
         (p("addresses.postalCode"), Ty::Text),
+        (p("groups"), Ty::Text),
+        (p("groups.value"), Ty::Text),
+        (p("groups.display"), Ty::Text),
+        (p("GROUPS.Display"), Ty::Text),
+        (p("groups.type"), Ty::Text),
     ]
     .into_iter()
     .chain(document_attributes())
@@ -278,6 +294,11 @@ fn element_attributes(attr: &str) -> Vec<(&'static str, Ty)> {
             ("middleName", Ty::Text),
         ],
         "manager" => vec![("value", Ty::Text)],
+        "groups" => vec![
+            ("value", Ty::Text),
+            ("display", Ty::Text),
+            ("type", Ty::Text),
+        ],
         other => match USER_RESOURCE.schema.attribute(other) {
             Some(def) => def
                 .sub_attributes
@@ -399,7 +420,15 @@ impl Gen<'_> {
             ),
             7 => Filter::Not(Box::new(self.filter(depth + 1))),
             _ => {
-                let mut attrs = vec!["emails", "emails", "addresses", "roles", "name", "manager"];
+                let mut attrs = vec![
+                    "emails",
+                    "emails",
+                    "addresses",
+                    "roles",
+                    "name",
+                    "manager",
+                    "groups",
+                ];
                 attrs.extend(document_complex());
                 let attr = *self.rng.pick(&attrs);
                 let inner = self.element_filter(attr, 0);
@@ -488,6 +517,28 @@ fn differential_round(backend: Backend, seed: u64) {
             })
             .unwrap();
     }
+    // Groups with random members (some users in none, some in several); each user then reads back its groups.
+    for (g, name) in GROUPS.iter().enumerate() {
+        let members = ids
+            .iter()
+            .filter(|_| rng.chance(20 + 10 * g))
+            .map(|id| scim_core::resource::Member {
+                value: id.clone(),
+                display: None,
+            })
+            .collect();
+        let group = scim_core::resource::Group {
+            display_name: name.to_string(),
+            external_id: None,
+            members,
+        };
+        s.create_group("acme", &group, ACTOR).unwrap();
+    }
+    for st in stored.iter_mut() {
+        *st = s.user("acme", &st.id).unwrap().unwrap();
+    }
+    assert!(stored.iter().any(|u| u.resource.groups.len() > 1));
+    assert!(stored.iter().any(|u| u.resource.groups.is_empty()));
     let jsons: HashMap<String, serde_json::Value> = stored
         .iter()
         .map(|u| (u.id.clone(), u.to_json(LOCATION)))

@@ -3,7 +3,7 @@
 use humbol_store::{Backend, EventQuery, MemberChange, Query, StoreError};
 use rstest::rstest;
 use scim_core::path::AttrPath;
-use scim_core::resource::{Address, Email, Group, Member, Name, User};
+use scim_core::resource::{Address, Email, Group, Member, Name, User, UserGroup};
 use scim_core::{ScimError, ScimType};
 
 use crate::{fx, q, user, ACTOR};
@@ -46,6 +46,7 @@ fn alice() -> User {
         department: Some("R&D".into()),
         manager: None,
         attributes: serde_json::Map::new(),
+        groups: Vec::new(),
     }
 }
 
@@ -188,7 +189,12 @@ fn another_orgs_ids_are_not_found(#[values(Backend::Sqlite, Backend::Postgres)] 
             ..
         })
     ));
-    // Nothing changed in acme.
+    // Nothing changed in acme: alice is still in its one group, Sales.
+    let mut a = a;
+    a.resource.groups = vec![UserGroup {
+        value: g.id.clone(),
+        display: "Sales".into(),
+    }];
     assert_eq!(s.user("acme", &a.id).unwrap(), Some(a));
     assert!(s.events(o, &EventQuery::default()).unwrap().is_empty());
 }

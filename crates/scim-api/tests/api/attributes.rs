@@ -7,7 +7,9 @@
 use humbol_store::Backend;
 use proptest::prelude::*;
 use rstest::rstest;
-use scim_core::schema::{user_document_attributes, AttrType, DocAttr, USER_RESOURCE};
+use scim_core::schema::{
+    user_document_attributes, AttrType, DocAttr, Mutability, GROUP_SCHEMA, USER_RESOURCE,
+};
 use serde_json::{json, Map, Value};
 
 use crate::helpers::*;
@@ -89,7 +91,22 @@ async fn every_attribute_reads_back_as_sent_after_post_and_put(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
     let app = spawn_app(backend).await;
-    let body = full_user("full@contoso.com", "a");
+    let mut body = full_user("full@contoso.com", "a");
+    // Every read-only attribute of the schema table (`groups`) sent too, with a value of its shape: ignored.
+    let read_only: Vec<&str> = USER_RESOURCE
+        .schemas()
+        .flat_map(|s| s.attributes.iter())
+        .filter(|a| a.mutability == Mutability::ReadOnly)
+        .map(|a| {
+            body[a.name] = if a.multi_valued {
+                json!([{"value": "forged", "display": "forged"}])
+            } else {
+                json!("forged")
+            };
+            a.name
+        })
+        .collect();
+    assert!(read_only.contains(&"groups"), "{read_only:?}");
     let r = app.post("/Users", &body).await;
     let created = r.assert_ok(201).clone();
     let id = id_of(&created);
@@ -106,6 +123,9 @@ async fn every_attribute_reads_back_as_sent_after_post_and_put(
         assert_eq!(created["name"][sub], body["name"][sub], "name.{sub}");
     }
     assert!(created.get("password").is_none());
+    for name in &read_only {
+        assert!(created.get(*name).is_none(), "read-only {name} was stored");
+    }
 
     // PUT replaces every attribute with other values, and drops what it leaves out.
     let mut put = full_user("full@contoso.com", "b");
@@ -593,4 +613,252 @@ async fn string_limits_and_unicode_normalisation(
     assert_eq!(r.assert_ok(200)["totalResults"], 1);
     assert_eq!(r.body["Resources"][0]["id"], created["id"]);
     assert_eq!(r.body["Resources"][0]["userName"], nfc, "returned as sent");
+}
+
+/// The ids of the `Resources` of a list response, sorted.
+fn listed_ids(r: &Resp) -> Vec<String> {
+    let mut ids: Vec<String> = r.assert_ok(200)["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id_of)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// `ids` sorted (to compare with [`listed_ids`]).
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+/// A User's `groups` (RFC 7643 §4.1.2) are its direct memberships: announced readOnly, returned on GET, on the
+/// look-up by key and in lists, projected, filterable in SQL; they follow members added, removed and groups
+/// deleted; what a client sends for them is ignored on POST and PUT (Okta sends `"groups": []`) and refused on
+/// PATCH (`400 mutability`, RFC 7644 §3.5.2: a readOnly attribute is not modified).
+#[rstest]
+#[tokio::test]
+async fn groups_are_derived_from_memberships(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    // Announced read-only, with the sub-attributes it returns.
+    let schema = app.get(&format!("/Schemas/{USER_SCHEMA}")).await;
+    let groups_def = schema.assert_ok(200)["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "groups")
+        .cloned()
+        .expect("groups in /Schemas");
+    assert_eq!(groups_def["mutability"], "readOnly");
+    assert_eq!(groups_def["multiValued"], true);
+    let subs: Vec<&str> = groups_def["subAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(subs, ["value", "$ref", "display", "type"]);
+
+    // A body's `groups` is ignored on POST.
+    let mut body = entra_user("ann@contoso.com");
+    body["groups"] = json!([{"value": "not-a-group", "display": "Forged"}]);
+    let ann = app.post("/Users", &body).await.assert_ok(201).clone();
+    assert!(ann.get("groups").is_none(), "{ann}");
+    let ann_id = id_of(&ann);
+    let bob_id = id_of(&app.create_user("bob@contoso.com").await);
+    let cat_id = id_of(&app.create_user("cat@contoso.com").await);
+    let sales = app
+        .post(
+            "/Groups",
+            &json!({"schemas": [GROUP_SCHEMA], "displayName": "Sales",
+                    "members": [{"value": ann_id}]}),
+        )
+        .await
+        .assert_ok(201)
+        .clone();
+    let sales_id = id_of(&sales);
+    let eng_id = id_of(&app.create_group("engineering").await);
+    let add = |ids: &[&str]| {
+        patch_op(json!([{"op": "add", "path": "members",
+            "value": ids.iter().map(|id| json!({"value": id})).collect::<Vec<_>>()}]))
+    };
+    let r = app
+        .patch(&format!("/Groups/{eng_id}"), &add(&[&ann_id, &bob_id]))
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let group = |id: &str, name: &str| {
+        json!({"value": id, "display": name, "type": "direct",
+               "$ref": format!("{}/Groups/{id}", app.base("acme"))})
+    };
+    // By displayName ignoring case, then id.
+    let ann_groups = json!([group(&eng_id, "engineering"), group(&sales_id, "Sales")]);
+    let read = app.get(&format!("/Users/{ann_id}")).await;
+    assert_eq!(read.assert_ok(200)["groups"], ann_groups);
+    // The look-up Entra sends before every update returns the same user, groups included.
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query("userName eq \"ann@contoso.com\"")
+        ))
+        .await;
+    assert_eq!(r.assert_ok(200)["Resources"][0], read.body);
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query(&format!("id eq \"{ann_id}\""))
+        ))
+        .await;
+    assert_eq!(r.assert_ok(200)["Resources"][0], read.body);
+    // A page of users: each with its own groups.
+    let r = app.get("/Users?sortBy=userName").await;
+    let page = r.assert_ok(200)["Resources"].as_array().unwrap().clone();
+    assert_eq!(page.len(), 3);
+    assert_eq!(page[0]["groups"], ann_groups);
+    assert_eq!(page[1]["groups"], json!([group(&eng_id, "engineering")]));
+    assert!(page[2].get("groups").is_none());
+
+    // Projection.
+    let r = app.get(&format!("/Users/{ann_id}?attributes=groups")).await;
+    let keys: Vec<&str> = r
+        .assert_ok(200)
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["groups", "id", "schemas"]);
+    assert_eq!(r.body["groups"], ann_groups);
+    let r = app
+        .get(&format!("/Users/{ann_id}?attributes=groups.display"))
+        .await;
+    assert_eq!(
+        r.assert_ok(200)["groups"],
+        json!([{"display": "engineering"}, {"display": "Sales"}])
+    );
+    let r = app
+        .get(&format!("/Users/{ann_id}?excludedAttributes=groups"))
+        .await;
+    assert!(r.assert_ok(200).get("groups").is_none());
+    assert_eq!(r.body["userName"], "ann@contoso.com");
+    let r = app.get("/Users?excludedAttributes=groups").await;
+    assert!(r.assert_ok(200)["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u.get("groups").is_none()));
+
+    // Filters, in SQL.
+    let find = |f: String| {
+        let app = &app;
+        async move { listed_ids(&app.get(&format!("/Users?{}", filter_query(&f))).await) }
+    };
+    assert_eq!(
+        find(format!("groups.value eq \"{sales_id}\"")).await,
+        sorted(&[&ann_id])
+    );
+    assert_eq!(
+        find(format!("groups eq \"{eng_id}\"")).await,
+        sorted(&[&ann_id, &bob_id])
+    );
+    assert_eq!(
+        find("groups.display co \"ENGIN\"".into()).await,
+        sorted(&[&ann_id, &bob_id])
+    );
+    assert_eq!(
+        find("groups.display eq Sales".into()).await,
+        sorted(&[&ann_id])
+    );
+    assert_eq!(find("groups pr".into()).await, sorted(&[&ann_id, &bob_id]));
+    assert_eq!(find("not (groups pr)".into()).await, sorted(&[&cat_id]));
+    assert_eq!(
+        find("groups.type eq \"Direct\"".into()).await,
+        sorted(&[&ann_id, &bob_id])
+    );
+    assert_eq!(
+        find("groups[display sw \"s\" and type eq \"direct\"]".into()).await,
+        sorted(&[&ann_id])
+    );
+    assert_eq!(
+        find(format!("groups.value ne \"{sales_id}\"")).await,
+        sorted(&[&bob_id, &cat_id])
+    );
+    let r = app
+        .get(&format!(
+            "/Users?{}",
+            filter_query("groups.$ref pr and groups.$ref sw \"h\"")
+        ))
+        .await;
+    r.assert_scim_error(400, Some("invalidFilter"));
+
+    // Written only through the groups: PUT keeps them (Okta's `"groups": []`), PATCH refuses them.
+    let mut put = entra_user("bob@contoso.com");
+    put["groups"] = json!([]);
+    let r = app.put(&format!("/Users/{bob_id}"), &put).await;
+    assert_eq!(
+        r.assert_ok(200)["groups"],
+        json!([group(&eng_id, "engineering")])
+    );
+    for ops in [
+        json!([{"op": "add", "path": "groups", "value": [{"value": sales_id}]}]),
+        json!([{"op": "remove", "path": "groups"}]),
+        json!([{"op": "replace", "path": "groups[value eq \"x\"].display", "value": "y"}]),
+        json!([{"op": "replace", "value": {"groups": []}}]),
+    ] {
+        let r = app
+            .patch(&format!("/Users/{bob_id}"), &patch_op(ops.clone()))
+            .await;
+        r.assert_scim_error(400, Some("mutability"));
+    }
+    let r = app.get(&format!("/Users/{bob_id}")).await;
+    assert_eq!(
+        r.assert_ok(200)["groups"],
+        json!([group(&eng_id, "engineering")])
+    );
+    // Other PATCHes of the user keep them.
+    let r = app
+        .patch(
+            &format!("/Users/{bob_id}"),
+            &patch_op(json!([{"op": "replace", "path": "displayName", "value": "Bob"}])),
+        )
+        .await;
+    assert_eq!(
+        r.assert_ok(200)["groups"],
+        json!([group(&eng_id, "engineering")])
+    );
+
+    // Membership changes show at once: removed from engineering, Sales deleted.
+    let remove =
+        patch_op(json!([{"op": "remove", "path": format!("members[value eq \"{ann_id}\"]")}]));
+    let r = app.patch(&format!("/Groups/{eng_id}"), &remove).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = app.get(&format!("/Users/{ann_id}")).await;
+    assert_eq!(
+        r.assert_ok(200)["groups"],
+        json!([group(&sales_id, "Sales")])
+    );
+    let r = app.delete(&format!("/Groups/{sales_id}")).await;
+    assert_eq!(r.status, 204);
+    let r = app.get(&format!("/Users/{ann_id}")).await;
+    assert!(r.assert_ok(200).get("groups").is_none(), "{}", r.body);
+    assert_eq!(
+        find(format!("groups.value eq \"{sales_id}\"")).await,
+        Vec::<String>::new()
+    );
+    // A renamed group shows its new name.
+    let r = app
+        .patch(
+            &format!("/Groups/{eng_id}"),
+            &patch_op(json!([{"op": "replace", "path": "displayName", "value": "Engineering EU"}])),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let r = app.get(&format!("/Users/{bob_id}")).await;
+    assert_eq!(
+        r.assert_ok(200)["groups"],
+        json!([group(&eng_id, "Engineering EU")])
+    );
 }

@@ -20,5 +20,6 @@ mod idp;
 mod metrics;
 mod oauth;
 mod pagination;
+mod reference;
 mod refusals;
 mod users;

@@ -60,6 +60,20 @@ pub struct User {
     /// names, enterprise ones inside the object under the extension's URN, `name`'s other parts under
     /// `name`), without nulls, empty strings or empty arrays. The store keeps it as one JSON document.
     pub attributes: Map<String, Value>,
+    /// The read-only `groups` (RFC 7643 §4.1.2): the groups the user is a direct member of, derived from the
+    /// groups' members. Filled by the store when it reads a user; never read from a request ([`User::from_json`]
+    /// leaves it empty, the store keeps the memberships as they are), so `from_json(&x.to_json())` equals `x`
+    /// without them.
+    pub groups: Vec<UserGroup>,
+}
+
+/// One of a user's groups, as `groups` returns it: `{"$ref", "display", "type": "direct", "value"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserGroup {
+    /// The group's id.
+    pub value: String,
+    /// The group's displayName.
+    pub display: String,
 }
 
 /// The serde field order of `Name`, `Email` and `Address` is the sorted order of their JSON keys: the order a

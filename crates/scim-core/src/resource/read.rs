@@ -471,6 +471,7 @@ impl User {
             department: string_attr(a.get("department"), "department")?,
             manager: read_manager(a.get("manager"))?,
             attributes: read_document(&a)?,
+            groups: Vec::new(),
         }
         .checked()
     }

@@ -422,6 +422,50 @@ fn stored_user_has_id_and_meta() {
     assert_eq!(User::from_json(&v).unwrap(), s.resource);
 }
 
+/// `groups` is written (read-only, RFC 7643 §4.1.2) with its `$ref` beside the user's URL, and never read.
+#[test]
+fn user_groups_are_written_and_never_read() {
+    let s = Stored {
+        id: "u-1".into(),
+        meta: meta(),
+        resource: User {
+            user_name: "a".into(),
+            active: true,
+            groups: vec![UserGroup {
+                value: "g-1".into(),
+                display: "Sales".into(),
+            }],
+            ..User::default()
+        },
+    };
+    let location = "https://h/scim/v2/orgs/acme/Users/u-1";
+    let v = s.to_json(location);
+    assert_eq!(
+        v["groups"],
+        json!([{"value": "g-1", "display": "Sales", "type": "direct",
+                "$ref": "https://h/scim/v2/orgs/acme/Groups/g-1"}])
+    );
+    assert_eq!(
+        serde_json::to_string(&s.json(location)).unwrap(),
+        serde_json::to_string(&v).unwrap()
+    );
+    // A body's `groups` (Okta sends `"groups": []`, a client may echo what it read) is ignored.
+    let back = User::from_json(&v).unwrap();
+    assert!(back.groups.is_empty());
+    assert_eq!(
+        back,
+        User {
+            groups: Vec::new(),
+            ..s.resource.clone()
+        }
+    );
+    // Without a location (a PATCH's target) there is no `$ref`.
+    assert_eq!(
+        s.resource.to_json()["groups"],
+        json!([{"value": "g-1", "display": "Sales", "type": "direct"}])
+    );
+}
+
 #[test]
 fn group_reads_entra_shapes() {
     let g = Group::from_json(&json!({
@@ -625,6 +669,8 @@ fn arb_user() -> impl Strategy<Value = User> {
                 department,
                 manager,
                 attributes,
+                // Read-only: never read from a body (a test below writes them).
+                groups: Vec::new(),
             },
         )
 }

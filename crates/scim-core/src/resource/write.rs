@@ -80,6 +80,27 @@ impl Serialize for UserJson<'_> {
             next(&mut m, "externalId")?;
             m.serialize_entry("externalId", v)?;
         }
+        if !u.groups.is_empty() {
+            // A group's `$ref` is its Group URL: `{base}/Groups/{id}` beside this user's `{base}/Users/{id}`.
+            let base = self
+                .stored
+                .and_then(|(_, _, location)| location.rsplit_once('/'))
+                .and_then(|(users, _)| users.rsplit_once('/'))
+                .map(|(base, _)| base);
+            next(&mut m, "groups")?;
+            m.serialize_entry(
+                "groups",
+                &u.groups
+                    .iter()
+                    .map(|g| UserGroupJson {
+                        reference: base.map(|base| format!("{base}/Groups/{}", g.value)),
+                        display: &g.display,
+                        kind: "direct",
+                        value: &g.value,
+                    })
+                    .collect::<Vec<_>>(),
+            )?;
+        }
         if let Some((id, meta, location)) = self.stored {
             next(&mut m, "id")?;
             m.serialize_entry("id", id)?;
@@ -209,6 +230,17 @@ impl Serialize for EnterpriseJson<'_> {
 struct ManagerJson<'a> {
     #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
     reference: Option<String>,
+    value: &'a str,
+}
+
+/// An element of a user's `groups` as returned (keys sorted, see [`UserJson`]).
+#[derive(Serialize)]
+struct UserGroupJson<'a> {
+    #[serde(rename = "$ref", skip_serializing_if = "Option::is_none")]
+    reference: Option<String>,
+    display: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
     value: &'a str,
 }
 
