@@ -9,6 +9,7 @@
 //!   [`federation`]);
 //! - [`auth`]: bearer-token authentication, token use recorded in memory ([`state::TokenUses`]) and flushed
 //!   every [`config::Config::token_use_flush`];
+//! - [`rules`]: Humbol's rules on resources beyond SCIM (an organisation's roles);
 //! - [`content`], [`error`]: `application/scim+json` in and out, SCIM error bodies for every refusal;
 //! - the request log and `/metrics`: [`humbol_ops`], shared with the admin API; [`openapi`]: the OpenAPI
 //!   document at `/openapi.json`;
@@ -24,6 +25,7 @@ pub mod federation;
 pub mod lookups;
 pub mod openapi;
 pub mod routes;
+pub mod rules;
 pub mod state;
 
 use std::net::TcpListener;

@@ -3,12 +3,10 @@
 //!
 //! # Rules
 //!
-//! **Finding an attribute.** A path resolves through the resource type's schemas ([`resolve_path`]):
-//! an unqualified name is looked up in the core schema, then in the extensions, then among the common
-//! attributes `id`, `externalId`, `meta` ([`crate::schema::COMMON_ATTRIBUTES`]); a URN-qualified name only in the schema with
-//! that URN (the core schema's URN also reaches the common attributes). Names and URNs compare ignoring
-//! ASCII case. In the JSON, core and common attributes are top-level keys and an extension's attributes live
-//! in the object under the extension's URN key; keys are looked up exactly first, then ignoring ASCII case.
+//! **Finding an attribute.** A path resolves through the resource type's schemas by the schema's one
+//! resolver ([`crate::schema::resolve`], whose documentation gives the rules). In the JSON, core and common
+//! attributes are top-level keys and an extension's attributes live in the object under the extension's URN
+//! key, looked up by `json::get_ci` (the exact spelling first, then any other).
 //! An attribute unknown to the schema is treated as absent (use [`validate`] to refuse it up front).
 //!
 //! **Which values a path yields.** `attr` yields the attribute's value; of a multi-valued attribute, each
@@ -52,11 +50,12 @@ use serde_json::Value;
 
 use crate::error::ScimError;
 use crate::filter::{CompValue, CompareOp, Filter};
-use crate::json::bool_word;
+use crate::json::{bool_word, member};
 use crate::path::AttrPath;
 use crate::schema::{AttrType, AttributeDef, ResourceTypeDef};
 
 // Resolution is the schema's (one resolver for every consumer); re-exported here for the evaluator's callers.
+use crate::schema::{resolve, Unresolved};
 pub use crate::schema::{resolve_path, ResolvedPath};
 
 /// Does `resource` (SCIM JSON of a resource of type `rt`, e.g. [`crate::schema::USER_RESOURCE`]) match
@@ -102,26 +101,26 @@ pub fn validate(filter: &Filter, rt: &ResourceTypeDef) -> Result<(), ScimError> 
 }
 
 fn validate_path(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, ScimError> {
-    if let Some(resolved) = resolve_path(path, rt) {
-        return Ok(resolved);
-    }
-    let top = AttrPath {
+    let top = || AttrPath {
         sub: None,
         ..path.clone()
     };
-    let message = match (&path.sub, resolve_path(&top, rt)) {
-        (Some(sub), Some(resolved)) if resolved.attr.sub_attributes.is_empty() => format!(
-            "filter names \"{path}\", but \"{top}\" has no sub-attributes (\"{sub}\" is unknown)"
-        ),
-        (Some(sub), Some(_)) => {
-            format!("filter names \"{path}\", but \"{top}\" has no sub-attribute \"{sub}\"")
-        }
-        _ => format!(
-            "filter names the attribute \"{path}\", which {} resources do not have",
-            rt.name
-        ),
-    };
-    Err(ScimError::invalid_filter(message))
+    resolve(path, rt).map_err(|why| {
+        ScimError::invalid_filter(match (why, path.sub.as_deref()) {
+            (Unresolved::NoSubAttributes(_), Some(sub)) => format!(
+                "filter names \"{path}\", but \"{}\" has no sub-attributes (\"{sub}\" is unknown)",
+                top()
+            ),
+            (Unresolved::UnknownSubAttribute(_), Some(sub)) => format!(
+                "filter names \"{path}\", but \"{}\" has no sub-attribute \"{sub}\"",
+                top()
+            ),
+            _ => format!(
+                "filter names the attribute \"{path}\", which {} resources do not have",
+                rt.name
+            ),
+        })
+    })
 }
 
 /// Checks that every name the value filter `filter` of `outer` (`emails[...]`) uses is a sub-attribute of
@@ -228,13 +227,13 @@ fn locate<'v>(path: &AttrPath, scope: Scope<'v>) -> Option<Located<'v>> {
         Scope::Resource { json, rt } => {
             let resolved = resolve_path(path, rt)?;
             let container = match resolved.container_key(rt) {
-                Some(key) => get_ci(json, key),
+                Some(key) => member(json, key),
                 None => Some(json),
             };
             Some(Located {
                 attr: resolved.attr,
                 sub: resolved.sub,
-                value: container.and_then(|c| get_ci(c, resolved.attr.name)),
+                value: container.and_then(|c| member(c, resolved.attr.name)),
             })
         }
         Scope::Element { json, attr } => {
@@ -245,15 +244,10 @@ fn locate<'v>(path: &AttrPath, scope: Scope<'v>) -> Option<Located<'v>> {
             Some(Located {
                 attr: sub,
                 sub: None,
-                value: get_ci(json, sub.name),
+                value: member(json, sub.name),
             })
         }
     }
-}
-
-/// `object[key]`, the key matched exactly first, then ignoring ASCII case.
-fn get_ci<'v>(object: &'v Value, key: &str) -> Option<&'v Value> {
-    crate::json::get_ci(object.as_object()?, key)
 }
 
 /// The elements of a (possibly multi-valued) value: each array element, or the value itself.
@@ -277,7 +271,7 @@ fn leaves<'v>(located: &Located<'v>) -> (Option<&'static AttributeDef>, Vec<&'v 
         Some(leaf) => (
             Some(leaf),
             elements(located.value)
-                .filter_map(|e| get_ci(e, leaf.name))
+                .filter_map(|e| member(e, leaf.name))
                 .flat_map(|v| elements(Some(v)))
                 .collect(),
         ),

@@ -19,6 +19,11 @@ pub(crate) fn get_ci<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a V
         .or_else(|| obj.iter().find_map(|(k, v)| eq_ci(k, key).then_some(v)))
 }
 
+/// [`get_ci`] on any JSON value: `None` when `value` is not an object.
+pub(crate) fn member<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    get_ci(value.as_object()?, key)
+}
+
 /// The `null` that absent members read as.
 pub(crate) static NULL: Value = Value::Null;
 
@@ -46,6 +51,16 @@ pub(crate) fn take_ci(obj: &mut Map<String, Value>, key: &str) -> Option<Value> 
 pub(crate) fn set_ci(obj: &mut Map<String, Value>, key: &str, value: Value) {
     take_ci(obj, key);
     obj.insert(key.to_string(), value);
+}
+
+/// The elements of a multi-valued attribute's value as a client sends it: an array's elements, a single
+/// value as one element, `null` as none (RFC 7643 §2.5: unassigned).
+pub(crate) fn elements(value: &Value) -> &[Value] {
+    match value {
+        Value::Null => &[],
+        Value::Array(a) => a,
+        other => std::slice::from_ref(other),
+    }
 }
 
 /// What kind of JSON value `v` is, for error messages ("a string", "an array", ...).

@@ -3,7 +3,8 @@
 //!
 //! - [`schema`]: attribute definitions of Humbol's User (core + enterprise extension) and Group, the one
 //!   source from which discovery documents, validation, filtering and PATCH take their rules.
-//! - [`path`] and [`filter`]: the typed AST of attribute paths and filters, `FromStr` + `Display`.
+//! - [`syntax`]: the one grammar of filters and paths (AST, tokenizer, parser), `FromStr` + `Display`;
+//!   [`path`] and [`filter`] re-export its AST under their usual names.
 //! - [`eval`]: the in-memory filter evaluator (and the oracle for the store's SQL translation).
 //! - [`resource`]: Humbol's typed User and Group, read tolerantly from what Entra sends, written canonically.
 //! - [`patch`]: PATCH (RFC 7644 §3.5.2) with Entra's legacy and compliant dialects, atomic.
@@ -26,6 +27,7 @@ pub mod projection;
 pub mod resource;
 pub mod samples;
 pub mod schema;
+pub mod syntax;
 pub mod token;
 
 pub use error::{ScimError, ScimType};

@@ -16,18 +16,14 @@
 use serde_json::{Map, Value};
 
 use crate::error::ScimError;
-use crate::schema::{AttributeDef, ResourceTypeDef, Returned, SchemaDef, COMMON_ATTRIBUTES};
+use crate::path::AttrPath;
+use crate::schema::{
+    self, resolve_target, AttributeDef, ResourceTypeDef, Returned, SchemaDef, COMMON_ATTRIBUTES,
+};
 
-/// One entry of `attributes` / `excludedAttributes`, as written (resolved against a resource type when
-/// applied).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Selector {
-    /// The schema URN, when qualified.
-    urn: Option<String>,
-    /// The attribute; `None` for a whole schema (`urn:...:enterprise:2.0:User`).
-    name: Option<String>,
-    sub: Option<String>,
-}
+/// One entry of `attributes` / `excludedAttributes`: an attribute path as written, parsed by the one path
+/// parser (resolved against a resource type when applied).
+type Selector = AttrPath;
 
 /// Which attributes a response carries. `Projection::default()` returns the default set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -52,44 +48,12 @@ impl Resolved {
     }
 }
 
-/// Whether `name` is a valid `ATTRNAME` / `subAttr` (RFC 7644 §3.4.2.2: ALPHA *(nameChar), plus `$ref`).
-fn valid_name(name: &str) -> bool {
-    if name == "$ref" || name.eq_ignore_ascii_case("$ref") {
-        return true;
-    }
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
 fn parse_selector(raw: &str, param: &str) -> Result<Selector, ScimError> {
-    let bad = || {
+    raw.parse::<AttrPath>().map_err(|_| {
         ScimError::invalid_value(format!(
             "{param}: \"{raw}\" is not an attribute path (expected e.g. userName, name.givenName, \
              or a URN-qualified name)"
         ))
-    };
-    let (urn, rest) =
-        if raw.len() >= 4 && raw.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:")) {
-            // The attribute follows the URN's last ':' (a URN such as `...:2.0:User` contains dots).
-            match raw.rfind(':') {
-                Some(i) => (Some(raw[..i].to_string()), &raw[i + 1..]),
-                None => return Err(bad()),
-            }
-        } else {
-            (None, raw)
-        };
-    let (name, sub) = match rest.split_once('.') {
-        Some((n, s)) => (n, Some(s)),
-        None => (rest, None),
-    };
-    if !valid_name(name) || sub.is_some_and(|s| !valid_name(s)) {
-        return Err(bad());
-    }
-    Ok(Selector {
-        urn,
-        name: Some(name.to_string()),
-        sub: sub.map(str::to_string),
     })
 }
 
@@ -102,70 +66,57 @@ fn parse_list(list: Option<&str>, param: &str) -> Result<Vec<Selector>, ScimErro
         .collect()
 }
 
-/// A common attribute (`id`, `externalId`, `meta`) called `name`.
-fn common(name: &str) -> Option<Resolved> {
+/// The common attribute (`id`, `externalId`, `meta`) whose JSON key is `key`.
+fn common(key: &str) -> Option<Resolved> {
     COMMON_ATTRIBUTES
         .iter()
-        .find(|a| a.name.eq_ignore_ascii_case(name))
+        .find(|a| a.name.eq_ignore_ascii_case(key))
         .map(|attr| Resolved { schema: None, attr })
 }
 
-/// What a selector names in `rt`: an attribute, or a whole schema (`Err(schema)`); `None` when nothing.
+/// What a selector names in `rt`: an attribute, or a whole schema.
 enum Target {
     Attr(Resolved),
     Schema(&'static SchemaDef),
 }
 
-impl Selector {
-    fn resolve(&self, rt: &ResourceTypeDef) -> Option<Target> {
-        let schema_of = |urn: &str| rt.schemas().find(|s| s.id.eq_ignore_ascii_case(urn));
-        match (&self.urn, &self.name) {
-            (Some(urn), name) => {
-                // `urn:...:User` written alone parses as urn `urn:...:2.0` + name `User`: try the whole
-                // string as a schema first.
-                if self.sub.is_none() {
-                    if let Some(name) = name {
-                        if let Some(s) = schema_of(&format!("{urn}:{name}")) {
-                            return Some(Target::Schema(s));
-                        }
-                    }
-                }
-                let name = name.as_deref()?;
-                let schema = schema_of(urn)?;
-                if std::ptr::eq(schema, rt.schema) {
-                    if let Some(c) = common(name) {
-                        return Some(Target::Attr(c));
-                    }
-                }
-                schema.attribute(name).map(|attr| {
-                    Target::Attr(Resolved {
-                        schema: Some(schema),
-                        attr,
-                    })
-                })
-            }
-            (None, Some(name)) => common(name)
-                .or_else(|| {
-                    rt.resolve(None, name).map(|(s, attr)| Resolved {
-                        schema: Some(s),
-                        attr,
-                    })
-                })
-                .map(Target::Attr),
-            (None, None) => None,
-        }
-    }
+/// What a selector names in `rt`, by the schema's resolver ([`resolve_target`]); `None` when nothing. A
+/// selector naming a sub-attribute resolves to its attribute (the sub-attribute is matched by name when
+/// projecting).
+fn resolve_selector(sel: &Selector, rt: &ResourceTypeDef) -> Option<Target> {
+    let resolved = if sel.sub.is_some() {
+        resolve_target(
+            &AttrPath {
+                sub: None,
+                ..sel.clone()
+            },
+            rt,
+        )
+    } else {
+        resolve_target(sel, rt)
+    };
+    Some(match resolved? {
+        schema::Target::Schema(s) => Target::Schema(s),
+        schema::Target::Attr(r) => Target::Attr(Resolved {
+            schema: r.schema,
+            attr: r.attr,
+        }),
+    })
+}
 
-    /// Does this selector name the attribute `r` (whole, or one of its sub-attributes)? `Some(None)`: the
-    /// whole attribute; `Some(Some(sub))`: the sub-attribute `sub`; `None`: not this attribute.
-    fn matches(&self, rt: &ResourceTypeDef, r: &Resolved) -> Option<Option<&str>> {
-        match self.resolve(rt)? {
-            Target::Schema(s) => r
-                .schema
-                .is_some_and(|rs| std::ptr::eq(rs, s))
-                .then_some(None),
-            Target::Attr(a) => a.same(r).then_some(self.sub.as_deref()),
-        }
+/// Does `sel` name the attribute `r` (whole, or one of its sub-attributes)? `Some(None)`: the whole
+/// attribute; `Some(Some(sub))`: the sub-attribute `sub`; `None`: not this attribute.
+fn selector_matches<'s>(
+    sel: &'s Selector,
+    rt: &ResourceTypeDef,
+    r: &Resolved,
+) -> Option<Option<&'s str>> {
+    match resolve_selector(sel, rt)? {
+        Target::Schema(s) => r
+            .schema
+            .is_some_and(|rs| std::ptr::eq(rs, s))
+            .then_some(None),
+        Target::Attr(a) => a.same(r).then_some(sel.sub.as_deref()),
     }
 }
 
@@ -215,7 +166,7 @@ impl Projection {
             let hits: Vec<Option<&str>> = self
                 .attributes
                 .iter()
-                .filter_map(|s| s.matches(rt, r))
+                .filter_map(|s| selector_matches(s, rt, r))
                 .collect();
             if hits.is_empty() {
                 Keep::Drop
@@ -225,7 +176,11 @@ impl Projection {
                 Keep::Only(hits.into_iter().flatten().map(str::to_string).collect())
             }
         };
-        for hit in self.excluded.iter().filter_map(|s| s.matches(rt, r)) {
+        for hit in self
+            .excluded
+            .iter()
+            .filter_map(|s| selector_matches(s, rt, r))
+        {
             keep = match (hit, keep) {
                 (None, _) | (_, Keep::Drop) => Keep::Drop,
                 (Some(sub), Keep::All) => Keep::Without(vec![sub.to_string()]),
@@ -250,7 +205,7 @@ impl Projection {
         let Ok(sel) = parse_selector(attr_name, "attribute") else {
             return false;
         };
-        match sel.resolve(rt) {
+        match resolve_selector(&sel, rt) {
             Some(Target::Attr(r)) => match self.decide(rt, &r) {
                 Keep::Drop => false,
                 Keep::Only(subs) => !subs.is_empty(),

@@ -581,25 +581,104 @@ impl ResolvedPath {
     }
 }
 
-/// Resolves `path` in `rt` (see the module documentation): `None` when the attribute, or its sub-attribute,
-/// does not exist.
-pub fn resolve_path(path: &AttrPath, rt: &ResourceTypeDef) -> Option<ResolvedPath> {
-    let (schema, attr) = match rt.resolve(path.urn.as_deref(), &path.name) {
+/// Why a path names no attribute of a resource type ([`resolve`]); each consumer words its own error
+/// (an `invalidFilter` for a filter, an `invalidPath` for PATCH) from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    /// The URN is none of the resource type's schemas.
+    UnknownSchema,
+    /// No attribute of that name (in the schema the URN names, or in any).
+    UnknownAttribute,
+    /// The attribute exists but has no sub-attributes: `userName.x`.
+    NoSubAttributes(&'static AttributeDef),
+    /// The attribute has sub-attributes, but not this one: `name.x`.
+    UnknownSubAttribute(&'static AttributeDef),
+}
+
+/// What an attribute path names in a resource type: an attribute (or one of its sub-attributes), or a whole
+/// schema (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`, which the path grammar reads as the
+/// URN `urn:...:2.0` and the name `User`: a schema id is a URN whose last segment is an attribute name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Attr(ResolvedPath),
+    Schema(&'static SchemaDef),
+}
+
+impl ResourceTypeDef {
+    /// The schema of this resource type that `path` designates as a whole (`urn:...:enterprise:2.0:User`),
+    /// if it does: a URN and a name without sub-attribute that together spell a schema id, ignoring case.
+    pub fn schema_named(&self, path: &AttrPath) -> Option<&'static SchemaDef> {
+        let urn = path.urn.as_deref()?;
+        if path.sub.is_some() {
+            return None;
+        }
+        self.schemas().find(|s| {
+            s.id.len() == urn.len() + 1 + path.name.len()
+                && s.id.get(..urn.len()).is_some_and(|p| eq_ci(p, urn))
+                && s.id.as_bytes().get(urn.len()) == Some(&b':')
+                && s.id
+                    .get(urn.len() + 1..)
+                    .is_some_and(|n| eq_ci(n, &path.name))
+        })
+    }
+}
+
+/// Resolves `path` in `rt`, the one resolver of every consumer (evaluator, PATCH, projection, the typed
+/// references): an unqualified name is looked up in the core schema, then in the extensions, then among the
+/// common attributes `id`, `externalId`, `meta`; a URN-qualified name only in the schema with that URN (the
+/// core schema's URN also reaches the common attributes). Names and URNs compare ignoring ASCII case; the
+/// result carries the canonical definitions.
+pub fn resolve(path: &AttrPath, rt: &ResourceTypeDef) -> Result<ResolvedPath, Unresolved> {
+    resolve_sub(path, path.sub.as_deref(), rt)
+}
+
+/// [`resolve`] with the sub-attribute `sub` in place of `path.sub` (a PATCH path names it after a value
+/// filter: `emails[type eq "work"].value`).
+pub fn resolve_sub(
+    path: &AttrPath,
+    sub: Option<&str>,
+    rt: &ResourceTypeDef,
+) -> Result<ResolvedPath, Unresolved> {
+    let urn = path.urn.as_deref();
+    if let Some(u) = urn {
+        if !rt.schemas().any(|s| eq_ci(s.id, u)) {
+            return Err(Unresolved::UnknownSchema);
+        }
+    }
+    let (schema, attr) = match rt.resolve(urn, &path.name) {
         Some((schema, attr)) => (Some(schema), attr),
         None => {
-            let core_or_none = path
-                .urn
-                .as_deref()
-                .is_none_or(|urn| eq_ci(urn, rt.schema.id));
+            let core_or_none = urn.is_none_or(|u| eq_ci(u, rt.schema.id));
             let common = COMMON_ATTRIBUTES.iter().find(|a| eq_ci(a.name, &path.name));
-            (None, common.filter(|_| core_or_none)?)
+            match common.filter(|_| core_or_none) {
+                Some(attr) => (None, attr),
+                None => return Err(Unresolved::UnknownAttribute),
+            }
         }
     };
-    let sub = match &path.sub {
-        Some(sub) => Some(attr.sub_attribute(sub)?),
+    let sub = match sub {
+        Some(_) if attr.sub_attributes.is_empty() => return Err(Unresolved::NoSubAttributes(attr)),
+        Some(sub) => Some(
+            attr.sub_attribute(sub)
+                .ok_or(Unresolved::UnknownSubAttribute(attr))?,
+        ),
         None => None,
     };
-    Some(ResolvedPath { schema, attr, sub })
+    Ok(ResolvedPath { schema, attr, sub })
+}
+
+/// [`resolve`], the reason left out: `None` when the attribute, or its sub-attribute, does not exist.
+pub fn resolve_path(path: &AttrPath, rt: &ResourceTypeDef) -> Option<ResolvedPath> {
+    resolve(path, rt).ok()
+}
+
+/// What `path` names in `rt`: a whole schema ([`ResourceTypeDef::schema_named`]) or an attribute
+/// ([`resolve`]); `None` when neither.
+pub fn resolve_target(path: &AttrPath, rt: &ResourceTypeDef) -> Option<Target> {
+    match rt.schema_named(path) {
+        Some(schema) => Some(Target::Schema(schema)),
+        None => resolve_path(path, rt).map(Target::Attr),
+    }
 }
 
 /// A sub-attribute of `meta` (RFC 7643 §3.1), shared by every resource type.

@@ -11,7 +11,7 @@ use humbol_store::{Page, StoreError};
 use scim_core::list::{ListQuery, ListResponse};
 use scim_core::patch::{self, PatchRequest};
 use scim_core::projection::Projection;
-use scim_core::resource::{check_role, Stored, User};
+use scim_core::resource::{Stored, User};
 use scim_core::schema::USER_RESOURCE;
 use scim_core::ScimError;
 use serde_json::Value;
@@ -26,6 +26,7 @@ use crate::openapi::{
     ErrorDoc, ListParamsDoc, PatchOpDoc, ProjectionParamsDoc, SearchRequestDoc, UserDoc,
     UserListResponseDoc,
 };
+use crate::rules::check_role;
 
 /// The endpoint, relative to the organisation's SCIM base.
 const ENDPOINT: &str = "Users";
