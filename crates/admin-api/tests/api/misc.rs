@@ -70,13 +70,18 @@ async fn unknown_routes_are_json_404s(
     let app = spawn_app(backend).await;
     let res = app.get("/api/v1/nothing", &app.support()).await;
     assert_error(res, StatusCode::NOT_FOUND, "not_found").await;
+    // A path that exists, with a method it does not serve: 405 naming the methods it does (edge.rs has more).
     let res = app
         .client
         .patch(app.url("/api/v1/orgs/acme"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        res.headers().get("allow").and_then(|v| v.to_str().ok()),
+        Some("GET, PUT")
+    );
 }
 
 /// The committed `openapi/admin-api.json` is what the code generates
