@@ -8,16 +8,13 @@ use scim_core::resource::{Group, Member, Meta, Stored};
 use scim_core::ScimError;
 
 use crate::events::{change, log};
-use crate::filter_sql::{group_filter, group_sort, Cond, Expr, SortKey};
-use crate::listing::{self, Listing, OrderTerm};
+use crate::filter_sql::{group_filter, group_sort};
+use crate::listing;
 use crate::models::{new_id, now, with_conflict_value, GroupRow};
 use crate::pool::{lock_resource_row, read_txn, write_txn, DbConn, MultiBackend, Pools};
 use crate::schema::{group_members, groups, users};
 use crate::{EventAction, EventResource};
 use crate::{MemberChange, Page, Query, Store, StoreError};
-use diesel::sql_types::{BigInt, Text};
-use scim_core::cursor::SortValue;
-use scim_core::path::AttrPath;
 
 impl Store {
     /// A page of `org`'s groups matching `q`, with or without their members.
@@ -386,78 +383,8 @@ fn add_members(conn: &mut DbConn, items: &mut [Stored<Group>]) -> Result<(), Sto
     Ok(())
 }
 
-/// The groups' list ([`listing`]).
-struct Groups;
-
-impl Listing for Groups {
-    type Table = groups::table;
-    type Row = GroupRow;
-    const TABLE: &'static str = "groups";
-
-    fn sort(path: &AttrPath) -> Result<SortKey<groups::table>, StoreError> {
-        group_sort(path)
-    }
-
-    fn created() -> Expr<groups::table, BigInt> {
-        Box::new(groups::created)
-    }
-
-    fn id() -> Expr<groups::table, Text> {
-        Box::new(groups::id)
-    }
-
-    fn rows(
-        conn: &mut DbConn,
-        org: &str,
-        q: &Query,
-        after: Option<Cond<groups::table>>,
-        order: Vec<OrderTerm<groups::table>>,
-        offset: i64,
-        limit: i64,
-    ) -> Result<Vec<GroupRow>, StoreError> {
-        let mut query = filtered(org, q)?;
-        if let Some(after) = after {
-            query = query.filter(after);
-        }
-        for term in order {
-            query = query.then_order_by(term);
-        }
-        if offset > 0 {
-            query = query.offset(offset);
-        }
-        Ok(query
-            .limit(limit)
-            .select(GroupRow::as_select())
-            .load(conn)?)
-    }
-
-    fn count(conn: &mut DbConn, org: &str, q: &Query) -> Result<u64, StoreError> {
-        let n: i64 = filtered(org, q)?
-            .select(diesel::dsl::count_star())
-            .get_result(conn)?;
-        Ok(n as u64)
-    }
-
-    fn sort_value(conn: &mut DbConn, path: &AttrPath, id: &str) -> Result<SortValue, StoreError> {
-        let row = || {
-            groups::table
-                .filter(groups::id.eq(id.to_string()))
-                .into_boxed()
-        };
-        Ok(match group_sort(path)? {
-            SortKey::Text(e) => row()
-                .select(e)
-                .first::<Option<String>>(conn)?
-                .map_or(SortValue::Null, SortValue::Text),
-            SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
-            SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
-        })
-    }
-
-    fn key_parts(row: &GroupRow) -> (i64, &str) {
-        (row.created, &row.id)
-    }
-}
+// The groups' list ([`listing`]).
+listing::impl_listing!(Groups, groups, GroupRow, filtered, group_sort);
 
 /// Applies member set operations to group `id`; returns (added, removed).
 fn apply_members(

@@ -45,6 +45,98 @@ pub trait Listing {
     fn key_parts(row: &Self::Row) -> (i64, &str);
 }
 
+/// Implements [`Listing`] for `$name`, whose rows are `$row` in table `$table` (a `crate::schema` module with
+/// `id` and `created` columns), filtered by `$filtered(org, q)` and sorted by `$sort`: users and groups differ
+/// only in these names.
+macro_rules! impl_listing {
+    ($name:ident, $table:ident, $row:ty, $filtered:path, $sort:path) => {
+        struct $name;
+
+        impl $crate::listing::Listing for $name {
+            type Table = $crate::schema::$table::table;
+            type Row = $row;
+            const TABLE: &'static str = stringify!($table);
+
+            fn sort(
+                path: &::scim_core::path::AttrPath,
+            ) -> Result<$crate::filter_sql::SortKey<Self::Table>, $crate::StoreError> {
+                $sort(path)
+            }
+
+            fn created() -> $crate::filter_sql::Expr<Self::Table, ::diesel::sql_types::BigInt> {
+                Box::new($crate::schema::$table::created)
+            }
+
+            fn id() -> $crate::filter_sql::Expr<Self::Table, ::diesel::sql_types::Text> {
+                Box::new($crate::schema::$table::id)
+            }
+
+            fn rows(
+                conn: &mut $crate::pool::DbConn,
+                org: &str,
+                q: &$crate::Query,
+                after: Option<$crate::filter_sql::Cond<Self::Table>>,
+                order: Vec<$crate::listing::OrderTerm<Self::Table>>,
+                offset: i64,
+                limit: i64,
+            ) -> Result<Vec<$row>, $crate::StoreError> {
+                use ::diesel::prelude::*;
+                let mut query = $filtered(org, q)?;
+                if let Some(after) = after {
+                    query = query.filter(after);
+                }
+                for term in order {
+                    query = query.then_order_by(term);
+                }
+                if offset > 0 {
+                    query = query.offset(offset);
+                }
+                Ok(query.limit(limit).select(<$row>::as_select()).load(conn)?)
+            }
+
+            fn count(
+                conn: &mut $crate::pool::DbConn,
+                org: &str,
+                q: &$crate::Query,
+            ) -> Result<u64, $crate::StoreError> {
+                use ::diesel::prelude::*;
+                let n: i64 = $filtered(org, q)?
+                    .select(::diesel::dsl::count_star())
+                    .get_result(conn)?;
+                Ok(n as u64)
+            }
+
+            fn sort_value(
+                conn: &mut $crate::pool::DbConn,
+                path: &::scim_core::path::AttrPath,
+                id: &str,
+            ) -> Result<::scim_core::cursor::SortValue, $crate::StoreError> {
+                use ::diesel::prelude::*;
+                use ::scim_core::cursor::SortValue;
+                use $crate::filter_sql::SortKey;
+                let row = || {
+                    $crate::schema::$table::table
+                        .filter($crate::schema::$table::id.eq(id.to_string()))
+                        .into_boxed()
+                };
+                Ok(match $sort(path)? {
+                    SortKey::Text(e) => row()
+                        .select(e)
+                        .first::<Option<String>>(conn)?
+                        .map_or(SortValue::Null, SortValue::Text),
+                    SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
+                    SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
+                })
+            }
+
+            fn key_parts(row: &$row) -> (i64, &str) {
+                (row.created, &row.id)
+            }
+        }
+    };
+}
+pub(crate) use impl_listing;
+
 /// A page of rows, before they become resources.
 pub struct RowPage<R> {
     pub rows: Vec<R>,

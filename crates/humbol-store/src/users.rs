@@ -11,8 +11,8 @@ use scim_core::schema::UserAttr;
 use scim_core::ScimError;
 
 use crate::events::{change, log};
-use crate::filter_sql::{in_subquery, user_filter, user_sort, Cond, Expr, SortKey};
-use crate::listing::{self, Listing, OrderTerm};
+use crate::filter_sql::{in_subquery, user_filter, user_sort};
+use crate::listing;
 use crate::models::{
     micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, LoadedUser, OrgRow,
     UserRow, UserRows,
@@ -23,9 +23,6 @@ use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, us
 use crate::user_groups::{self, UserGroupsJson};
 use crate::{Authenticated, Page, Query, Reader, Store, StoreError, TokenAuth};
 use crate::{EventAction, EventResource};
-use diesel::sql_types::{BigInt, Text};
-use scim_core::cursor::SortValue;
-use scim_core::path::AttrPath;
 
 impl Store {
     /// The user `id` of `org`, if any.
@@ -574,75 +571,8 @@ pub fn list_users(
     })
 }
 
-/// The users' list ([`listing`]).
-struct Users;
-
-impl Listing for Users {
-    type Table = users::table;
-    type Row = UserRow;
-    const TABLE: &'static str = "users";
-
-    fn sort(path: &AttrPath) -> Result<SortKey<users::table>, StoreError> {
-        user_sort(path)
-    }
-
-    fn created() -> Expr<users::table, BigInt> {
-        Box::new(users::created)
-    }
-
-    fn id() -> Expr<users::table, Text> {
-        Box::new(users::id)
-    }
-
-    fn rows(
-        conn: &mut DbConn,
-        org: &str,
-        q: &Query,
-        after: Option<Cond<users::table>>,
-        order: Vec<OrderTerm<users::table>>,
-        offset: i64,
-        limit: i64,
-    ) -> Result<Vec<UserRow>, StoreError> {
-        let mut query = filtered(org, q)?;
-        if let Some(after) = after {
-            query = query.filter(after);
-        }
-        for term in order {
-            query = query.then_order_by(term);
-        }
-        if offset > 0 {
-            query = query.offset(offset);
-        }
-        Ok(query.limit(limit).select(UserRow::as_select()).load(conn)?)
-    }
-
-    fn count(conn: &mut DbConn, org: &str, q: &Query) -> Result<u64, StoreError> {
-        let n: i64 = filtered(org, q)?
-            .select(diesel::dsl::count_star())
-            .get_result(conn)?;
-        Ok(n as u64)
-    }
-
-    fn sort_value(conn: &mut DbConn, path: &AttrPath, id: &str) -> Result<SortValue, StoreError> {
-        let row = || {
-            users::table
-                .filter(users::id.eq(id.to_string()))
-                .into_boxed()
-        };
-        Ok(match user_sort(path)? {
-            SortKey::Text(e) => row()
-                .select(e)
-                .first::<Option<String>>(conn)?
-                .map_or(SortValue::Null, SortValue::Text),
-            SortKey::Time(e) => SortValue::Time(row().select(e).first(conn)?),
-            SortKey::Bool(e) => SortValue::Bool(row().select(e).first(conn)?),
-        })
-    }
-
-    fn key_parts(row: &UserRow) -> (i64, &str) {
-        (row.created, &row.id)
-    }
-}
+// The users' list ([`listing`]).
+listing::impl_listing!(Users, users, UserRow, filtered, user_sort);
 
 /// The names of the attributes that differ between `a` and `b`.
 fn changed(a: &User, b: &User) -> Vec<&'static str> {
