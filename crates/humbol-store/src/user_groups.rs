@@ -1,7 +1,8 @@
 //! A User's read-only `groups` (RFC 7643 §4.1.2): the groups it is a direct member of, read from `group_members`
 //! with the user, never a second round trip per user. A look-up by key reads them in the user's own statement
 //! ([`UserGroupsJson`], a correlated subquery); a page of users reads them in one statement for the page
-//! ([`of_users`]). Both give the groups in the same order: by displayName (folded), then id.
+//! ([`of_users`]). Both give the groups in the same order: by displayName (folded), then id, sorted here rather
+//! than in SQL (an ordered aggregate makes SQLite build a sorter for every look-up, groups or not).
 
 use std::collections::HashMap;
 
@@ -19,8 +20,8 @@ use crate::pool::DbConn;
 use crate::schema::{group_members, groups, users};
 use crate::{Cause, StoreError};
 
-/// The groups of the row's user (`users.id`) as JSON text, `[[id, displayName], ...]` in the groups' order; an
-/// empty array (SQLite) or `NULL` (PostgreSQL) when it has none. A fixed fragment with a static query id, so a
+/// The groups of the row's user (`users.id`) as JSON text, `[[id, displayName, folded displayName], ...]` in no
+/// order ([`parse`] sorts them); an empty array (SQLite) or `NULL` (PostgreSQL) when it has none. A fixed fragment with a static query id, so a
 /// statement selecting it stays in diesel's cache by type (the look-up's hot path).
 #[derive(Debug, Clone, Copy, QueryId)]
 pub struct UserGroupsJson;
@@ -40,8 +41,7 @@ impl ValidGrouping<()> for UserGroupsJson {
 impl QueryFragment<Sqlite> for UserGroupsJson {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         out.push_sql(
-            "(SELECT json_group_array(json_array(hg.id, hg.display_name) \
-             ORDER BY hg.display_name_norm, hg.id) \
+            "(SELECT json_group_array(json_array(hg.id, hg.display_name, hg.display_name_norm)) \
              FROM group_members hm JOIN \"groups\" hg ON hg.id = hm.group_id \
              WHERE hm.user_id = \"users\".\"id\")",
         );
@@ -52,8 +52,7 @@ impl QueryFragment<Sqlite> for UserGroupsJson {
 impl QueryFragment<Pg> for UserGroupsJson {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
-            "(SELECT json_agg(json_build_array(hg.id, hg.display_name) \
-             ORDER BY hg.display_name_norm, hg.id)::text \
+            "(SELECT json_agg(json_build_array(hg.id, hg.display_name, hg.display_name_norm))::text \
              FROM group_members hm JOIN \"groups\" hg ON hg.id = hm.group_id \
              WHERE hm.user_id = \"users\".\"id\")",
         );
@@ -61,18 +60,24 @@ impl QueryFragment<Pg> for UserGroupsJson {
     }
 }
 
-/// The groups [`UserGroupsJson`] read; text that is not its JSON is a [`StoreError::Database`].
+/// The groups [`UserGroupsJson`] read, in the groups' order; text that is not its JSON is a
+/// [`StoreError::Database`].
 pub fn parse(json: Option<&str>) -> Result<Vec<UserGroup>, StoreError> {
     let Some(json) = json else {
         return Ok(Vec::new());
     };
-    let pairs: Vec<(String, String)> = serde_json::from_str(json).map_err(|e| {
+    let rows: Vec<(String, String, String)> = serde_json::from_str(json).map_err(|e| {
         StoreError::Database(Cause::context("a user's groups did not read back", e))
     })?;
-    Ok(pairs
-        .into_iter()
-        .map(|(value, display)| UserGroup { value, display })
-        .collect())
+    Ok(in_order(rows))
+}
+
+/// `(id, displayName, folded displayName)` rows as groups, by folded displayName, then id.
+fn in_order(mut rows: Vec<(String, String, String)>) -> Vec<UserGroup> {
+    rows.sort_unstable_by(|a, b| (&a.2, &a.0).cmp(&(&b.2, &b.0)));
+    rows.into_iter()
+        .map(|(value, display, _)| UserGroup { value, display })
+        .collect()
 }
 
 /// The groups of each of the users `ids` (one statement), by user id; a user without groups has no entry.
@@ -80,17 +85,25 @@ pub fn of_users(
     conn: &mut DbConn,
     ids: &[&str],
 ) -> Result<HashMap<String, Vec<UserGroup>>, StoreError> {
-    let rows: Vec<(String, String, String)> = group_members::table
+    let rows: Vec<(String, String, String, String)> = group_members::table
         .inner_join(groups::table)
         .filter(group_members::user_id.eq_any(ids))
-        .order((groups::display_name_norm, groups::id))
-        .select((group_members::user_id, groups::id, groups::display_name))
+        .select((
+            group_members::user_id,
+            groups::id,
+            groups::display_name,
+            groups::display_name_norm,
+        ))
         .load(conn)?;
-    let mut out: HashMap<String, Vec<UserGroup>> = HashMap::new();
-    for (user, value, display) in rows {
-        out.entry(user)
+    let mut by_user: HashMap<String, Vec<(String, String, String)>> = HashMap::new();
+    for (user, value, display, folded) in rows {
+        by_user
+            .entry(user)
             .or_default()
-            .push(UserGroup { value, display });
+            .push((value, display, folded));
     }
-    Ok(out)
+    Ok(by_user
+        .into_iter()
+        .map(|(user, rows)| (user, in_order(rows)))
+        .collect())
 }
