@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 import secrets
@@ -75,11 +76,17 @@ class Answer:
         return None
 
     def __repr__(self):
-        return f"<{self.status} {self.seconds:.2f}s {self.error or ''}>"
+        detail = ""
+        if isinstance(self.body, dict):
+            detail = self.body.get("detail") or self.body.get("error_description") or self.body.get("message") or ""
+        return f"<{self.status} {self.seconds:.2f}s {self.error or ''}{detail}>"
 
 
-def call(method, url, token=None, body=None, timeout=30.0, content_type=SCIM_JSON) -> Answer:
+def call(method, url, token=None, body=None, timeout=30.0, content_type=SCIM_JSON, form=None) -> Answer:
+    """`body` is sent as JSON, `form` (a dict) as `application/x-www-form-urlencoded`."""
     data = None if body is None else json.dumps(body).encode()
+    if form is not None:
+        data, content_type = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
     req = urllib.request.Request(url, data=data, method=method)
     if token:
         req.add_header("Authorization", f"Bearer {token}")
@@ -275,6 +282,13 @@ class Servers:
         assert r.status == 201, r
         return f"{self.scim}/scim/v2/orgs/{org}", r.body["token"], admin
 
+    def oauth_client(self, org, admin):
+        """A new OAuth client of `org` (made with its admin JWT `admin`): (token endpoint, client_id, secret)."""
+        r = call("POST", f"{self.admin}/api/v1/orgs/{org}/scim/clients", admin, {"name": "fault"},
+                 content_type="application/json")
+        assert r.status == 201, r
+        return r.body["token_endpoint"], r.body["client_id"], r.body["client_secret"]
+
     def log_text(self, which):
         try:
             with open(self.log_path(which)) as f:
@@ -288,6 +302,12 @@ def new_user(base, token, timeout=30.0):
     return call("POST", f"{base}/Users", token,
                 {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, "active": True},
                 timeout=timeout)
+
+
+def token_request(endpoint, client_id, secret, timeout=30.0):
+    """An OAuth client credentials grant (`client_secret_post`) at the token endpoint."""
+    return call("POST", endpoint, timeout=timeout,
+                form={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
 
 
 def new_group(base, token, members=()):

@@ -21,11 +21,13 @@
 
 use std::collections::HashMap;
 
+use actix_web::error::BlockingError;
 use actix_web::http::header::{self, CacheDirective, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
 use chrono::Utc;
+use humbol_ops::store_call;
 use humbol_store::{ClientCredential, Federation, NewAccessToken, Store, StoreError, TokenRefusal};
 use rand::RngCore;
 use scim_core::token;
@@ -141,6 +143,8 @@ fn invalid_client() -> Fail {
     )
 }
 
+/// The answer to a failed store call: a sick database is `temporarily_unavailable` (503 with `Retry-After`, or
+/// 507 for a full disk), anything else `server_error`; the cause goes to the log only (as [`crate::error`]).
 fn store_error(e: &StoreError) -> Fail {
     match e {
         StoreError::Unavailable(_) | StoreError::Contention(_) => {
@@ -167,6 +171,23 @@ fn store_error(e: &StoreError) -> Fail {
                 "internal error",
             )
         }
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        store_error(&e)
+    }
+}
+
+impl From<BlockingError> for Fail {
+    fn from(e: BlockingError) -> Self {
+        log::error!("token endpoint: blocking task failed: {e}");
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "internal error",
+        )
     }
 }
 
@@ -351,10 +372,13 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         } => {
             let store = state.store.clone();
             let (o, c) = (org.clone(), client_id.clone());
-            let federation = match web::block(move || store.client_federation(&o, &c)).await {
-                Ok(Ok(f)) => f,
-                Ok(Err(e)) => return store_error(&e).response(),
-                Err(_) => return store_error(&StoreError::Database("blocking".into())).response(),
+            let federation = match store_call::block(&state.store, move || {
+                store.client_federation(&o, &c).map_err(Fail::from)
+            })
+            .await
+            {
+                Ok(f) => f,
+                Err(fail) => return fail.response(),
             };
             let Some(federation) = federation else {
                 // The store logs why (unknown or revoked client, no federated credential).
@@ -399,34 +423,45 @@ async fn issue(
 ) -> HttpResponse {
     let store = state.store.clone();
     let now = Utc::now();
-    let decided =
-        web::block(move || store.issue_access_token(&org, &client_id, &credential, &new, now))
-            .await;
+    let decided = store_call::block(&state.store, move || {
+        store
+            .issue_access_token(&org, &client_id, &credential, &new, now)
+            .map_err(Fail::from)
+    })
+    .await;
     match decided {
-        Ok(Ok(Ok(_))) => no_store(StatusCode::OK).json(TokenResponse {
+        Ok(Ok(_)) => no_store(StatusCode::OK).json(TokenResponse {
             access_token: secret,
             token_type: "Bearer",
             expires_in: state.config.oauth_token_lifetime.as_secs(),
         }),
-        Ok(Ok(Err(TokenRefusal::ScimDisabled))) => error(
+        Ok(Err(TokenRefusal::ScimDisabled)) => error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "SCIM provisioning is disabled for this organisation",
         )
         .response(),
-        Ok(Ok(Err(_))) => invalid_client().response(),
-        Ok(Err(e)) => store_error(&e).response(),
-        Err(_) => store_error(&StoreError::Database("blocking".into())).response(),
+        Ok(Err(_)) => invalid_client().response(),
+        Err(fail) => fail.response(),
     }
 }
 
-/// Logs a refusal that the store did not decide (best effort: a failure to log is only logged).
+/// Logs a refusal that the store did not decide (best effort: a failure to log is only logged, and a database
+/// that stopped answering holds the refusal no longer than any store call: [`store_call::bounded`]).
 async fn refuse(store: &Store, org: String, client_id: String, reason: &str) {
-    let store = store.clone();
+    let recorder = store.clone();
     let reason = reason.to_string();
-    let logged = web::block(move || store.record_token_refusal(&org, &client_id, &reason)).await;
-    if let Ok(Err(e)) = logged {
-        log::warn!("could not record a token refusal: {}", e.report());
+    let logged = store_call::bounded(
+        store,
+        web::block(move || recorder.record_token_refusal(&org, &client_id, &reason)),
+    )
+    .await;
+    match logged {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) | Err(e) => {
+            log::warn!("could not record a token refusal: {}", e.report())
+        }
+        Ok(Err(e)) => log::warn!("could not record a token refusal: {e}"),
     }
 }
 

@@ -291,6 +291,24 @@ async fn wrong_unknown_malformed_and_expired_secrets_are_invalid_client(
     access_token(&post_secret(&app, &client_id, &secret).await);
 }
 
+/// SQLite locked by another process (the sick database an in-process test can stage; a frozen PostgreSQL server
+/// is the fault suite's): the token request is `503 temporarily_unavailable` with `Retry-After` within the wait,
+/// not a 500 and not a hang, and the same request succeeds once the lock is gone.
+#[tokio::test]
+async fn a_locked_database_is_a_quick_temporarily_unavailable() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (client_id, _, secret) = new_client(&app.store, &app.org, in_a_year());
+    let lock = app.db().hold_exclusive_lock().unwrap();
+    let started = std::time::Instant::now();
+    let r = post_secret(&app, &client_id, &secret).await;
+    let took = started.elapsed();
+    assert_oauth_error(&r, 503, "temporarily_unavailable");
+    assert_eq!(r.header("retry-after"), Some("2"), "{:?}", r.headers);
+    assert!(took < Duration::from_secs(4), "{took:?}");
+    drop(lock);
+    access_token(&post_secret(&app, &client_id, &secret).await);
+}
+
 #[rstest]
 #[tokio::test]
 async fn malformed_requests_get_rfc_6749_errors(
