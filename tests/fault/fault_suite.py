@@ -7,11 +7,12 @@ Each stage prints its figures and FAILs when a target is missed:
 - races: member add vs group delete, member add vs user delete: never a 5xx; two concurrent DELETEs of one
   user: one 204 and one 404, and one `deleted` event;
 - pg_stop: with PostgreSQL stopped, under a load of SCIM look-ups and creates, admin token lists and OAuth
-  token requests: every request started a second into the outage answered 503 with Retry-After within 2.5 s
-  (token requests included), /readyz within 1 s; after the restart, no request fails once one has succeeded;
-- pg_freeze: the same with PostgreSQL frozen (SIGSTOP), including requests sent the moment it freezes (the
-  server takes their statements and never answers: they are answered 503 once the store's probe finds it
-  silent, the store-call deadline); after the thaw no request fails once one has succeeded;
+  token requests: the requests sent at the stop, those started a second into the outage and a batch sent then
+  are each answered 503 with Retry-After within 2.5 s, /readyz within 1 s; after the restart, no request fails
+  once one to the same server (scim-api or admin-api: each has its own circuit) has succeeded;
+- pg_freeze: the same with PostgreSQL frozen (SIGSTOP); the requests sent the moment it freezes reach the
+  server, which never answers them: they are answered 503 once the store's probe finds it silent (the
+  store-call deadline);
 - token_flush: a token's last-use time survives a SIGTERM of scim-api;
 - sqlite: disk full (507 or 503), external lock (503 with Retry-After), file removed (503: no
   write acknowledged into a deleted file), never a 500; /readyz fails in each case; a warning when start-up
@@ -26,7 +27,8 @@ Each stage prints its figures and FAILs when a target is missed:
   `loadgen` binary is in --bin to seed them): scim-api's CPU seconds for it (at most --members-cpu, 2 s by
   default, a bound for release binaries) and the event detail it wrote (at most 4 KiB an event).
 
-Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N]. Time budget: under 5 minutes on 2 cores.
+Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N] [--members N] [--members-cpu S]. Time budget:
+under 5 minutes on 2 cores.
 """
 
 import argparse
