@@ -25,7 +25,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable, Text};
 use scim_core::cursor::{Keyset, SortValue};
 use scim_core::eval::fold_case;
-use scim_core::filter::{CompValue, CompareOp, Filter};
+use scim_core::filter::{CompValue, CompareOp, Expr as FilterExpr, Filter, ValueFilter, ValuePath};
 use scim_core::path::AttrPath;
 use scim_core::schema::{
     resolve_path, AddressSub, AttrType, AttributeDef, DocAttr, EmailSub, GroupAttr, ManagerSub,
@@ -42,11 +42,11 @@ use crate::StoreError;
 /// A compiled condition on table `T`.
 pub type Cond<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
 
-/// Compiles a node other than `and`/`or`/`not` (with its nesting depth).
-type Leaf<'a, T> = &'a dyn Fn(&Filter, usize) -> Result<Cond<T>, StoreError>;
+/// Compiles a node of a filter expression `FilterExpr<V>` other than `and`/`or`/`not` (with its nesting depth).
+type Leaf<'a, V, T> = &'a dyn Fn(&FilterExpr<V>, usize) -> Result<Cond<T>, StoreError>;
 
 /// Compiles a presence test or comparison on a sub-attribute `S` of an element.
-type SubLeaf<'a, S, T> = &'a dyn Fn(S, &Filter) -> Result<Cond<T>, StoreError>;
+type SubLeaf<'a, S, T> = &'a dyn Fn(S, &ValueFilter) -> Result<Cond<T>, StoreError>;
 
 /// Filters nest at most this deep (the API refuses deeper ones earlier; this guards the recursion).
 const MAX_DEPTH: usize = 64;
@@ -266,7 +266,11 @@ where
 }
 
 /// Compiles `and` / `or` / `not` and hands every other node to `leaf`.
-fn logic<T: 'static>(f: &Filter, depth: usize, leaf: Leaf<'_, T>) -> Result<Cond<T>, StoreError>
+fn logic<V, T: 'static>(
+    f: &FilterExpr<V>,
+    depth: usize,
+    leaf: Leaf<'_, V, T>,
+) -> Result<Cond<T>, StoreError>
 where
     diesel::dsl::And<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
     diesel::dsl::Or<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
@@ -278,12 +282,12 @@ where
     // Depth counts nesting, not terms: a flat chain `a or b or c ...` (a left-deep tree of one operator) is
     // one level, however long.
     let within = |same: bool| if same { depth } else { depth + 1 };
-    let and = |c: &Filter| within(matches!(c, Filter::And(..)));
-    let or = |c: &Filter| within(matches!(c, Filter::Or(..)));
+    let and = |c: &FilterExpr<V>| within(matches!(c, FilterExpr::And(..)));
+    let or = |c: &FilterExpr<V>| within(matches!(c, FilterExpr::Or(..)));
     Ok(match f {
-        Filter::And(a, b) => Box::new(logic(a, and(a), leaf)?.and(logic(b, and(b), leaf)?)),
-        Filter::Or(a, b) => Box::new(logic(a, or(a), leaf)?.or(logic(b, or(b), leaf)?)),
-        Filter::Not(a) => Box::new(not(logic(a, depth + 1, leaf)?)),
+        FilterExpr::And(a, b) => Box::new(logic(a, and(a), leaf)?.and(logic(b, and(b), leaf)?)),
+        FilterExpr::Or(a, b) => Box::new(logic(a, or(a), leaf)?.or(logic(b, or(b), leaf)?)),
+        FilterExpr::Not(a) => Box::new(not(logic(a, depth + 1, leaf)?)),
         other => leaf(other, depth)?,
     })
 }
@@ -291,7 +295,7 @@ where
 /// Compiles a filter inside `outer[...]`: `sub` resolves each path in it to a sub-attribute of `outer` (the
 /// schema's resolver), `leaf` compiles its comparisons/presence tests.
 fn element<S, T: 'static>(
-    f: &Filter,
+    f: &ValueFilter,
     depth: usize,
     outer: &AttrPath,
     sub: &dyn Fn(&AttrPath) -> Option<S>,
@@ -303,7 +307,7 @@ where
     not<Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
 {
     logic(f, depth, &|node, _| match node {
-        Filter::Present(p) | Filter::Compare { path: p, .. } => match sub(p) {
+        ValueFilter::Present(p) | ValueFilter::Compare { path: p, .. } => match sub(p) {
             Some(s) => leaf(s, node),
             None => Err(invalid(format!(
                 "\"{}\" is not a sub-attribute of \"{}\"",
@@ -311,7 +315,10 @@ where
                 display(outer)
             ))),
         },
-        _ => Err(invalid("value filters do not nest")),
+        ValueFilter::ValuePath(never) => match *never {},
+        ValueFilter::And(..) | ValueFilter::Or(..) | ValueFilter::Not(..) => {
+            Err(invalid("unsupported filter"))
+        }
     })
 }
 
@@ -357,7 +364,7 @@ pub fn user_filter(f: &Filter) -> Result<Cond<users::table>, StoreError> {
 
 fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError> {
     match f {
-        Filter::ValuePath { attr, filter } => {
+        Filter::ValuePath(ValuePath { attr, filter }) => {
             let a = user_attr(attr)?;
             let within = |p: &AttrPath| UserAttr::within(a, p);
             match a {
@@ -449,10 +456,10 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
 }
 
 /// A presence test or comparison on the User attribute `a`.
-fn user_node(a: UserAttr, node: &Filter) -> Result<Cond<users::table>, StoreError> {
+fn user_node<V>(a: UserAttr, node: &FilterExpr<V>) -> Result<Cond<users::table>, StoreError> {
     match node {
-        Filter::Present(_) => user_present(a),
-        Filter::Compare { op, value, .. } => compare(
+        FilterExpr::Present(_) => user_present(a),
+        FilterExpr::Compare { op, value, .. } => compare(
             *op,
             value,
             || user_present(a),
@@ -642,7 +649,7 @@ fn doc_test(
 /// A filter inside `outer[...]` on the document attribute `d`, as a condition on one element, with the rules
 /// of [`compare`] (`eq null` is `not pr`, `ne` is `not eq`).
 fn doc_element(
-    f: &Filter,
+    f: &ValueFilter,
     depth: usize,
     outer: &AttrPath,
     d: &DocAttr,
@@ -666,17 +673,17 @@ fn doc_element(
     };
     let not = |c: ElementCond| ElementCond::Not(Box::new(c));
     Ok(match f {
-        Filter::And(a, b) => ElementCond::And(
+        ValueFilter::And(a, b) => ElementCond::And(
             Box::new(doc_element(a, depth + 1, outer, d)?),
             Box::new(doc_element(b, depth + 1, outer, d)?),
         ),
-        Filter::Or(a, b) => ElementCond::Or(
+        ValueFilter::Or(a, b) => ElementCond::Or(
             Box::new(doc_element(a, depth + 1, outer, d)?),
             Box::new(doc_element(b, depth + 1, outer, d)?),
         ),
-        Filter::Not(a) => not(doc_element(a, depth + 1, outer, d)?),
-        Filter::Present(p) => present(inner(p)?),
-        Filter::Compare { path, op, value } => {
+        ValueFilter::Not(a) => not(doc_element(a, depth + 1, outer, d)?),
+        ValueFilter::Present(p) => present(inner(p)?),
+        ValueFilter::Compare { path, op, value } => {
             let s = inner(path)?;
             match (op, value) {
                 (CompareOp::Eq, CompValue::Null) => not(present(s)),
@@ -686,7 +693,7 @@ fn doc_element(
                 (op, v) => doc_test(Some(s.name), s, *op, v),
             }
         }
-        Filter::ValuePath { .. } => return Err(invalid("value filters do not nest")),
+        ValueFilter::ValuePath(never) => match *never {},
     })
 }
 
@@ -700,9 +707,9 @@ fn email_present(sub: EmailSub) -> Cond<user_emails::table> {
 }
 
 /// A presence test or comparison on the email sub-attribute `sub`.
-fn email_leaf(sub: EmailSub, node: &Filter) -> Result<Cond<user_emails::table>, StoreError> {
+fn email_leaf(sub: EmailSub, node: &ValueFilter) -> Result<Cond<user_emails::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => compare(
+        ValueFilter::Compare { op, value, .. } => compare(
             *op,
             value,
             || Ok(email_present(sub)),
@@ -735,9 +742,12 @@ fn address_present(sub: AddressSub) -> Cond<user_addresses::table> {
 }
 
 /// A presence test or comparison on the address sub-attribute `sub`.
-fn address_leaf(sub: AddressSub, node: &Filter) -> Result<Cond<user_addresses::table>, StoreError> {
+fn address_leaf(
+    sub: AddressSub,
+    node: &ValueFilter,
+) -> Result<Cond<user_addresses::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => compare(
+        ValueFilter::Compare { op, value, .. } => compare(
             *op,
             value,
             || Ok(address_present(sub)),
@@ -781,7 +791,7 @@ fn group_leaf(f: &Filter, depth: usize) -> Result<Cond<groups::table>, StoreErro
                 |op, v| group_compare(a, op, v),
             )
         }
-        Filter::ValuePath { attr, filter } => match group_attr(attr)? {
+        Filter::ValuePath(ValuePath { attr, filter }) => match group_attr(attr)? {
             a @ GroupAttr::Members(None) => {
                 let sub = |p: &AttrPath| match GroupAttr::within(a, p)? {
                     GroupAttr::Members(Some(s)) => Some(s),
@@ -860,9 +870,12 @@ fn member_present(sub: MemberSub) -> Result<Cond<group_members::table>, StoreErr
 }
 
 /// A presence test or comparison on the member sub-attribute `sub`.
-fn member_leaf(sub: MemberSub, node: &Filter) -> Result<Cond<group_members::table>, StoreError> {
+fn member_leaf(
+    sub: MemberSub,
+    node: &ValueFilter,
+) -> Result<Cond<group_members::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => compare(
+        ValueFilter::Compare { op, value, .. } => compare(
             *op,
             value,
             || member_present(sub),
@@ -916,10 +929,10 @@ fn user_group_present(_sub: UserGroupSub) -> Cond<group_members::table> {
 /// A presence test or comparison on the sub-attribute `sub` of one of a user's groups.
 fn user_group_leaf(
     sub: UserGroupSub,
-    node: &Filter,
+    node: &ValueFilter,
 ) -> Result<Cond<group_members::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => compare(
+        ValueFilter::Compare { op, value, .. } => compare(
             *op,
             value,
             || Ok(user_group_present(sub)),
