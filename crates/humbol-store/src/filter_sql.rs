@@ -574,6 +574,17 @@ macro_rules! folded {
     };
 }
 
+/// [`Storage::Text`] of a case-exact attribute: the column `$c` of table `$t`, compared as stored.
+macro_rules! exact {
+    ($t:ident, $c:ident) => {
+        Storage::Text {
+            raw: || Box::new($t::$c.nullable()),
+            key: || Box::new($t::$c.nullable()),
+            fold: false,
+        }
+    };
+}
+
 impl<T: diesel::Table + 'static> Storage<T>
 where
     not<Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
@@ -654,11 +665,7 @@ enum UserStorage {
 fn user_storage(a: UserAttr) -> UserStorage {
     UserStorage::Users(match a {
         UserAttr::Id => Storage::Id(|| Box::new(users::id.nullable())),
-        UserAttr::ExternalId => Storage::Text {
-            raw: || Box::new(users::external_id),
-            key: || Box::new(users::external_id),
-            fold: false,
-        },
+        UserAttr::ExternalId => exact!(users, external_id),
         UserAttr::UserName => folded!(users, user_name, user_name_norm),
         UserAttr::DisplayName => folded!(users, display_name, display_name_norm),
         UserAttr::Title => folded!(users, title, title_norm),
@@ -784,11 +791,7 @@ enum GroupStorage {
 fn group_storage(a: GroupAttr) -> GroupStorage {
     GroupStorage::Groups(match a {
         GroupAttr::Id => Storage::Id(|| Box::new(groups::id.nullable())),
-        GroupAttr::ExternalId => Storage::Text {
-            raw: || Box::new(groups::external_id),
-            key: || Box::new(groups::external_id),
-            fold: false,
-        },
+        GroupAttr::ExternalId => exact!(groups, external_id),
         GroupAttr::DisplayName => folded!(groups, display_name, display_name_norm),
         GroupAttr::Meta(m) => meta_storage(
             m,
