@@ -16,16 +16,20 @@
 //! - the attributes of the User's attribute document (`UserAttr::Doc`: nickName, phoneNumbers, ...) compile
 //!   through [`crate::filter_doc`] to each backend's JSON functions, with the same rules.
 //!
+//! Where each attribute is stored (which column, its normalised column, its kind, or which child table) is
+//! stated once, in `user_storage` / `group_storage` (and `email_storage` / `address_storage` for the elements'
+//! sub-attributes); `pr`, the comparisons and `sortBy` all read that entry.
+//!
 //! An attribute Humbol does not have, or one derived from the URL the API serves (`meta.version`,
 //! `meta.location`, `manager.$ref`; `pr` works on them), is [`StoreError::InvalidFilter`].
 
 use diesel::dsl::{not, sql};
 use diesel::expression::BoxableExpression;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use scim_core::cursor::{Keyset, SortValue};
 use scim_core::eval::fold_case;
-use scim_core::filter::{CompValue, CompareOp, Filter};
+use scim_core::filter::{CompValue, CompareOp, Expr as FilterExpr, Filter, ValueFilter, ValuePath};
 use scim_core::path::AttrPath;
 use scim_core::schema::{
     resolve_path, AddressSub, AttrType, AttributeDef, DocAttr, EmailSub, GroupAttr, ManagerSub,
@@ -42,11 +46,11 @@ use crate::StoreError;
 /// A compiled condition on table `T`.
 pub type Cond<T> = Box<dyn BoxableExpression<T, MultiBackend, SqlType = Bool>>;
 
-/// Compiles a node other than `and`/`or`/`not` (with its nesting depth).
-type Leaf<'a, T> = &'a dyn Fn(&Filter, usize) -> Result<Cond<T>, StoreError>;
+/// Compiles a node of a filter expression `FilterExpr<V>` other than `and`/`or`/`not` (with its nesting depth).
+type Leaf<'a, V, T> = &'a dyn Fn(&FilterExpr<V>, usize) -> Result<Cond<T>, StoreError>;
 
 /// Compiles a presence test or comparison on a sub-attribute `S` of an element.
-type SubLeaf<'a, S, T> = &'a dyn Fn(S, &Filter) -> Result<Cond<T>, StoreError>;
+type SubLeaf<'a, S, T> = &'a dyn Fn(S, &ValueFilter) -> Result<Cond<T>, StoreError>;
 
 /// Filters nest at most this deep (the API refuses deeper ones earlier; this guards the recursion).
 const MAX_DEPTH: usize = 64;
@@ -159,9 +163,9 @@ macro_rules! text_cmp {
             None => never(),
             Some(v) => {
                 let v: String = v;
-                let c = $col;
-                let present = c.is_not_null();
-                let c = c.assume_not_null();
+                // `$col` is evaluated twice: a column, or a function making a boxed one afresh.
+                let present = $col.is_not_null();
+                let c = $col.assume_not_null();
                 let b: Box<dyn BoxableExpression<_, MultiBackend, SqlType = Bool>> = match $op {
                     CompareOp::Eq => Box::new(present.and(c.eq(v))),
                     CompareOp::Co => {
@@ -238,9 +242,8 @@ macro_rules! bool_cmp {
 /// `$col pr` on a `Nullable<Text>` expression: not null and not empty.
 macro_rules! text_present {
     ($col:expr) => {{
-        let c = $col;
         let b: Box<dyn BoxableExpression<_, MultiBackend, SqlType = Bool>> =
-            Box::new(c.is_not_null().and(c.assume_not_null().ne("")));
+            Box::new($col.is_not_null().and($col.assume_not_null().ne("")));
         b
     }};
 }
@@ -266,7 +269,11 @@ where
 }
 
 /// Compiles `and` / `or` / `not` and hands every other node to `leaf`.
-fn logic<T: 'static>(f: &Filter, depth: usize, leaf: Leaf<'_, T>) -> Result<Cond<T>, StoreError>
+fn logic<V, T: 'static>(
+    f: &FilterExpr<V>,
+    depth: usize,
+    leaf: Leaf<'_, V, T>,
+) -> Result<Cond<T>, StoreError>
 where
     diesel::dsl::And<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
     diesel::dsl::Or<Cond<T>, Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
@@ -278,12 +285,12 @@ where
     // Depth counts nesting, not terms: a flat chain `a or b or c ...` (a left-deep tree of one operator) is
     // one level, however long.
     let within = |same: bool| if same { depth } else { depth + 1 };
-    let and = |c: &Filter| within(matches!(c, Filter::And(..)));
-    let or = |c: &Filter| within(matches!(c, Filter::Or(..)));
+    let and = |c: &FilterExpr<V>| within(matches!(c, FilterExpr::And(..)));
+    let or = |c: &FilterExpr<V>| within(matches!(c, FilterExpr::Or(..)));
     Ok(match f {
-        Filter::And(a, b) => Box::new(logic(a, and(a), leaf)?.and(logic(b, and(b), leaf)?)),
-        Filter::Or(a, b) => Box::new(logic(a, or(a), leaf)?.or(logic(b, or(b), leaf)?)),
-        Filter::Not(a) => Box::new(not(logic(a, depth + 1, leaf)?)),
+        FilterExpr::And(a, b) => Box::new(logic(a, and(a), leaf)?.and(logic(b, and(b), leaf)?)),
+        FilterExpr::Or(a, b) => Box::new(logic(a, or(a), leaf)?.or(logic(b, or(b), leaf)?)),
+        FilterExpr::Not(a) => Box::new(not(logic(a, depth + 1, leaf)?)),
         other => leaf(other, depth)?,
     })
 }
@@ -291,7 +298,7 @@ where
 /// Compiles a filter inside `outer[...]`: `sub` resolves each path in it to a sub-attribute of `outer` (the
 /// schema's resolver), `leaf` compiles its comparisons/presence tests.
 fn element<S, T: 'static>(
-    f: &Filter,
+    f: &ValueFilter,
     depth: usize,
     outer: &AttrPath,
     sub: &dyn Fn(&AttrPath) -> Option<S>,
@@ -303,7 +310,7 @@ where
     not<Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
 {
     logic(f, depth, &|node, _| match node {
-        Filter::Present(p) | Filter::Compare { path: p, .. } => match sub(p) {
+        ValueFilter::Present(p) | ValueFilter::Compare { path: p, .. } => match sub(p) {
             Some(s) => leaf(s, node),
             None => Err(invalid(format!(
                 "\"{}\" is not a sub-attribute of \"{}\"",
@@ -311,7 +318,10 @@ where
                 display(outer)
             ))),
         },
-        _ => Err(invalid("value filters do not nest")),
+        ValueFilter::ValuePath(never) => match *never {},
+        ValueFilter::And(..) | ValueFilter::Or(..) | ValueFilter::Not(..) => {
+            Err(invalid("unsupported filter"))
+        }
     })
 }
 
@@ -357,7 +367,7 @@ pub fn user_filter(f: &Filter) -> Result<Cond<users::table>, StoreError> {
 
 fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError> {
     match f {
-        Filter::ValuePath { attr, filter } => {
+        Filter::ValuePath(ValuePath { attr, filter }) => {
             let a = user_attr(attr)?;
             let within = |p: &AttrPath| UserAttr::within(a, p);
             match a {
@@ -449,10 +459,10 @@ fn user_leaf(f: &Filter, depth: usize) -> Result<Cond<users::table>, StoreError>
 }
 
 /// A presence test or comparison on the User attribute `a`.
-fn user_node(a: UserAttr, node: &Filter) -> Result<Cond<users::table>, StoreError> {
+fn user_node<V>(a: UserAttr, node: &FilterExpr<V>) -> Result<Cond<users::table>, StoreError> {
     match node {
-        Filter::Present(_) => user_present(a),
-        Filter::Compare { op, value, .. } => compare(
+        FilterExpr::Present(_) => user_present(a),
+        FilterExpr::Compare { op, value, .. } => compare(
             *op,
             value,
             || user_present(a),
@@ -464,36 +474,18 @@ fn user_node(a: UserAttr, node: &Filter) -> Result<Cond<users::table>, StoreErro
 
 /// `pr` on the User attribute `a`.
 fn user_present(a: UserAttr) -> Result<Cond<users::table>, StoreError> {
-    Ok(match a {
-        UserAttr::Id | UserAttr::Active | UserAttr::Meta(_) => always(),
-        UserAttr::UserName => text_present!(users::user_name.nullable()),
-        UserAttr::ExternalId => text_present!(users::external_id),
-        UserAttr::DisplayName => text_present!(users::display_name),
-        UserAttr::Title => text_present!(users::title),
-        UserAttr::PreferredLanguage => text_present!(users::preferred_language),
-        UserAttr::Name(None) => Box::new(
-            text_present!(users::name_formatted)
-                .or(text_present!(users::given_name))
-                .or(text_present!(users::family_name))
-                .or(name_document(ElementCond::Exists)),
-        ),
-        UserAttr::Name(Some(NameSub::Formatted)) => text_present!(users::name_formatted),
-        UserAttr::Name(Some(NameSub::GivenName)) => text_present!(users::given_name),
-        UserAttr::Name(Some(NameSub::FamilyName)) => text_present!(users::family_name),
-        UserAttr::Department => text_present!(users::department),
-        // `$ref` is derived from `value` (and the resource's URL) whenever there is a manager.
-        UserAttr::Manager(_) => text_present!(users::manager_id),
-        UserAttr::Roles(None | Some(RoleSub::Value)) => text_present!(users::role),
-        UserAttr::Roles(Some(RoleSub::Primary)) => {
+    Ok(match user_storage(a) {
+        UserStorage::Users(s) => s.present(),
+        UserStorage::Emails(None) => any_email(always()),
+        UserStorage::Emails(Some(s)) => any_email(email_storage(s).column.present()),
+        UserStorage::Addresses(None) => any_address(always()),
+        UserStorage::Addresses(Some(s)) => any_address(address_storage(s).column.present()),
+        UserStorage::Groups(None) => any_group(always()),
+        UserStorage::Groups(Some(s)) => any_group(user_group_present(s)),
+        UserStorage::RolePrimary => {
             Box::new(text_present!(users::role).and(users::role_primary.is_not_null()))
         }
-        UserAttr::Emails(None) => any_email(always()),
-        UserAttr::Emails(Some(s)) => any_email(email_present(s)),
-        UserAttr::Addresses(None) => any_address(always()),
-        UserAttr::Addresses(Some(s)) => any_address(address_present(s)),
-        UserAttr::Groups(None) => any_group(always()),
-        UserAttr::Groups(Some(s)) => any_group(user_group_present(s)),
-        UserAttr::Doc(d) => doc_present(&d),
+        UserStorage::Doc(d) => doc_present(&d),
     })
 }
 
@@ -503,34 +495,21 @@ fn user_compare(
     op: CompareOp,
     v: &CompValue,
 ) -> Result<Cond<users::table>, StoreError> {
-    Ok(match a {
-        UserAttr::Id => text_cmp!(users::id.nullable(), op, text(v, false)),
-        UserAttr::ExternalId => text_cmp!(users::external_id, op, text(v, false)),
-        UserAttr::UserName => text_cmp!(users::user_name_norm.nullable(), op, text(v, true)),
-        UserAttr::DisplayName => text_cmp!(users::display_name_norm, op, text(v, true)),
-        UserAttr::Title => text_cmp!(users::title_norm, op, text(v, true)),
-        UserAttr::PreferredLanguage => {
-            text_cmp!(users::preferred_language_norm, op, text(v, true))
-        }
-        UserAttr::Name(Some(NameSub::Formatted)) => {
-            text_cmp!(users::name_formatted_norm, op, text(v, true))
-        }
-        UserAttr::Name(Some(NameSub::GivenName)) => {
-            text_cmp!(users::given_name_norm, op, text(v, true))
-        }
-        UserAttr::Name(Some(NameSub::FamilyName)) => {
-            text_cmp!(users::family_name_norm, op, text(v, true))
-        }
-        UserAttr::Department => text_cmp!(users::department_norm, op, text(v, true)),
-        // An empty manager or role is not returned at all.
-        UserAttr::Manager(None | Some(ManagerSub::Value)) => Box::new(
-            text_present!(users::manager_id).and(text_cmp!(users::manager_id, op, text(v, false))),
+    Ok(match user_storage(a) {
+        UserStorage::Users(s) => s.compare(op, v)?,
+        UserStorage::Emails(s) => any_email(
+            email_storage(s.unwrap_or(EmailSub::Value))
+                .column
+                .compare(op, v)?,
         ),
-        UserAttr::Roles(None | Some(RoleSub::Value)) => {
-            Box::new(text_present!(users::role).and(text_cmp!(users::role, op, text(v, false))))
+        // An address has no `value` sub-attribute: no comparison matches.
+        UserStorage::Addresses(None) => never(),
+        UserStorage::Addresses(Some(s)) => any_address(address_storage(s).column.compare(op, v)?),
+        UserStorage::Groups(s) => {
+            any_group(user_group_compare(s.unwrap_or(UserGroupSub::Value), op, v)?)
         }
         // `primary` is returned as sent, with the role.
-        UserAttr::Roles(Some(RoleSub::Primary)) => match (op, boolean(v)) {
+        UserStorage::RolePrimary => match (op, boolean(v)) {
             (CompareOp::Eq, Some(b)) => Box::new(
                 text_present!(users::role)
                     .and(users::role_primary.is_not_null())
@@ -538,30 +517,289 @@ fn user_compare(
             ),
             _ => never(),
         },
-        UserAttr::Active => bool_cmp!(users::active, op, v),
-        UserAttr::Meta(MetaAttr::Created) => time_cmp!(users::created, op, v),
-        UserAttr::Meta(MetaAttr::LastModified) => time_cmp!(users::last_modified, op, v),
-        UserAttr::Meta(MetaAttr::ResourceType) => match v {
-            CompValue::String(s) => constant(compare_strings("User", s, op)),
-            _ => never(),
-        },
-        // Derived from the URL the API serves: not something the store can compare.
-        UserAttr::Meta(MetaAttr::Version) => return Err(unsupported("meta.version")),
-        UserAttr::Meta(MetaAttr::Location) => return Err(unsupported("meta.location")),
-        UserAttr::Manager(Some(ManagerSub::Ref)) => return Err(unsupported("manager.$ref")),
-        // A complex attribute without a `value` sub-attribute: no comparison matches.
-        UserAttr::Name(None) | UserAttr::Addresses(None) | UserAttr::Meta(MetaAttr::Whole) => {
-            never()
-        }
-        UserAttr::Emails(None) => any_email(email_compare(EmailSub::Value, op, v)),
-        UserAttr::Emails(Some(s)) => any_email(email_compare(s, op, v)),
-        UserAttr::Addresses(Some(s)) => any_address(address_compare(s, op, v)),
-        UserAttr::Groups(None) => any_group(user_group_compare(UserGroupSub::Value, op, v)?),
-        UserAttr::Groups(Some(s)) => any_group(user_group_compare(s, op, v)?),
-        UserAttr::Doc(d) => match doc_leaf(&d) {
+        UserStorage::Doc(d) => match doc_leaf(&d) {
             Some((sub, leaf)) => Box::new(DocCond::new(&d, doc_test(sub, leaf, op, v))),
             None => never(),
         },
+    })
+}
+
+// ---- where each attribute is stored: one table per resource ----
+
+/// A text expression of `T`, made afresh for each use (each diesel operator consumes its operand).
+type TextCol<T> = fn() -> Expr<T, Nullable<Text>>;
+
+/// How an attribute is stored in the columns of table `T`, which says what `pr`, the comparisons and `sortBy`
+/// read. The tables below (`user_storage`, `group_storage`, `email_storage`, `address_storage`) give each
+/// attribute's entry, the one place its storage is stated.
+enum Storage<T> {
+    /// The row's id: always present, compared case-exact.
+    Id(TextCol<T>),
+    /// Text: `pr` reads `raw` (not null, not empty); comparisons and `sortBy` read `key`, the normalised
+    /// column when `fold` (the literal is folded too), `raw` itself otherwise.
+    Text {
+        raw: TextCol<T>,
+        key: TextCol<T>,
+        fold: bool,
+    },
+    /// Case-exact text that is not returned at all when empty (the manager's id, the role): a comparison also
+    /// needs it present.
+    Nonempty(TextCol<T>),
+    /// A boolean: always present, `eq` only.
+    Bool(fn() -> Expr<T, Bool>),
+    /// An instant (BIGINT microseconds): always present.
+    Time(fn() -> Expr<T, BigInt>),
+    /// The same string for every row (`meta.resourceType`): always present.
+    Constant(&'static str),
+    /// Derived from the URL the API serves (`meta.version`, `manager.$ref`): present when `with` is (always,
+    /// when `None`), not something the store can compare.
+    Derived {
+        name: &'static str,
+        with: Option<TextCol<T>>,
+    },
+    /// A complex attribute without a `value` sub-attribute: present when the condition holds; no comparison
+    /// matches.
+    NoValue(fn() -> Cond<T>),
+}
+
+/// [`Storage::Text`] of a case-insensitive attribute: the raw column `$raw` of table `$t` and its normalised
+/// column `$key`.
+macro_rules! folded {
+    ($t:ident, $raw:ident, $key:ident) => {
+        Storage::Text {
+            raw: || Box::new($t::$raw.nullable()),
+            key: || Box::new($t::$key.nullable()),
+            fold: true,
+        }
+    };
+}
+
+/// [`Storage::Text`] of a case-exact attribute: the column `$c` of table `$t`, compared as stored.
+macro_rules! exact {
+    ($t:ident, $c:ident) => {
+        Storage::Text {
+            raw: || Box::new($t::$c.nullable()),
+            key: || Box::new($t::$c.nullable()),
+            fold: false,
+        }
+    };
+}
+
+impl<T: diesel::Table + 'static> Storage<T>
+where
+    not<Cond<T>>: BoxableExpression<T, MultiBackend, SqlType = Bool>,
+{
+    /// `pr`.
+    fn present(&self) -> Cond<T> {
+        match self {
+            Storage::Id(_) | Storage::Bool(_) | Storage::Time(_) | Storage::Constant(_) => always(),
+            Storage::Text { raw: c, .. } | Storage::Nonempty(c) => text_present!(c()),
+            Storage::Derived { with: Some(c), .. } => text_present!(c()),
+            Storage::Derived { with: None, .. } => always(),
+            Storage::NoValue(present) => present(),
+        }
+    }
+
+    /// `op v` (`op` is not `ne`, `v` is not `null`: see [`compare`]).
+    fn compare(&self, op: CompareOp, v: &CompValue) -> Result<Cond<T>, StoreError> {
+        Ok(match self {
+            Storage::Id(c) => text_cmp!(c(), op, text(v, false)),
+            Storage::Text { key, fold, .. } => text_cmp!(key(), op, text(v, *fold)),
+            Storage::Nonempty(c) => {
+                Box::new(text_present!(c()).and(text_cmp!(c(), op, text(v, false))))
+            }
+            Storage::Bool(c) => bool_cmp!(c(), op, v),
+            Storage::Time(c) => time_cmp!(c(), op, v),
+            Storage::Constant(s) => match v {
+                CompValue::String(v) => constant(compare_strings(s, v, op)),
+                _ => never(),
+            },
+            Storage::Derived { name, .. } => return Err(unsupported(name)),
+            Storage::NoValue(_) => never(),
+        })
+    }
+
+    /// A presence test or comparison, with [`compare`]'s rules.
+    fn test<V>(&self, node: &FilterExpr<V>) -> Result<Cond<T>, StoreError> {
+        match node {
+            FilterExpr::Compare { op, value, .. } => compare(
+                *op,
+                value,
+                || Ok(self.present()),
+                |op, v| self.compare(op, v),
+            ),
+            _ => Ok(self.present()),
+        }
+    }
+
+    /// The `sortBy` key, when it sorts.
+    fn sort(&self) -> Option<SortKey<T>> {
+        Some(match self {
+            Storage::Id(c) | Storage::Text { key: c, .. } | Storage::Nonempty(c) => {
+                SortKey::Text(c())
+            }
+            Storage::Bool(c) => SortKey::Bool(c()),
+            Storage::Time(c) => SortKey::Time(c()),
+            Storage::Constant(_) | Storage::Derived { .. } | Storage::NoValue(_) => return None,
+        })
+    }
+}
+
+/// Where a User attribute is stored.
+enum UserStorage {
+    /// In `users`.
+    Users(Storage<users::table>),
+    /// In the user's `user_emails` rows ([`email_storage`]); `None` is the whole email.
+    Emails(Option<EmailSub>),
+    /// In the user's `user_addresses` rows ([`address_storage`]); `None` is the whole address.
+    Addresses(Option<AddressSub>),
+    /// The user's memberships (`group_members` rows).
+    Groups(Option<UserGroupSub>),
+    /// The one role's `primary`, as sent (`users.role_primary`, with `users.role`).
+    RolePrimary,
+    /// In the attribute document ([`crate::filter_doc`]).
+    Doc(DocAttr),
+}
+
+/// Where each User attribute is stored.
+fn user_storage(a: UserAttr) -> UserStorage {
+    UserStorage::Users(match a {
+        UserAttr::Id => Storage::Id(|| Box::new(users::id.nullable())),
+        UserAttr::ExternalId => exact!(users, external_id),
+        UserAttr::UserName => folded!(users, user_name, user_name_norm),
+        UserAttr::DisplayName => folded!(users, display_name, display_name_norm),
+        UserAttr::Title => folded!(users, title, title_norm),
+        UserAttr::PreferredLanguage => folded!(users, preferred_language, preferred_language_norm),
+        UserAttr::Department => folded!(users, department, department_norm),
+        UserAttr::Name(None) => Storage::NoValue(|| {
+            Box::new(
+                text_present!(users::name_formatted)
+                    .or(text_present!(users::given_name))
+                    .or(text_present!(users::family_name))
+                    .or(name_document(ElementCond::Exists)),
+            )
+        }),
+        UserAttr::Name(Some(NameSub::Formatted)) => {
+            folded!(users, name_formatted, name_formatted_norm)
+        }
+        UserAttr::Name(Some(NameSub::GivenName)) => folded!(users, given_name, given_name_norm),
+        UserAttr::Name(Some(NameSub::FamilyName)) => folded!(users, family_name, family_name_norm),
+        UserAttr::Manager(None | Some(ManagerSub::Value)) => {
+            Storage::Nonempty(|| Box::new(users::manager_id))
+        }
+        // `$ref` is derived from `value` (and the resource's URL) whenever there is a manager.
+        UserAttr::Manager(Some(ManagerSub::Ref)) => Storage::Derived {
+            name: "manager.$ref",
+            with: Some(|| Box::new(users::manager_id)),
+        },
+        UserAttr::Roles(None | Some(RoleSub::Value)) => Storage::Nonempty(|| Box::new(users::role)),
+        UserAttr::Roles(Some(RoleSub::Primary)) => return UserStorage::RolePrimary,
+        UserAttr::Active => Storage::Bool(|| Box::new(users::active)),
+        UserAttr::Meta(m) => meta_storage(
+            m,
+            "User",
+            || Box::new(users::created),
+            || Box::new(users::last_modified),
+        ),
+        UserAttr::Emails(s) => return UserStorage::Emails(s),
+        UserAttr::Addresses(s) => return UserStorage::Addresses(s),
+        UserAttr::Groups(s) => return UserStorage::Groups(s),
+        UserAttr::Doc(d) => return UserStorage::Doc(d),
+    })
+}
+
+/// Where `meta` is stored in a resource table whose `created` and `lastModified` are the columns given.
+fn meta_storage<T>(
+    m: MetaAttr,
+    resource_type: &'static str,
+    created: fn() -> Expr<T, BigInt>,
+    last_modified: fn() -> Expr<T, BigInt>,
+) -> Storage<T> {
+    match m {
+        MetaAttr::Whole => Storage::NoValue(always),
+        MetaAttr::ResourceType => Storage::Constant(resource_type),
+        MetaAttr::Created => Storage::Time(created),
+        MetaAttr::LastModified => Storage::Time(last_modified),
+        MetaAttr::Version => Storage::Derived {
+            name: "meta.version",
+            with: None,
+        },
+        MetaAttr::Location => Storage::Derived {
+            name: "meta.location",
+            with: None,
+        },
+    }
+}
+
+/// Where a sub-attribute of an element (a row of the child table `T`) is stored, and the name of the column
+/// `sortBy` reads (of the user's primary, else first, element) when it sorts.
+struct ElementStorage<T> {
+    column: Storage<T>,
+    sort: Option<&'static str>,
+}
+
+/// [`ElementStorage`] of a case-insensitive text: [`folded!`], sorted by the normalised column.
+macro_rules! folded_element {
+    ($t:ident, $raw:ident, $key:ident) => {
+        ElementStorage {
+            column: folded!($t, $raw, $key),
+            sort: Some(stringify!($key)),
+        }
+    };
+}
+
+/// Where each email sub-attribute is stored (in `user_emails`).
+fn email_storage(sub: EmailSub) -> ElementStorage<user_emails::table> {
+    match sub {
+        EmailSub::Value => folded_element!(user_emails, value, value_norm),
+        EmailSub::Type => folded_element!(user_emails, kind, kind_norm),
+        EmailSub::Primary => ElementStorage {
+            column: Storage::Bool(|| Box::new(user_emails::is_primary)),
+            sort: None,
+        },
+    }
+}
+
+/// Where each address sub-attribute is stored (in `user_addresses`).
+fn address_storage(sub: AddressSub) -> ElementStorage<user_addresses::table> {
+    match sub {
+        AddressSub::Type => folded_element!(user_addresses, kind, kind_norm),
+        AddressSub::Locality => folded_element!(user_addresses, locality, locality_norm),
+        AddressSub::Region => folded_element!(user_addresses, region, region_norm),
+        AddressSub::Country => folded_element!(user_addresses, country, country_norm),
+        AddressSub::Formatted => folded_element!(user_addresses, formatted, formatted_norm),
+        AddressSub::StreetAddress => {
+            folded_element!(user_addresses, street_address, street_address_norm)
+        }
+        AddressSub::PostalCode => folded_element!(user_addresses, postal_code, postal_code_norm),
+        AddressSub::Primary => ElementStorage {
+            column: Storage::Bool(|| Box::new(user_addresses::is_primary)),
+            sort: None,
+        },
+    }
+}
+
+/// Where a Group attribute is stored.
+enum GroupStorage {
+    /// In `groups`.
+    Groups(Storage<groups::table>),
+    /// In the group's `group_members` rows; `None` is the whole member.
+    Members(Option<MemberSub>),
+}
+
+/// Where each Group attribute is stored.
+fn group_storage(a: GroupAttr) -> GroupStorage {
+    GroupStorage::Groups(match a {
+        GroupAttr::Id => Storage::Id(|| Box::new(groups::id.nullable())),
+        GroupAttr::ExternalId => exact!(groups, external_id),
+        GroupAttr::DisplayName => folded!(groups, display_name, display_name_norm),
+        GroupAttr::Meta(m) => meta_storage(
+            m,
+            "Group",
+            || Box::new(groups::created),
+            || Box::new(groups::last_modified),
+        ),
+        GroupAttr::Members(s) => return GroupStorage::Members(s),
     })
 }
 
@@ -642,7 +880,7 @@ fn doc_test(
 /// A filter inside `outer[...]` on the document attribute `d`, as a condition on one element, with the rules
 /// of [`compare`] (`eq null` is `not pr`, `ne` is `not eq`).
 fn doc_element(
-    f: &Filter,
+    f: &ValueFilter,
     depth: usize,
     outer: &AttrPath,
     d: &DocAttr,
@@ -666,17 +904,17 @@ fn doc_element(
     };
     let not = |c: ElementCond| ElementCond::Not(Box::new(c));
     Ok(match f {
-        Filter::And(a, b) => ElementCond::And(
+        ValueFilter::And(a, b) => ElementCond::And(
             Box::new(doc_element(a, depth + 1, outer, d)?),
             Box::new(doc_element(b, depth + 1, outer, d)?),
         ),
-        Filter::Or(a, b) => ElementCond::Or(
+        ValueFilter::Or(a, b) => ElementCond::Or(
             Box::new(doc_element(a, depth + 1, outer, d)?),
             Box::new(doc_element(b, depth + 1, outer, d)?),
         ),
-        Filter::Not(a) => not(doc_element(a, depth + 1, outer, d)?),
-        Filter::Present(p) => present(inner(p)?),
-        Filter::Compare { path, op, value } => {
+        ValueFilter::Not(a) => not(doc_element(a, depth + 1, outer, d)?),
+        ValueFilter::Present(p) => present(inner(p)?),
+        ValueFilter::Compare { path, op, value } => {
             let s = inner(path)?;
             match (op, value) {
                 (CompareOp::Eq, CompValue::Null) => not(present(s)),
@@ -686,80 +924,21 @@ fn doc_element(
                 (op, v) => doc_test(Some(s.name), s, *op, v),
             }
         }
-        Filter::ValuePath { .. } => return Err(invalid("value filters do not nest")),
+        ValueFilter::ValuePath(never) => match *never {},
     })
 }
 
-/// `pr` on the email sub-attribute `sub` (of one `user_emails` row).
-fn email_present(sub: EmailSub) -> Cond<user_emails::table> {
-    match sub {
-        EmailSub::Value => text_present!(user_emails::value.nullable()),
-        EmailSub::Type => text_present!(user_emails::kind),
-        EmailSub::Primary => always(),
-    }
-}
-
 /// A presence test or comparison on the email sub-attribute `sub`.
-fn email_leaf(sub: EmailSub, node: &Filter) -> Result<Cond<user_emails::table>, StoreError> {
-    match node {
-        Filter::Compare { op, value, .. } => compare(
-            *op,
-            value,
-            || Ok(email_present(sub)),
-            |op, v| Ok(email_compare(sub, op, v)),
-        ),
-        _ => Ok(email_present(sub)),
-    }
-}
-
-fn email_compare(sub: EmailSub, op: CompareOp, v: &CompValue) -> Cond<user_emails::table> {
-    match sub {
-        EmailSub::Value => text_cmp!(user_emails::value_norm.nullable(), op, text(v, true)),
-        EmailSub::Type => text_cmp!(user_emails::kind_norm, op, text(v, true)),
-        EmailSub::Primary => bool_cmp!(user_emails::is_primary, op, v),
-    }
-}
-
-/// `pr` on the address sub-attribute `sub` (of one `user_addresses` row).
-fn address_present(sub: AddressSub) -> Cond<user_addresses::table> {
-    match sub {
-        AddressSub::Type => text_present!(user_addresses::kind),
-        AddressSub::Locality => text_present!(user_addresses::locality),
-        AddressSub::Region => text_present!(user_addresses::region),
-        AddressSub::Country => text_present!(user_addresses::country),
-        AddressSub::Formatted => text_present!(user_addresses::formatted),
-        AddressSub::StreetAddress => text_present!(user_addresses::street_address),
-        AddressSub::PostalCode => text_present!(user_addresses::postal_code),
-        AddressSub::Primary => always(),
-    }
+fn email_leaf(sub: EmailSub, node: &ValueFilter) -> Result<Cond<user_emails::table>, StoreError> {
+    email_storage(sub).column.test(node)
 }
 
 /// A presence test or comparison on the address sub-attribute `sub`.
-fn address_leaf(sub: AddressSub, node: &Filter) -> Result<Cond<user_addresses::table>, StoreError> {
-    match node {
-        Filter::Compare { op, value, .. } => compare(
-            *op,
-            value,
-            || Ok(address_present(sub)),
-            |op, v| Ok(address_compare(sub, op, v)),
-        ),
-        _ => Ok(address_present(sub)),
-    }
-}
-
-fn address_compare(sub: AddressSub, op: CompareOp, v: &CompValue) -> Cond<user_addresses::table> {
-    match sub {
-        AddressSub::Type => text_cmp!(user_addresses::kind_norm, op, text(v, true)),
-        AddressSub::Locality => text_cmp!(user_addresses::locality_norm, op, text(v, true)),
-        AddressSub::Region => text_cmp!(user_addresses::region_norm, op, text(v, true)),
-        AddressSub::Country => text_cmp!(user_addresses::country_norm, op, text(v, true)),
-        AddressSub::Formatted => text_cmp!(user_addresses::formatted_norm, op, text(v, true)),
-        AddressSub::StreetAddress => {
-            text_cmp!(user_addresses::street_address_norm, op, text(v, true))
-        }
-        AddressSub::PostalCode => text_cmp!(user_addresses::postal_code_norm, op, text(v, true)),
-        AddressSub::Primary => bool_cmp!(user_addresses::is_primary, op, v),
-    }
+fn address_leaf(
+    sub: AddressSub,
+    node: &ValueFilter,
+) -> Result<Cond<user_addresses::table>, StoreError> {
+    address_storage(sub).column.test(node)
 }
 
 // ---- groups ----
@@ -781,7 +960,7 @@ fn group_leaf(f: &Filter, depth: usize) -> Result<Cond<groups::table>, StoreErro
                 |op, v| group_compare(a, op, v),
             )
         }
-        Filter::ValuePath { attr, filter } => match group_attr(attr)? {
+        Filter::ValuePath(ValuePath { attr, filter }) => match group_attr(attr)? {
             a @ GroupAttr::Members(None) => {
                 let sub = |p: &AttrPath| match GroupAttr::within(a, p)? {
                     GroupAttr::Members(Some(s)) => Some(s),
@@ -809,12 +988,12 @@ fn group_leaf(f: &Filter, depth: usize) -> Result<Cond<groups::table>, StoreErro
 }
 
 fn group_present(a: GroupAttr) -> Result<Cond<groups::table>, StoreError> {
-    Ok(match a {
-        GroupAttr::Id | GroupAttr::Meta(_) => always(),
-        GroupAttr::DisplayName => text_present!(groups::display_name.nullable()),
-        GroupAttr::ExternalId => text_present!(groups::external_id),
-        GroupAttr::Members(None | Some(MemberSub::Value | MemberSub::Type)) => any_member(always()),
-        GroupAttr::Members(Some(s)) => any_member(member_present(s)?),
+    Ok(match group_storage(a) {
+        GroupStorage::Groups(s) => s.present(),
+        GroupStorage::Members(None | Some(MemberSub::Value | MemberSub::Type)) => {
+            any_member(always())
+        }
+        GroupStorage::Members(Some(s)) => any_member(member_present(s)?),
     })
 }
 
@@ -823,24 +1002,11 @@ fn group_compare(
     op: CompareOp,
     v: &CompValue,
 ) -> Result<Cond<groups::table>, StoreError> {
-    Ok(match a {
-        GroupAttr::Id => text_cmp!(groups::id.nullable(), op, text(v, false)),
-        GroupAttr::ExternalId => text_cmp!(groups::external_id, op, text(v, false)),
-        GroupAttr::DisplayName => {
-            text_cmp!(groups::display_name_norm.nullable(), op, text(v, true))
+    Ok(match group_storage(a) {
+        GroupStorage::Groups(s) => s.compare(op, v)?,
+        GroupStorage::Members(s) => {
+            any_member(member_compare(s.unwrap_or(MemberSub::Value), op, v)?)
         }
-        GroupAttr::Meta(MetaAttr::Created) => time_cmp!(groups::created, op, v),
-        GroupAttr::Meta(MetaAttr::LastModified) => time_cmp!(groups::last_modified, op, v),
-        GroupAttr::Meta(MetaAttr::ResourceType) => match v {
-            CompValue::String(s) => constant(compare_strings("Group", s, op)),
-            _ => never(),
-        },
-        GroupAttr::Meta(MetaAttr::Whole) => never(),
-        // Derived from the URL the API serves: not something the store can compare.
-        GroupAttr::Meta(MetaAttr::Version) => return Err(unsupported("meta.version")),
-        GroupAttr::Meta(MetaAttr::Location) => return Err(unsupported("meta.location")),
-        GroupAttr::Members(None) => any_member(member_compare(MemberSub::Value, op, v)?),
-        GroupAttr::Members(Some(s)) => any_member(member_compare(s, op, v)?),
     })
 }
 
@@ -860,9 +1026,12 @@ fn member_present(sub: MemberSub) -> Result<Cond<group_members::table>, StoreErr
 }
 
 /// A presence test or comparison on the member sub-attribute `sub`.
-fn member_leaf(sub: MemberSub, node: &Filter) -> Result<Cond<group_members::table>, StoreError> {
+fn member_leaf(
+    sub: MemberSub,
+    node: &ValueFilter,
+) -> Result<Cond<group_members::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => compare(
+        ValueFilter::Compare { op, value, .. } => compare(
             *op,
             value,
             || member_present(sub),
@@ -916,10 +1085,10 @@ fn user_group_present(_sub: UserGroupSub) -> Cond<group_members::table> {
 /// A presence test or comparison on the sub-attribute `sub` of one of a user's groups.
 fn user_group_leaf(
     sub: UserGroupSub,
-    node: &Filter,
+    node: &ValueFilter,
 ) -> Result<Cond<group_members::table>, StoreError> {
     match node {
-        Filter::Compare { op, value, .. } => compare(
+        ValueFilter::Compare { op, value, .. } => compare(
             *op,
             value,
             || Ok(user_group_present(sub)),
@@ -1026,86 +1195,27 @@ fn first_element(table: &str, column: &str) -> SortKey<users::table> {
 
 /// The sort key of a User attribute.
 pub fn user_sort(path: &AttrPath) -> Result<SortKey<users::table>, StoreError> {
-    Ok(match user_attr(path)? {
-        UserAttr::Id => SortKey::Text(Box::new(users::id.nullable())),
-        UserAttr::ExternalId => SortKey::Text(Box::new(users::external_id)),
-        UserAttr::UserName => SortKey::Text(Box::new(users::user_name_norm.nullable())),
-        UserAttr::DisplayName => SortKey::Text(Box::new(users::display_name_norm)),
-        UserAttr::Title => SortKey::Text(Box::new(users::title_norm)),
-        UserAttr::PreferredLanguage => SortKey::Text(Box::new(users::preferred_language_norm)),
-        UserAttr::Name(Some(NameSub::Formatted)) => {
-            SortKey::Text(Box::new(users::name_formatted_norm))
-        }
-        UserAttr::Name(Some(NameSub::GivenName)) => SortKey::Text(Box::new(users::given_name_norm)),
-        UserAttr::Name(Some(NameSub::FamilyName)) => {
-            SortKey::Text(Box::new(users::family_name_norm))
-        }
-        UserAttr::Department => SortKey::Text(Box::new(users::department_norm)),
-        UserAttr::Manager(None | Some(ManagerSub::Value)) => {
-            SortKey::Text(Box::new(users::manager_id))
-        }
-        UserAttr::Roles(None | Some(RoleSub::Value)) => SortKey::Text(Box::new(users::role)),
-        UserAttr::Active => SortKey::Bool(Box::new(users::active)),
-        UserAttr::Meta(MetaAttr::Created) => SortKey::Time(Box::new(users::created)),
-        UserAttr::Meta(MetaAttr::LastModified) => SortKey::Time(Box::new(users::last_modified)),
-        UserAttr::Emails(None | Some(EmailSub::Value)) => {
-            first_element("user_emails", "value_norm")
-        }
-        UserAttr::Emails(Some(EmailSub::Type)) => first_element("user_emails", "kind_norm"),
-        UserAttr::Addresses(None | Some(AddressSub::Type)) => {
-            first_element("user_addresses", "kind_norm")
-        }
-        UserAttr::Addresses(Some(AddressSub::Locality)) => {
-            first_element("user_addresses", "locality_norm")
-        }
-        UserAttr::Addresses(Some(AddressSub::Region)) => {
-            first_element("user_addresses", "region_norm")
-        }
-        UserAttr::Addresses(Some(AddressSub::Country)) => {
-            first_element("user_addresses", "country_norm")
-        }
-        UserAttr::Addresses(Some(AddressSub::Formatted)) => {
-            first_element("user_addresses", "formatted_norm")
-        }
-        UserAttr::Addresses(Some(AddressSub::StreetAddress)) => {
-            first_element("user_addresses", "street_address_norm")
-        }
-        UserAttr::Addresses(Some(AddressSub::PostalCode)) => {
-            first_element("user_addresses", "postal_code_norm")
-        }
-        UserAttr::Doc(d) => match DocSort::new(&d) {
-            Some(key) => SortKey::Text(Box::new(key)),
-            None => return Err(invalid(format!("cannot sort by \"{}\"", display(path)))),
-        },
-        UserAttr::Name(None)
-        | UserAttr::Meta(
-            MetaAttr::Whole | MetaAttr::ResourceType | MetaAttr::Version | MetaAttr::Location,
-        )
-        | UserAttr::Manager(Some(ManagerSub::Ref))
-        | UserAttr::Groups(_)
-        | UserAttr::Roles(Some(RoleSub::Primary))
-        | UserAttr::Emails(Some(EmailSub::Primary))
-        | UserAttr::Addresses(Some(AddressSub::Primary)) => {
-            return Err(invalid(format!("cannot sort by \"{}\"", display(path))))
-        }
-    })
+    let key = match user_storage(user_attr(path)?) {
+        UserStorage::Users(s) => s.sort(),
+        UserStorage::Emails(s) => email_storage(s.unwrap_or(EmailSub::Value))
+            .sort
+            .map(|column| first_element("user_emails", column)),
+        UserStorage::Addresses(s) => address_storage(s.unwrap_or(AddressSub::Type))
+            .sort
+            .map(|column| first_element("user_addresses", column)),
+        UserStorage::Doc(d) => DocSort::new(&d).map(|key| SortKey::Text(Box::new(key))),
+        UserStorage::Groups(_) | UserStorage::RolePrimary => None,
+    };
+    key.ok_or_else(|| invalid(format!("cannot sort by \"{}\"", display(path))))
 }
 
 /// The sort key of a Group attribute.
 pub fn group_sort(path: &AttrPath) -> Result<SortKey<groups::table>, StoreError> {
-    Ok(match group_attr(path)? {
-        GroupAttr::Id => SortKey::Text(Box::new(groups::id.nullable())),
-        GroupAttr::ExternalId => SortKey::Text(Box::new(groups::external_id)),
-        GroupAttr::DisplayName => SortKey::Text(Box::new(groups::display_name_norm.nullable())),
-        GroupAttr::Meta(MetaAttr::Created) => SortKey::Time(Box::new(groups::created)),
-        GroupAttr::Meta(MetaAttr::LastModified) => SortKey::Time(Box::new(groups::last_modified)),
-        GroupAttr::Meta(
-            MetaAttr::Whole | MetaAttr::ResourceType | MetaAttr::Version | MetaAttr::Location,
-        )
-        | GroupAttr::Members(_) => {
-            return Err(invalid(format!("cannot sort by \"{}\"", display(path))))
-        }
-    })
+    let key = match group_storage(group_attr(path)?) {
+        GroupStorage::Groups(s) => s.sort(),
+        GroupStorage::Members(_) => None,
+    };
+    key.ok_or_else(|| invalid(format!("cannot sort by \"{}\"", display(path))))
 }
 
 /// An expression of `T` of SQL type `ST`.

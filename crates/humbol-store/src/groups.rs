@@ -11,7 +11,10 @@ use crate::events::{change, log};
 use crate::filter_sql::{group_filter, group_sort};
 use crate::listing;
 use crate::models::{new_id, now, with_conflict_value, GroupRow};
-use crate::pool::{lock_resource_row, read_txn, write_txn, DbConn, MultiBackend, Pools};
+use crate::pool::{
+    delete_resource, lock_resource_row, locked_name_and_version, read_txn, write_txn, DbConn,
+    Deletion, MultiBackend, Pools,
+};
 use crate::schema::{group_members, groups, users};
 use crate::{EventAction, EventResource};
 use crate::{MemberChange, Page, Query, Store, StoreError};
@@ -541,45 +544,30 @@ impl Store {
         if_match: Option<i64>,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let p = &*self.inner;
-        let mut conn = p.write()?;
-        write_txn(&mut conn, |conn| {
-            // The version checked is the one deleted: one transaction, the row locked (PostgreSQL).
-            lock_row(conn, org, id)?;
-            let found = groups::table
-                .filter(groups::id.eq(id))
-                .filter(groups::org.eq(org))
-                .select((groups::display_name, groups::version))
-                .get_result::<(String, i64)>(conn)
-                .optional()?;
-            let Some((name, version)) = found else {
-                return Ok(false);
-            };
-            if if_match.is_some_and(|v| v != version) {
-                return Err(StoreError::VersionMismatch);
-            }
-            let members =
-                diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
-                    .execute(conn)?;
-            diesel::delete(
-                groups::table
-                    .filter(groups::id.eq(id))
-                    .filter(groups::org.eq(org)),
-            )
-            .execute(conn)?;
-            let detail = format!("group \"{name}\" deleted ({members} member(s))");
-            log(
-                conn,
-                org,
-                &change(
-                    actor,
-                    EventAction::Deleted,
-                    EventResource::Group,
-                    id,
-                    detail,
-                ),
-            )?;
-            Ok(true)
-        })
+        let d = Deletion {
+            resource: EventResource::Group,
+            org,
+            id,
+            if_match,
+            actor,
+        };
+        let mut conn = self.inner.write()?;
+        delete_resource(
+            &mut conn,
+            &d,
+            |conn| locked_name_and_version!(conn, groups, display_name, org, id),
+            |conn, name| {
+                let members =
+                    diesel::delete(group_members::table.filter(group_members::group_id.eq(id)))
+                        .execute(conn)?;
+                diesel::delete(
+                    groups::table
+                        .filter(groups::id.eq(id))
+                        .filter(groups::org.eq(org)),
+                )
+                .execute(conn)?;
+                Ok(format!("group \"{name}\" deleted ({members} member(s))"))
+            },
+        )
     }
 }

@@ -24,7 +24,8 @@ use diesel::r2d2::{HandleError, ManageConnection, Pool, PooledConnection, R2D2Co
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::{Backend, Cause, PoolOptions, StoreError};
+use crate::events::{change, log};
+use crate::{Backend, Cause, EventAction, EventResource, PoolOptions, StoreError};
 
 /// One database connection of either backend.
 #[derive(diesel::MultiConnection)]
@@ -1226,6 +1227,59 @@ macro_rules! lock_resource_row {
     }};
 }
 pub(crate) use lock_resource_row;
+
+/// Locks the row `$id` of organisation `$org` in the resource table `$table` ([`lock_resource_row`]) and reads
+/// its `$name` column and its version: `None` when there is no such row. For [`delete_resource`]'s `find`.
+macro_rules! locked_name_and_version {
+    ($conn:expr, $table:ident, $name:ident, $org:expr, $id:expr) => {{
+        $crate::pool::lock_resource_row!($conn, $table, $org, $id)?;
+        Ok::<_, StoreError>(
+            $crate::schema::$table::table
+                .filter($crate::schema::$table::id.eq($id))
+                .filter($crate::schema::$table::org.eq($org))
+                .select((
+                    $crate::schema::$table::$name,
+                    $crate::schema::$table::version,
+                ))
+                .get_result::<(String, i64)>($conn)
+                .optional()?,
+        )
+    }};
+}
+pub(crate) use locked_name_and_version;
+
+/// A `DELETE` of the resource `id` of `org` by `actor`; `if_match` is the version the client saw.
+pub(crate) struct Deletion<'a> {
+    pub resource: EventResource,
+    pub org: &'a str,
+    pub id: &'a str,
+    pub if_match: Option<i64>,
+    pub actor: &'a str,
+}
+
+/// Runs a [`Deletion`] in one write transaction, so that the version checked is the one deleted: `find` locks
+/// the row (PostgreSQL) and reads its name and version ([`locked_name_and_version`]); no row is `Ok(false)`; a
+/// version other than `if_match` is [`StoreError::VersionMismatch`] and nothing is deleted; otherwise `delete`
+/// removes the rows and returns the event's detail (given the name), which is logged as `deleted`.
+pub(crate) fn delete_resource(
+    conn: &mut DbConn,
+    d: &Deletion<'_>,
+    mut find: impl FnMut(&mut DbConn) -> Result<Option<(String, i64)>, StoreError>,
+    mut delete: impl FnMut(&mut DbConn, &str) -> Result<String, StoreError>,
+) -> Result<bool, StoreError> {
+    write_txn(conn, |conn| {
+        let Some((name, version)) = find(conn)? else {
+            return Ok(false);
+        };
+        if d.if_match.is_some_and(|v| v != version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        let detail = delete(conn, &name)?;
+        let event = change(d.actor, EventAction::Deleted, d.resource, d.id, detail);
+        log(conn, d.org, &event)?;
+        Ok(true)
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -21,7 +21,7 @@ use crate::schema::{group_members, groups, users};
 use crate::{Cause, StoreError};
 
 /// The groups of the row's user (`users.id`) as JSON text, `[[id, displayName, folded displayName], ...]` in no
-/// order ([`parse`] sorts them); an empty array (SQLite) or `NULL` (PostgreSQL) when it has none. A fixed fragment with a static query id, so a
+/// order ([`parse`] sorts them); `NULL` when it has none. A fixed fragment with a static query id, so a
 /// statement selecting it stays in diesel's cache by type (the look-up's hot path).
 #[derive(Debug, Clone, Copy, QueryId)]
 pub struct UserGroupsJson;
@@ -40,10 +40,13 @@ impl ValidGrouping<()> for UserGroupsJson {
 
 impl QueryFragment<Sqlite> for UserGroupsJson {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
+        // The EXISTS probe first: for a user in no group (most look-ups) SQLite then skips the aggregate's
+        // set-up (a join's cursors and a JSON accumulator per row), and `NULL` needs no parsing.
         out.push_sql(
-            "(SELECT json_group_array(json_array(hg.id, hg.display_name, hg.display_name_norm)) \
+            "(CASE WHEN EXISTS (SELECT 1 FROM group_members hx WHERE hx.user_id = \"users\".\"id\") THEN \
+             (SELECT json_group_array(json_array(hg.id, hg.display_name, hg.display_name_norm)) \
              FROM group_members hm JOIN \"groups\" hg ON hg.id = hm.group_id \
-             WHERE hm.user_id = \"users\".\"id\")",
+             WHERE hm.user_id = \"users\".\"id\") END)",
         );
         Ok(())
     }

@@ -18,7 +18,10 @@ use crate::models::{
     UserRow, UserRows,
 };
 use crate::page_cache::PageCache;
-use crate::pool::{lock_resource_row, on_inner, read_txn, write_txn, DbConn, MultiBackend};
+use crate::pool::{
+    delete_resource, lock_resource_row, locked_name_and_version, on_inner, read_txn, write_txn,
+    DbConn, Deletion, MultiBackend,
+};
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
 use crate::user_groups::{self, UserGroupsJson};
 use crate::{Authenticated, Page, Query, Reader, Store, StoreError, TokenAuth};
@@ -737,73 +740,67 @@ impl Store {
         if_match: Option<i64>,
         actor: &str,
     ) -> Result<bool, StoreError> {
-        let p = &*self.inner;
-        let mut conn = p.write()?;
-        write_txn(&mut conn, |conn| {
+        let d = Deletion {
+            resource: EventResource::User,
+            org,
+            id,
+            if_match,
+            actor,
+        };
+        let mut conn = self.inner.write()?;
+        delete_resource(
+            &mut conn,
+            &d,
             // Locked first (PostgreSQL): a write that is making this user someone's manager finishes before the
             // reports are cleared below (see `check_manager`), and the version checked is the one deleted.
-            lock_row(conn, org, id)?;
-            let found = users::table
-                .filter(users::id.eq(id))
-                .filter(users::org.eq(org))
-                .select((users::user_name, users::version))
-                .get_result::<(String, i64)>(conn)
-                .optional()?;
-            let Some((user_name, version)) = found else {
-                return Ok(false);
-            };
-            if if_match.is_some_and(|v| v != version) {
-                return Err(StoreError::VersionMismatch);
-            }
-            let t = micros(now());
-            // The groups it leaves change: new version.
-            let groups_changed = diesel::update(groups::table)
-                .filter(groups::org.eq(org))
-                .filter(in_subquery(
-                    groups::id,
-                    group_members::table
-                        .filter(group_members::user_id.eq(id.to_string()))
-                        .select(group_members::group_id)
-                        .into_boxed::<MultiBackend>(),
-                ))
-                .set((
-                    groups::version.eq(groups::version + 1),
-                    groups::last_modified.eq(t),
-                ))
+            |conn| locked_name_and_version!(conn, users, user_name, org, id),
+            |conn, user_name| {
+                let t = micros(now());
+                // The groups it leaves change: new version.
+                let groups_changed = diesel::update(groups::table)
+                    .filter(groups::org.eq(org))
+                    .filter(in_subquery(
+                        groups::id,
+                        group_members::table
+                            .filter(group_members::user_id.eq(id.to_string()))
+                            .select(group_members::group_id)
+                            .into_boxed::<MultiBackend>(),
+                    ))
+                    .set((
+                        groups::version.eq(groups::version + 1),
+                        groups::last_modified.eq(t),
+                    ))
+                    .execute(conn)?;
+                diesel::delete(group_members::table.filter(group_members::user_id.eq(id)))
+                    .execute(conn)?;
+                let reports = diesel::update(users::table)
+                    .filter(users::org.eq(org))
+                    .filter(users::manager_id.eq(id))
+                    .set((
+                        users::manager_id.eq(None::<String>),
+                        users::version.eq(users::version + 1),
+                        users::last_modified.eq(t),
+                    ))
+                    .execute(conn)?;
+                diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id)))
+                    .execute(conn)?;
+                diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
+                    .execute(conn)?;
+                diesel::delete(
+                    users::table
+                        .filter(users::id.eq(id))
+                        .filter(users::org.eq(org)),
+                )
                 .execute(conn)?;
-            diesel::delete(group_members::table.filter(group_members::user_id.eq(id)))
-                .execute(conn)?;
-            let reports = diesel::update(users::table)
-                .filter(users::org.eq(org))
-                .filter(users::manager_id.eq(id))
-                .set((
-                    users::manager_id.eq(None::<String>),
-                    users::version.eq(users::version + 1),
-                    users::last_modified.eq(t),
-                ))
-                .execute(conn)?;
-            diesel::delete(user_emails::table.filter(user_emails::user_id.eq(id))).execute(conn)?;
-            diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
-                .execute(conn)?;
-            diesel::delete(
-                users::table
-                    .filter(users::id.eq(id))
-                    .filter(users::org.eq(org)),
-            )
-            .execute(conn)?;
-            let mut detail = format!("user \"{user_name}\" deleted");
-            if groups_changed > 0 {
-                detail.push_str(&format!("; removed from {groups_changed} group(s)"));
-            }
-            if reports > 0 {
-                detail.push_str(&format!("; cleared as manager of {reports} user(s)"));
-            }
-            log(
-                conn,
-                org,
-                &change(actor, EventAction::Deleted, EventResource::User, id, detail),
-            )?;
-            Ok(true)
-        })
+                let mut detail = format!("user \"{user_name}\" deleted");
+                if groups_changed > 0 {
+                    detail.push_str(&format!("; removed from {groups_changed} group(s)"));
+                }
+                if reports > 0 {
+                    detail.push_str(&format!("; cleared as manager of {reports} user(s)"));
+                }
+                Ok(detail)
+            },
+        )
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{Duration, SecondsFormat};
 use humbol_store::{Backend, Query};
 use rstest::rstest;
-use scim_core::filter::{CompValue, CompareOp, Filter};
+use scim_core::filter::{CompValue, CompareOp, Expr, Filter, ValueFilter};
 use scim_core::path::AttrPath;
 use scim_core::resource::{Address, Email, Name, Stored, User};
 use scim_core::schema::{
@@ -389,9 +389,10 @@ impl Gen<'_> {
         })
     }
 
-    fn leaf(&mut self, path: AttrPath, ty: Ty) -> Filter {
+    /// A comparison or presence test, in a [`Filter`] or a [`ValueFilter`].
+    fn leaf<V>(&mut self, path: AttrPath, ty: Ty) -> Expr<V> {
         if self.rng.chance(15) {
-            return Filter::Present(path);
+            return Expr::Present(path);
         }
         let op = self.op();
         let value = match ty {
@@ -399,7 +400,7 @@ impl Gen<'_> {
             Ty::Bool => self.boolean(),
             Ty::Time => self.time(),
         };
-        Filter::Compare { path, op, value }
+        Expr::Compare { path, op, value }
     }
 
     fn filter(&mut self, depth: usize) -> Filter {
@@ -432,26 +433,23 @@ impl Gen<'_> {
                 attrs.extend(document_complex());
                 let attr = *self.rng.pick(&attrs);
                 let inner = self.element_filter(attr, 0);
-                Filter::ValuePath {
-                    attr: AttrPath::new(attr),
-                    filter: Box::new(inner),
-                }
+                Filter::value_path(AttrPath::new(attr), inner)
             }
         }
     }
 
-    fn element_filter(&mut self, attr: &str, depth: usize) -> Filter {
+    fn element_filter(&mut self, attr: &str, depth: usize) -> ValueFilter {
         let roll = if depth >= 2 { 0 } else { self.rng.below(8) };
         match roll {
-            5 => Filter::And(
+            5 => ValueFilter::And(
                 Box::new(self.element_filter(attr, depth + 1)),
                 Box::new(self.element_filter(attr, depth + 1)),
             ),
-            6 => Filter::Or(
+            6 => ValueFilter::Or(
                 Box::new(self.element_filter(attr, depth + 1)),
                 Box::new(self.element_filter(attr, depth + 1)),
             ),
-            7 => Filter::Not(Box::new(self.element_filter(attr, depth + 1))),
+            7 => ValueFilter::Not(Box::new(self.element_filter(attr, depth + 1))),
             _ => {
                 let subs = element_attributes(attr);
                 let (name, ty) = *self.rng.pick(&subs);

@@ -207,7 +207,7 @@ fn apply_target(
     op: PatchOpKind,
     ext: Option<&'static SchemaDef>,
     def: &'static AttributeDef,
-    filter: Option<&Filter>,
+    filter: Option<&ValueFilter>,
     sub: Option<&'static AttributeDef>,
     value: Option<&Value>,
 ) -> Result<(), ScimError> {
@@ -328,7 +328,7 @@ fn single_element(def: &AttributeDef) -> bool {
 fn patch_attribute(
     op: PatchOpKind,
     def: &'static AttributeDef,
-    filter: Option<&Filter>,
+    filter: Option<&ValueFilter>,
     sub: Option<&'static AttributeDef>,
     current: Option<Value>,
     value: Option<&Value>,
@@ -579,7 +579,7 @@ fn patch_every_element(
 }
 
 /// Does `element` match `filter`? Delegates to the filter evaluator.
-fn matches(filter: &Filter, element: &Value, def: &AttributeDef) -> bool {
+fn matches(filter: &ValueFilter, element: &Value, def: &AttributeDef) -> bool {
     crate::eval::element_matches(filter, element, def)
 }
 
@@ -587,7 +587,7 @@ fn matches(filter: &Filter, element: &Value, def: &AttributeDef) -> bool {
 fn patch_filtered(
     op: PatchOpKind,
     def: &'static AttributeDef,
-    filter: &Filter,
+    filter: &ValueFilter,
     sub: Option<&'static AttributeDef>,
     list: &mut Vec<Value>,
     value: &Value,
@@ -684,16 +684,16 @@ fn patch_filtered(
 /// (`type eq "work"`, `primary eq "True"`), values normalised; `None` for any other filter.
 fn element_from_filter(
     def: &AttributeDef,
-    filter: &Filter,
+    filter: &ValueFilter,
 ) -> Result<Option<Map<String, Value>>, ScimError> {
     fn collect(
         def: &AttributeDef,
-        filter: &Filter,
+        filter: &ValueFilter,
         out: &mut Map<String, Value>,
     ) -> Result<bool, ScimError> {
         match filter {
-            Filter::And(a, b) => Ok(collect(def, a, out)? && collect(def, b, out)?),
-            Filter::Compare {
+            ValueFilter::And(a, b) => Ok(collect(def, a, out)? && collect(def, b, out)?),
+            ValueFilter::Compare {
                 path,
                 op: CompareOp::Eq,
                 value,

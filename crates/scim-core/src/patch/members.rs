@@ -84,7 +84,7 @@ fn is_members(attr: &AttrPath) -> bool {
 
 fn member_change(
     op: PatchOpKind,
-    filter: Option<&Filter>,
+    filter: Option<&ValueFilter>,
     value: Option<&Value>,
 ) -> Result<Option<MemberChange>, ScimError> {
     match (op, filter) {
@@ -114,13 +114,13 @@ fn member_change(
 }
 
 /// `value eq "id"` joined by `or`: the ids; anything else -> invalidFilter.
-fn member_filter_ids(filter: &Filter, ids: &mut Vec<String>) -> Result<(), ScimError> {
+fn member_filter_ids(filter: &ValueFilter, ids: &mut Vec<String>) -> Result<(), ScimError> {
     match filter {
-        Filter::Or(a, b) => {
+        ValueFilter::Or(a, b) => {
             member_filter_ids(a, ids)?;
             member_filter_ids(b, ids)
         }
-        Filter::Compare {
+        ValueFilter::Compare {
             path,
             op: CompareOp::Eq,
             value: CompValue::String(id),

@@ -56,7 +56,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use crate::error::ScimError;
-use crate::filter::{CompValue, CompareOp, Filter};
+use crate::filter::{CompValue, CompareOp, ValueFilter};
 use crate::json::{get_ci, kind, set_ci, take_ci};
 use crate::path::{eq_ci, AttrPath, PatchPath};
 use crate::schema::{

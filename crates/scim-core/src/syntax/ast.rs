@@ -29,8 +29,11 @@ pub enum CompValue {
 // `serde_json::Number` equality is exact on its representation; good enough for the AST.
 impl Eq for CompValue {}
 
+/// A filter expression: comparisons and presence tests joined by `and`, `or`, `not`, plus the value-path node
+/// `V`. [`Filter`] (a whole filter) has value paths; [`ValueFilter`] (the filter inside `attr[...]`) has none,
+/// as `V` is uninhabited there: value filters cannot nest, and a consumer of one has no nested case to handle.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Filter {
+pub enum Expr<V> {
     /// `attrPath compareOp compValue`
     Compare {
         path: AttrPath,
@@ -39,16 +42,29 @@ pub enum Filter {
     },
     /// `attrPath pr`
     Present(AttrPath),
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
+    And(Box<Expr<V>>, Box<Expr<V>>),
+    Or(Box<Expr<V>>, Box<Expr<V>>),
     /// `not (filter)`
-    Not(Box<Filter>),
-    /// `attrPath [valFilter]`: some element of the multi-valued `attr` matches `filter` (whose paths are
-    /// relative to the element: `type`, `value`, ...).
-    ValuePath {
-        attr: AttrPath,
-        filter: Box<Filter>,
-    },
+    Not(Box<Expr<V>>),
+    /// `attrPath [valFilter]`, in a [`Filter`] only.
+    ValuePath(V),
+}
+
+/// A filter (`?filter=`, RFC 7644 §3.4.2.2).
+pub type Filter = Expr<ValuePath>;
+
+/// The filter inside a value path `attr[...]`, whose paths are relative to an element of `attr` (`type`,
+/// `value`, ...). Its value-path node is [`NoValuePath`]: a value filter holds no value filter.
+pub type ValueFilter = Expr<NoValuePath>;
+
+/// The value-path node of a [`ValueFilter`]: there is none (`match *never {}` proves it to the compiler).
+pub type NoValuePath = std::convert::Infallible;
+
+/// `attrPath [valFilter]`: some element of the multi-valued `attr` matches `filter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValuePath {
+    pub attr: AttrPath,
+    pub filter: Box<ValueFilter>,
 }
 
 /// Longest filter (or PATCH path) accepted, in bytes. Longer input is `invalidFilter` / `invalidPath`.
@@ -132,60 +148,70 @@ fn write_json_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_char('"')
 }
 
-impl Filter {
+impl<V> Expr<V> {
     /// `path op value`.
-    pub fn compare(path: AttrPath, op: CompareOp, value: CompValue) -> Filter {
-        Filter::Compare { path, op, value }
+    pub fn compare(path: AttrPath, op: CompareOp, value: CompValue) -> Self {
+        Expr::Compare { path, op, value }
     }
     /// `left and right`.
-    pub fn and(left: Filter, right: Filter) -> Filter {
-        Filter::And(Box::new(left), Box::new(right))
+    pub fn and(left: Self, right: Self) -> Self {
+        Expr::And(Box::new(left), Box::new(right))
     }
     /// `left or right`.
-    pub fn or(left: Filter, right: Filter) -> Filter {
-        Filter::Or(Box::new(left), Box::new(right))
+    pub fn or(left: Self, right: Self) -> Self {
+        Expr::Or(Box::new(left), Box::new(right))
     }
     /// `not (inner)`.
-    pub fn negate(inner: Filter) -> Filter {
-        Filter::Not(Box::new(inner))
+    pub fn negate(inner: Self) -> Self {
+        Expr::Not(Box::new(inner))
     }
+}
+
+impl Filter {
     /// `attr[filter]`.
-    pub fn value_path(attr: AttrPath, filter: Filter) -> Filter {
-        Filter::ValuePath {
+    pub fn value_path(attr: AttrPath, filter: ValueFilter) -> Filter {
+        Filter::ValuePath(ValuePath {
             attr,
             filter: Box::new(filter),
-        }
+        })
     }
 }
 
 /// The canonical form: lowercase keywords, one space between tokens, strings JSON-escaped, parentheses only
 /// where precedence needs them (`and` binds tighter than `or`; both associate to the left), `not (...)`.
 /// Parsing the output gives back the same AST.
-impl fmt::Display for Filter {
+impl<V: fmt::Display> fmt::Display for Expr<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Filter::Compare { path, op, value } => write!(f, "{path} {op} {value}"),
-            Filter::Present(path) => write!(f, "{path} pr"),
-            Filter::And(left, right) => {
-                write_operand(f, left, matches!(**left, Filter::Or(..)))?;
+            Expr::Compare { path, op, value } => write!(f, "{path} {op} {value}"),
+            Expr::Present(path) => write!(f, "{path} pr"),
+            Expr::And(left, right) => {
+                write_operand(f, left, matches!(**left, Expr::Or(..)))?;
                 f.write_str(" and ")?;
-                write_operand(
-                    f,
-                    right,
-                    matches!(**right, Filter::Or(..) | Filter::And(..)),
-                )
+                write_operand(f, right, matches!(**right, Expr::Or(..) | Expr::And(..)))
             }
-            Filter::Or(left, right) => {
+            Expr::Or(left, right) => {
                 write!(f, "{left} or ")?;
-                write_operand(f, right, matches!(**right, Filter::Or(..)))
+                write_operand(f, right, matches!(**right, Expr::Or(..)))
             }
-            Filter::Not(inner) => write!(f, "not ({inner})"),
-            Filter::ValuePath { attr, filter } => write!(f, "{attr}[{filter}]"),
+            Expr::Not(inner) => write!(f, "not ({inner})"),
+            Expr::ValuePath(value_path) => write!(f, "{value_path}"),
         }
     }
 }
 
-fn write_operand(f: &mut fmt::Formatter<'_>, operand: &Filter, parens: bool) -> fmt::Result {
+/// `attr[filter]`.
+impl fmt::Display for ValuePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[{}]", self.attr, self.filter)
+    }
+}
+
+fn write_operand<V: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    operand: &Expr<V>,
+    parens: bool,
+) -> fmt::Result {
     if parens {
         write!(f, "({operand})")
     } else {
@@ -208,7 +234,7 @@ pub struct AttrPath {
 pub struct PatchPath {
     /// The attribute; when `filter` is set, `attr.sub` is `None` and the sub-attribute is `sub_attr`.
     pub attr: AttrPath,
-    pub filter: Option<Filter>,
+    pub filter: Option<ValueFilter>,
     pub sub_attr: Option<String>,
 }
 

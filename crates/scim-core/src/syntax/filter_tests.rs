@@ -23,17 +23,17 @@ fn parse_err(s: &str) -> ScimError {
 fn path(s: &str) -> AttrPath {
     s.parse().unwrap_or_else(|e| panic!("{s:?}: {e}"))
 }
-fn cmp(p: &str, op: CompareOp, v: CompValue) -> Filter {
-    Filter::compare(path(p), op, v)
+fn cmp<V>(p: &str, op: CompareOp, v: CompValue) -> Expr<V> {
+    Expr::compare(path(p), op, v)
 }
 fn s(v: &str) -> CompValue {
     CompValue::String(v.to_string())
 }
-fn eq(p: &str, v: &str) -> Filter {
+fn eq<V>(p: &str, v: &str) -> Expr<V> {
     cmp(p, CompareOp::Eq, s(v))
 }
-fn pr(p: &str) -> Filter {
-    Filter::Present(path(p))
+fn pr<V>(p: &str) -> Expr<V> {
+    Expr::Present(path(p))
 }
 /// Parses, checks the AST, and checks that the canonical form parses back to it.
 fn check(input: &str, expected: Filter) {
@@ -202,54 +202,51 @@ fn bad_numbers() {
 #[test]
 fn logical_operators_and_precedence() {
     let (a, b, c) = (pr("a"), pr("b"), pr("c"));
-    check("a pr and b pr", Filter::and(a.clone(), b.clone()));
-    check("a pr AND b pr", Filter::and(a.clone(), b.clone()));
-    check("a pr Or b pr", Filter::or(a.clone(), b.clone()));
+    check("a pr and b pr", Expr::and(a.clone(), b.clone()));
+    check("a pr AND b pr", Expr::and(a.clone(), b.clone()));
+    check("a pr Or b pr", Expr::or(a.clone(), b.clone()));
     // and binds tighter than or
     check(
         "a pr or b pr and c pr",
-        Filter::or(a.clone(), Filter::and(b.clone(), c.clone())),
+        Expr::or(a.clone(), Expr::and(b.clone(), c.clone())),
     );
     check(
         "a pr and b pr or c pr",
-        Filter::or(Filter::and(a.clone(), b.clone()), c.clone()),
+        Expr::or(Expr::and(a.clone(), b.clone()), c.clone()),
     );
     // left associative
     check(
         "a pr and b pr and c pr",
-        Filter::and(Filter::and(a.clone(), b.clone()), c.clone()),
+        Expr::and(Expr::and(a.clone(), b.clone()), c.clone()),
     );
     check(
         "a pr or b pr or c pr",
-        Filter::or(Filter::or(a.clone(), b.clone()), c.clone()),
+        Expr::or(Expr::or(a.clone(), b.clone()), c.clone()),
     );
     // parentheses
     check(
         "(a pr or b pr) and c pr",
-        Filter::and(Filter::or(a.clone(), b.clone()), c.clone()),
+        Expr::and(Expr::or(a.clone(), b.clone()), c.clone()),
     );
     check(
         "a pr and (b pr and c pr)",
-        Filter::and(a.clone(), Filter::and(b.clone(), c.clone())),
+        Expr::and(a.clone(), Expr::and(b.clone(), c.clone())),
     );
     check("((a pr))", a.clone());
     // not binds tightest, needs parentheses, optional space
-    check("not (a pr)", Filter::negate(a.clone()));
-    check("NOT(a pr)", Filter::negate(a.clone()));
+    check("not (a pr)", Expr::negate(a.clone()));
+    check("NOT(a pr)", Expr::negate(a.clone()));
     check(
         "not (a pr) and b pr",
-        Filter::and(Filter::negate(a.clone()), b.clone()),
+        Expr::and(Expr::negate(a.clone()), b.clone()),
     );
     check(
         "not (a pr or b pr)",
-        Filter::negate(Filter::or(a.clone(), b.clone())),
+        Expr::negate(Expr::or(a.clone(), b.clone())),
     );
-    check(
-        "not (not (a pr))",
-        Filter::negate(Filter::negate(a.clone())),
-    );
+    check("not (not (a pr))", Expr::negate(Expr::negate(a.clone())));
     // whitespace is free around tokens
-    check("  (a pr)and(b pr)  ", Filter::and(a.clone(), b.clone()));
+    check("  (a pr)and(b pr)  ", Expr::and(a.clone(), b.clone()));
 }
 
 #[test]
@@ -324,7 +321,7 @@ fn attribute_paths() {
         "not eq \"x\"",
         Filter::compare(AttrPath::new("not"), CompareOp::Eq, s("x")),
     );
-    check("and pr and or pr", Filter::and(pr("and"), pr("or")));
+    check("and pr and or pr", Expr::and(pr("and"), pr("or")));
     check("pr pr", pr("pr"));
 }
 
@@ -339,7 +336,7 @@ fn value_paths() {
         "emails[type eq \"work\" and primary eq true]",
         Filter::value_path(
             AttrPath::new("emails"),
-            Filter::and(
+            Expr::and(
                 work.clone(),
                 cmp("primary", CompareOp::Eq, CompValue::Bool(true)),
             ),
@@ -349,7 +346,7 @@ fn value_paths() {
         "emails[not (type eq \"work\") or (value pr)]",
         Filter::value_path(
             AttrPath::new("emails"),
-            Filter::or(Filter::negate(work.clone()), pr("value")),
+            Expr::or(Expr::negate(work.clone()), pr("value")),
         ),
     );
     // Entra: a condition on a sub-attribute after the value filter
@@ -357,14 +354,14 @@ fn value_paths() {
         "emails[type eq \"work\"].value eq \"x\"",
         Filter::value_path(
             AttrPath::new("emails"),
-            Filter::and(work.clone(), eq("value", "x")),
+            Expr::and(work.clone(), eq("value", "x")),
         ),
     );
     check(
         "emails[type eq \"work\" or type eq \"home\"].value pr",
         Filter::value_path(
             AttrPath::new("emails"),
-            Filter::and(Filter::or(work.clone(), eq("type", "home")), pr("value")),
+            Expr::and(Expr::or(work.clone(), eq("type", "home")), pr("value")),
         ),
     );
     check(
@@ -373,7 +370,7 @@ fn value_paths() {
     );
     check(
         "id eq \"g\" and members[value eq \"u\"]",
-        Filter::and(
+        Expr::and(
             eq("id", "g"),
             Filter::value_path(AttrPath::new("members"), eq("value", "u")),
         ),
@@ -391,10 +388,26 @@ fn value_paths() {
     );
     check(
         "not (emails[type eq \"work\"]) and (emails[value pr])",
-        Filter::and(
-            Filter::negate(Filter::value_path(AttrPath::new("emails"), work.clone())),
+        Expr::and(
+            Expr::negate(Filter::value_path(AttrPath::new("emails"), work.clone())),
             Filter::value_path(AttrPath::new("emails"), pr("value")),
         ),
+    );
+}
+
+/// The filter of a value path parses on its own, and holds no value path.
+#[test]
+fn value_filters_alone() {
+    let work: ValueFilter = "type eq \"work\" and not (value pr)".parse().unwrap();
+    assert_eq!(
+        work,
+        Expr::and(eq("type", "work"), Expr::negate(pr("value")))
+    );
+    let nested = "emails[type pr]".parse::<ValueFilter>().unwrap_err();
+    assert_eq!(nested.scim_type, Some(ScimType::InvalidFilter));
+    assert_eq!(
+        nested.detail,
+        "invalid filter at position 6: value filters do not nest: \"emails[\" is inside a value filter"
     );
 }
 
@@ -426,9 +439,9 @@ fn rfc7644_examples() {
     }
     assert_eq!(
         parse(examples[14]),
-        Filter::and(
+        Expr::and(
             cmp("userType", CompareOp::Ne, s("Employee")),
-            Filter::negate(Filter::or(
+            Expr::negate(Expr::or(
                 cmp("emails", CompareOp::Co, s("example.com")),
                 cmp("emails.value", CompareOp::Co, s("example.org")),
             )),
@@ -436,17 +449,17 @@ fn rfc7644_examples() {
     );
     assert_eq!(
         parse(examples[17]),
-        Filter::or(
+        Expr::or(
             Filter::value_path(
                 AttrPath::new("emails"),
-                Filter::and(
+                Expr::and(
                     eq("type", "work"),
                     cmp("value", CompareOp::Co, s("@example.com"))
                 ),
             ),
             Filter::value_path(
                 AttrPath::new("ims"),
-                Filter::and(
+                Expr::and(
                     eq("type", "xmpp"),
                     cmp("value", CompareOp::Co, s("@foo.com"))
                 ),
@@ -475,12 +488,12 @@ fn entra_filters() {
         r#"emails[type eq "work"].value eq "alice@contoso.com""#,
         Filter::value_path(
             AttrPath::new("emails"),
-            Filter::and(eq("type", "work"), eq("value", "alice@contoso.com")),
+            Expr::and(eq("type", "work"), eq("value", "alice@contoso.com")),
         ),
     );
     check(
         r#"id eq "g1" and members[value eq "u1"]"#,
-        Filter::and(
+        Expr::and(
             eq("id", "g1"),
             Filter::value_path(AttrPath::new("members"), eq("value", "u1")),
         ),
@@ -489,7 +502,7 @@ fn entra_filters() {
         r#"roles[primary eq "True"].value eq "Admin""#,
         Filter::value_path(
             AttrPath::new("roles"),
-            Filter::and(eq("primary", "True"), eq("value", "Admin")),
+            Expr::and(eq("primary", "True"), eq("value", "Admin")),
         ),
     );
 }
@@ -718,20 +731,23 @@ fn arb_value() -> impl Strategy<Value = CompValue> {
     ]
 }
 
-fn arb_leaf() -> impl Strategy<Value = Filter> {
+/// A comparison or presence test, in a [`Filter`] or a [`ValueFilter`].
+fn arb_leaf<V: std::fmt::Debug + Clone + 'static>() -> impl Strategy<Value = Expr<V>> {
     prop_oneof![
         4 => (arb_path(), prop::sample::select(CompareOp::ALL.to_vec()), arb_value())
-            .prop_map(|(path, op, value)| Filter::Compare { path, op, value }),
-        1 => arb_path().prop_map(Filter::Present),
+            .prop_map(|(path, op, value)| Expr::Compare { path, op, value }),
+        1 => arb_path().prop_map(Expr::Present),
     ]
 }
 
-fn arb_logic(leaf: BoxedStrategy<Filter>) -> impl Strategy<Value = Filter> {
+fn arb_logic<V: std::fmt::Debug + Clone + 'static>(
+    leaf: BoxedStrategy<Expr<V>>,
+) -> impl Strategy<Value = Expr<V>> {
     leaf.prop_recursive(4, 24, 2, |inner| {
         prop_oneof![
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| Filter::and(a, b)),
-            (inner.clone(), inner.clone()).prop_map(|(a, b)| Filter::or(a, b)),
-            inner.prop_map(Filter::negate),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::and(a, b)),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Expr::or(a, b)),
+            inner.prop_map(Expr::negate),
         ]
     })
 }
@@ -756,6 +772,13 @@ proptest! {
     fn display_parses_back(filter in arb_filter()) {
         let printed = filter.to_string();
         let parsed: Result<Filter, _> = printed.parse();
+        prop_assert_eq!(parsed, Ok(filter), "printed: {}", printed);
+    }
+
+    #[test]
+    fn value_filter_display_parses_back(filter in arb_logic::<NoValuePath>(arb_leaf().boxed())) {
+        let printed = filter.to_string();
+        let parsed: Result<ValueFilter, _> = printed.parse();
         prop_assert_eq!(parsed, Ok(filter), "printed: {}", printed);
     }
 

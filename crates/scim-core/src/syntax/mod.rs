@@ -10,7 +10,8 @@
 //! - comparisons `attrPath op value` with `eq ne co sw ew gt ge lt le`, presence `attrPath pr`;
 //! - `and`, `or`, `not (...)` and parentheses; `not` binds tightest, then `and`, then `or`; `and` and `or`
 //!   associate to the left (`a and b and c` is `(a and b) and c`);
-//! - value filters `attr[filter]` (not nested), optionally followed by `.sub op value` / `.sub pr`;
+//! - value filters `attr[filter]`, optionally followed by `.sub op value` / `.sub pr`; the filter inside is a
+//!   [`ValueFilter`], which has no value-path node, so value filters do not nest by type;
 //! - attribute paths `[urn:...:]name[.sub]`: the URN is everything before the last ':' (so "2.0" stays in
 //!   the URN), names are `ALPHA *("-" / "_" / DIGIT / ALPHA)` or `$ref`, kept as written;
 //! - values: JSON strings (all JSON escapes, `\uXXXX` with surrogate pairs), JSON numbers, `true`, `false`,

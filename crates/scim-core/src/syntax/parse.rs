@@ -12,9 +12,21 @@ impl FromStr for Filter {
     type Err = ScimError;
 
     fn from_str(input: &str) -> Result<Filter, ScimError> {
-        parse_filter_syntax(input).map_err(|e| {
-            ScimError::invalid_filter(format!("invalid filter at position {}: {}", e.pos, e.msg))
-        })
+        parse_whole(input).map_err(filter_error)
+    }
+}
+
+fn filter_error(e: SyntaxError) -> ScimError {
+    ScimError::invalid_filter(format!("invalid filter at position {}: {}", e.pos, e.msg))
+}
+
+/// Parses the filter of a value path (what is inside `attr[...]`): a filter without value paths. Errors are
+/// `400 invalidFilter`, as for [`Filter`].
+impl FromStr for ValueFilter {
+    type Err = ScimError;
+
+    fn from_str(input: &str) -> Result<ValueFilter, ScimError> {
+        parse_whole(input).map_err(filter_error)
     }
 }
 
@@ -134,17 +146,60 @@ pub(crate) fn parse_name(name: &str, pos: usize, what: &str) -> Result<(), Synta
 //   and       = unary *("and" unary)
 //   unary     = "not" "(" filter ")" / "(" filter ")" / attrExpr
 //   attrExpr  = attrPath "pr" / attrPath compareOp compValue
-//             / attrPath "[" filter "]" [ "." subAttr ( "pr" / compareOp compValue ) ]
-//   patchPath = attrPath [ "[" filter "]" [ "." subAttr ] ]
+//             / attrPath "[" valFilter "]" [ "." subAttr ( "pr" / compareOp compValue ) ]
+//   patchPath = attrPath [ "[" valFilter "]" [ "." subAttr ] ]
 //
-// A value filter's own filter may not contain another value filter.
+// `valFilter` is `filter` without the value-path alternative: the rules above are parsed once for each node
+// type `V` of `Expr<V>` ([`ValuePathSyntax`] says what `attr[` is in each), so a value filter's own filter
+// cannot contain another value filter.
+
+/// What `attrPath "["` is in an `Expr<Self>`: the start of a value path in a [`Filter`], an error in a
+/// [`ValueFilter`].
+trait ValuePathSyntax: Sized {
+    /// Parses from the `[` after `path` (written `word`).
+    fn parse<'a>(
+        parser: &mut Parser<'a>,
+        path: AttrPath,
+        word: &'a str,
+    ) -> Result<Expr<Self>, SyntaxError>;
+}
+
+impl ValuePathSyntax for ValuePath {
+    fn parse<'a>(
+        parser: &mut Parser<'a>,
+        path: AttrPath,
+        word: &'a str,
+    ) -> Result<Filter, SyntaxError> {
+        parser.parse_value_path(path, word)
+    }
+}
+
+impl ValuePathSyntax for NoValuePath {
+    fn parse<'a>(
+        parser: &mut Parser<'a>,
+        _path: AttrPath,
+        word: &'a str,
+    ) -> Result<ValueFilter, SyntaxError> {
+        let outer = match parser.value_path {
+            Some(outer) => format!("\"{}[...]\"", shorten(outer)),
+            None => "a value filter".to_string(),
+        };
+        err(
+            parser.peek().pos,
+            format!(
+                "value filters do not nest: \"{}[\" is inside {outer}",
+                shorten(word)
+            ),
+        )
+    }
+}
 
 struct Parser<'a> {
     tokens: Vec<Token<'a>>,
     next: usize,
     end: Token<'a>,
     depth: usize,
-    /// The attribute of the value filter being parsed, if any (value filters do not nest).
+    /// The attribute of the value filter being parsed, if any (for the error on a nested one).
     value_path: Option<&'a str>,
 }
 
@@ -206,27 +261,27 @@ impl<'a> Parser<'a> {
         self.depth = self.depth.saturating_sub(1);
     }
 
-    fn parse_or(&mut self) -> Result<Filter, SyntaxError> {
+    fn parse_or<V: ValuePathSyntax>(&mut self) -> Result<Expr<V>, SyntaxError> {
         let mut left = self.parse_and()?;
         while self.peek().is_keyword("or") {
             self.bump();
             let right = self.parse_and()?;
-            left = Filter::or(left, right);
+            left = Expr::or(left, right);
         }
         Ok(left)
     }
 
-    fn parse_and(&mut self) -> Result<Filter, SyntaxError> {
+    fn parse_and<V: ValuePathSyntax>(&mut self) -> Result<Expr<V>, SyntaxError> {
         let mut left = self.parse_unary()?;
         while self.peek().is_keyword("and") {
             self.bump();
             let right = self.parse_unary()?;
-            left = Filter::and(left, right);
+            left = Expr::and(left, right);
         }
         Ok(left)
     }
 
-    fn parse_unary(&mut self) -> Result<Filter, SyntaxError> {
+    fn parse_unary<V: ValuePathSyntax>(&mut self) -> Result<Expr<V>, SyntaxError> {
         let token = self.peek().clone();
         match token.tok {
             Tok::LParen => {
@@ -251,7 +306,7 @@ impl<'a> Parser<'a> {
                             format!("to close the \"not (\" at position {}", token.pos)
                         })?;
                         self.leave();
-                        Ok(Filter::negate(inner))
+                        Ok(Expr::negate(inner))
                     }
                     // An attribute that happens to be called "not".
                     Tok::LBracket => self.parse_attr_expr(),
@@ -301,7 +356,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An attribute path and what follows it: `pr`, `op value`, or a value filter.
-    fn parse_attr_expr(&mut self) -> Result<Filter, SyntaxError> {
+    fn parse_attr_expr<V: ValuePathSyntax>(&mut self) -> Result<Expr<V>, SyntaxError> {
         let token = self.bump();
         let Tok::Word(word) = token.tok else {
             return err(
@@ -313,6 +368,11 @@ impl<'a> Parser<'a> {
         if self.peek().tok != Tok::LBracket {
             return self.parse_condition(path, word);
         }
+        V::parse(self, path, word)
+    }
+
+    /// `[valFilter]` after the attribute `path` (written `word`), and the sub-attribute condition after it.
+    fn parse_value_path(&mut self, path: AttrPath, word: &'a str) -> Result<Filter, SyntaxError> {
         let (filter, close) = self.parse_value_filter(&path, word)?;
         // Entra's `emails[type eq "work"].value eq "x"`: a condition on a sub-attribute of the filtered
         // elements, read as `emails[type eq "work" and value eq "x"]`.
@@ -322,7 +382,7 @@ impl<'a> Parser<'a> {
                 let name = w.get(1..).unwrap_or_default();
                 parse_name(name, sub.pos + 1, "sub-attribute name")?;
                 let condition = self.parse_condition(AttrPath::new(name), w)?;
-                Filter::and(filter, condition)
+                Expr::and(filter, condition)
             }
             _ => filter,
         };
@@ -334,18 +394,8 @@ impl<'a> Parser<'a> {
         &mut self,
         path: &AttrPath,
         word: &'a str,
-    ) -> Result<(Filter, Token<'a>), SyntaxError> {
+    ) -> Result<(ValueFilter, Token<'a>), SyntaxError> {
         let open = self.bump();
-        if let Some(outer) = self.value_path {
-            return err(
-                open.pos,
-                format!(
-                    "value filters do not nest: \"{}[\" is inside \"{}[...]\"",
-                    shorten(word),
-                    shorten(outer)
-                ),
-            );
-        }
         if path.sub.is_some() {
             return err(
                 open.pos,
@@ -371,10 +421,10 @@ impl<'a> Parser<'a> {
     }
 
     /// `pr` or `op value` after the attribute path `path` (written `word`).
-    fn parse_condition(&mut self, path: AttrPath, word: &str) -> Result<Filter, SyntaxError> {
+    fn parse_condition<V>(&mut self, path: AttrPath, word: &str) -> Result<Expr<V>, SyntaxError> {
         let token = self.bump();
         let op = match token.tok {
-            Tok::Word(w) if w.eq_ignore_ascii_case("pr") => return Ok(Filter::Present(path)),
+            Tok::Word(w) if w.eq_ignore_ascii_case("pr") => return Ok(Expr::Present(path)),
             Tok::Word(w) => CompareOp::from_keyword(w),
             _ => None,
         };
@@ -409,7 +459,7 @@ impl<'a> Parser<'a> {
                 )
             }
         };
-        Ok(Filter::compare(path, op, value))
+        Ok(Expr::compare(path, op, value))
     }
 
     fn expect_end(&mut self, what: &str) -> Result<(), SyntaxError> {
@@ -425,8 +475,8 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Parses a whole filter.
-pub(crate) fn parse_filter_syntax(input: &str) -> Result<Filter, SyntaxError> {
+/// Parses a whole filter (with value paths when `V` is [`ValuePath`]).
+fn parse_whole<V: ValuePathSyntax>(input: &str) -> Result<Expr<V>, SyntaxError> {
     let mut parser = Parser::new(input, "filter")?;
     let filter = parser.parse_or()?;
     parser.expect_end("\"and\", \"or\" or the end of the filter")?;

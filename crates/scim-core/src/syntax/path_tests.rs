@@ -20,8 +20,8 @@ fn patch_err(s: &str) -> String {
         }
     }
 }
-fn eq(p: &str, v: &str) -> Filter {
-    Filter::compare(AttrPath::new(p), CompareOp::Eq, CompValue::String(v.into()))
+fn eq(p: &str, v: &str) -> ValueFilter {
+    ValueFilter::compare(AttrPath::new(p), CompareOp::Eq, CompValue::String(v.into()))
 }
 
 #[test]
