@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::json::elements;
+use crate::resource::first_of_each;
 
 /// Group membership changes that can be applied as set operations in the store (so a 50k-member group is
 /// never loaded and rewritten for one member).
@@ -91,7 +92,10 @@ fn member_change(
         (PatchOpKind::Remove, Some(f)) => {
             let mut ids = Vec::new();
             member_filter_ids(f, &mut ids)?;
-            Ok(Some(MemberChange::Remove(dedup_ids(ids))))
+            Ok(Some(MemberChange::Remove(first_of_each(
+                ids,
+                String::as_str,
+            ))))
         }
         (_, Some(_)) => Err(ScimError::invalid_path(
             "members can only be added or replaced as a whole, not through a filter",
@@ -160,12 +164,5 @@ fn member_ids(value: &Value) -> Result<Vec<String>, ScimError> {
             }
         }
     }
-    Ok(dedup_ids(ids))
-}
-
-/// `ids` without repeats, first occurrence kept, in linear time (a PUT of a 50k-member group passes here).
-fn dedup_ids(mut ids: Vec<String>) -> Vec<String> {
-    let mut seen: HashSet<String> = HashSet::with_capacity(ids.len());
-    ids.retain(|id| seen.insert(id.clone()));
-    ids
+    Ok(first_of_each(ids, String::as_str))
 }

@@ -29,6 +29,24 @@ use serde_json::{Map, Value};
 pub(crate) use read::decode_role;
 pub use read::fold_document;
 pub(crate) use read::NAME_COLUMNS;
+
+/// `items` without repeats of `key` (the first of each kept, in order), in linear time and without copying a
+/// key: a PUT or PATCH of a group may name tens of thousands of members.
+pub(crate) fn first_of_each<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    // One item cannot repeat: no set to build (most member PATCHes name one).
+    if items.len() < 2 {
+        return items;
+    }
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        items.iter().map(|item| seen.insert(key(item))).collect()
+    };
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, keep)| keep.then_some(item))
+        .collect()
+}
 pub use write::UserJson;
 
 /// A User: exactly the attributes Humbol stores (DESIGN.md, "Humbol's user attributes").

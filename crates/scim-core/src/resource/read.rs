@@ -1,7 +1,5 @@
 //! The tolerant reader: a User or Group from any shape Entra sends (see the module documentation).
 
-use std::collections::HashSet;
-
 use serde_json::{Map, Value};
 
 use crate::error::ScimError;
@@ -488,8 +486,6 @@ impl User {
 /// ids are merged.
 fn read_members(v: &Value) -> Result<Vec<Member>, ScimError> {
     let mut members: Vec<Member> = Vec::new();
-    // Linear de-duplication: a PUT may carry tens of thousands of members.
-    let mut seen: HashSet<String> = HashSet::new();
     for (i, item) in array_attr(v, "members")?.iter().enumerate() {
         let (value, display) = match item {
             Value::Null => continue,
@@ -508,11 +504,9 @@ fn read_members(v: &Value) -> Result<Vec<Member>, ScimError> {
                 "attribute \"members[{i}].value\" is required and must not be empty"
             )));
         };
-        if seen.insert(value.clone()) {
-            members.push(Member { value, display });
-        }
+        members.push(Member { value, display });
     }
-    Ok(members)
+    Ok(super::first_of_each(members, |m| m.value.as_str()))
 }
 
 impl Group {
