@@ -4,7 +4,7 @@
 
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config && rm -rf /var/lib/apt/lists/*
 
 # Dependency layer: the manifests, the lock file and the build settings only, with empty stand-ins for the
 # workspace's sources, so that the dependencies are compiled once and stay cached until Cargo.toml or

@@ -190,6 +190,10 @@ impl Manager {
     }
 
     fn postgres(&self, url: &str) -> Result<DbConn, diesel::r2d2::Error> {
+        // OpenSSL (libpq's, the same library) initialised before libpq does it, without its clean-up at exit:
+        // that clean-up frees what a pool thread still connecting uses, and a process exiting then (a CLI
+        // command, a server at SIGTERM) died of SIGSEGV after its work was done. Once per process.
+        openssl_sys::init();
         let url = with_connection_options(url, self.connect_timeout);
         let mut conn =
             diesel::PgConnection::establish(&url).map_err(diesel::r2d2::Error::ConnectionError)?;
