@@ -6,21 +6,9 @@
 -- At the end it prints one line for bench/run:
 --   RESULT requests=.. rps=.. p50_ms=.. p99_ms=.. errors=.. non2xx=..
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-
+local common = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 local requests = {}
-local next_request = 1
-
-local function encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
+common.precomputed(requests)
 
 function init(args)
   local n = tonumber(args[1])
@@ -30,26 +18,10 @@ function init(args)
     error("usage: wrk ... -s lookup.lua URL -- N PREFIX TOKEN")
   end
   wrk.headers["Authorization"] = "Bearer " .. token
-  -- Whole requests precomputed (wrk.format once each, here), so that the client, which shares the machine's
-  -- two cores with the server, spends per request no more than a table look-up in Lua.
   math.randomseed(7919 * (id + 1))
   for k = 1, 4096 do
     local i = math.random(0, n - 1)
     local filter = 'userName eq "' .. prefix .. i .. '@contoso.com"'
-    requests[k] = wrk.format("GET", wrk.path .. "?filter=" .. encode(filter))
+    requests[k] = wrk.format("GET", wrk.path .. "?filter=" .. common.encode(filter))
   end
-end
-
-function request()
-  local r = requests[next_request]
-  next_request = next_request % #requests + 1
-  return r
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT requests=%d rps=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.connect + e.read + e.write + e.status + e.timeout, e.status))
 end

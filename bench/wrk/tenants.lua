@@ -7,21 +7,9 @@
 -- At the end it prints one line for bench/run:
 --   RESULT requests=.. rps=.. p50_ms=.. p99_ms=.. errors=.. non2xx=..
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-
+local common = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "common.lua")
 local requests = {}
-local next_request = 1
-
-local function encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
+common.precomputed(requests)
 
 function init(args)
   local file, n, prefix = args[1], tonumber(args[2]), args[3] or "user"
@@ -34,26 +22,11 @@ function init(args)
     if org then table.insert(tenants, { org = org, token = token }) end
   end
   if #tenants == 0 then error("tenants.lua: no `org token` line in " .. file) end
-  -- Whole requests precomputed, as in lookup.lua: per request the client only takes the next one.
   math.randomseed(7919 * (id + 1))
   for k = 1, 8192 do
     local t = tenants[math.random(1, #tenants)]
     local filter = 'userName eq "' .. prefix .. math.random(0, n - 1) .. '@contoso.com"'
-    requests[k] = wrk.format("GET", "/scim/v2/orgs/" .. t.org .. "/Users?filter=" .. encode(filter),
+    requests[k] = wrk.format("GET", "/scim/v2/orgs/" .. t.org .. "/Users?filter=" .. common.encode(filter),
       { ["Authorization"] = "Bearer " .. t.token })
   end
-end
-
-function request()
-  local r = requests[next_request]
-  next_request = next_request % #requests + 1
-  return r
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT requests=%d rps=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    e.connect + e.read + e.write + e.status + e.timeout, e.status))
 end
