@@ -528,9 +528,9 @@ pub(crate) fn classify(e: DieselError) -> StoreError {
 
 /// PostgreSQL: connections in the pool for batches of look-ups ([`crate::Store::lookup_reader`]). One: on a
 /// machine where the database shares the cores, one batch at a time makes the largest batches and the fewest
-/// statements (docs/benchmarks.md: 16 clients, 1 batch at a time 24.4k look-ups/s, 2 17.4k, 4 20.9k). Its
-/// connections plan statements generically: PostgreSQL would otherwise plan a batch's `= ANY($1)` again at
-/// every execution (a custom plan for each array; about 0.45 ms here, ten times the statement's execution).
+/// statements (the sweep is in docs/benchmarks.md). Its connections plan statements generically: PostgreSQL
+/// would otherwise plan a batch's `= ANY($1)` again at every execution (a custom plan for each array, which
+/// costs more than the statement's execution).
 pub const LOOKUP_POOL_SIZE: u32 = 1;
 
 /// How many connections a pool holds (r2d2's state), for metrics.
