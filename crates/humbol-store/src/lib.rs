@@ -223,7 +223,7 @@ impl<T> Default for Page<T> {
 }
 
 /// A change to a group's member set (from PATCH), applied by the store as row inserts/deletes.
-pub use pool::PoolStats;
+pub use pool::{establish_postgres, PoolStats};
 pub use scim_core::patch::MemberChange;
 pub use tokens::MAX_LIVE_TOKENS;
 

@@ -190,13 +190,8 @@ impl Manager {
     }
 
     fn postgres(&self, url: &str) -> Result<DbConn, diesel::r2d2::Error> {
-        // OpenSSL (libpq's, the same library) initialised before libpq does it, without its clean-up at exit:
-        // that clean-up frees what a pool thread still connecting uses, and a process exiting then (a CLI
-        // command, a server at SIGTERM) died of SIGSEGV after its work was done. Once per process.
-        openssl_sys::init();
         let url = with_connection_options(url, self.connect_timeout);
-        let mut conn =
-            diesel::PgConnection::establish(&url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        let mut conn = establish_postgres(&url).map_err(diesel::r2d2::Error::ConnectionError)?;
         let mut settings = String::new();
         if let Some(t) = self.statement_timeout {
             settings.push_str(&format!(
@@ -1020,6 +1015,15 @@ fn sqlite_write_problem(path: &std::path::Path) -> Option<String> {
     written
         .err()
         .map(|e| format!("cannot write in {}: {e}", dir.display()))
+}
+
+/// A PostgreSQL connection; every one this workspace opens goes through here. OpenSSL (libpq's, the same
+/// library) is initialised first, without its clean-up at exit: whichever connection initialises it first
+/// decides, and that clean-up frees what a pool thread still connecting or closing uses, so a process exiting
+/// then (a CLI command, a server at SIGTERM, a test binary) died of SIGSEGV after its work was done.
+pub fn establish_postgres(url: &str) -> diesel::ConnectionResult<diesel::PgConnection> {
+    openssl_sys::init();
+    diesel::PgConnection::establish(url)
 }
 
 /// Warns when the PostgreSQL server runs without autovacuum. diesel keeps every statement prepared for the

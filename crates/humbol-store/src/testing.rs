@@ -48,7 +48,7 @@ impl TestDb {
             Backend::Postgres => {
                 let admin = postgres_admin_url();
                 let name = format!("humbol_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = diesel::PgConnection::establish(&admin).unwrap_or_else(|e| {
+                let mut conn = crate::pool::establish_postgres(&admin).unwrap_or_else(|e| {
                     panic!(
                         "PostgreSQL for tests at {} is not reachable ({e}); run scripts/ensure-postgres \
                          or set HUMBOL_TEST_POSTGRES_URL",
@@ -99,7 +99,7 @@ impl TestDb {
         let Some((admin, name)) = &self.pg else {
             return 0;
         };
-        let mut conn = diesel::PgConnection::establish(admin).expect("admin connection");
+        let mut conn = crate::pool::establish_postgres(admin).expect("admin connection");
         let ended = diesel::sql_query(format!(
             "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
              WHERE datname = '{name}' AND pid <> pg_backend_pid()"
@@ -132,7 +132,7 @@ impl Drop for SqliteLock {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = &self.pg {
-            match diesel::PgConnection::establish(admin) {
+            match crate::pool::establish_postgres(admin) {
                 Ok(mut conn) => {
                     if let Err(e) = diesel::sql_query(format!(
                         "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"

@@ -25,7 +25,7 @@ fn statistics_are_refreshed_as_the_users_grow(
     let fx = fx(backend);
     let s = &fx.store;
     let mut pg = (backend == Backend::Postgres)
-        .then(|| diesel::PgConnection::establish(fx.db.url()).unwrap());
+        .then(|| humbol_store::establish_postgres(fx.db.url()).unwrap());
     if let Some(pg) = pg.as_mut() {
         // As on a server without autovacuum: only the store analyses these tables.
         for t in [
