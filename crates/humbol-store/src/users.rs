@@ -78,19 +78,19 @@ impl Reader {
         authenticate_and_list_users(&mut self.conn, &self.pages, token_hash, now, q)
     }
 
-    /// [`Reader::authenticate_and_list_users`] for several queries that carry the same token, e.g. concurrent
-    /// look-ups coalesced into one batch. On PostgreSQL the look-ups by key take ONE statement per kind of key
-    /// (`userName`, `externalId`, `id`: `= ANY($1)`, so one round trip for the batch), each with the token check;
-    /// any other query is answered as [`Reader::list_users`] would. On SQLite (local reads, no round trips to
-    /// save) each query is answered on its own. The pages are in the order of `queries`. `None`: no live token
-    /// with this hash. The same caveat: the caller checks the organisation.
+    /// [`Reader::authenticate_and_list_users`] for a batch of `(token hash, query)` pairs, e.g. concurrent
+    /// look-ups coalesced into one batch, whatever the number of tokens in it. On PostgreSQL the look-ups by key
+    /// take ONE statement per kind of key (`userName`, `externalId`, `id`) for the whole batch, over its pairs:
+    /// each key is looked up in the organisation of its own pair's token, checked in that statement; any other
+    /// query is answered as [`Reader::authenticate_and_list_users`] would. On SQLite (local reads, no round trips
+    /// to save) each query is answered on its own, in one snapshot. The answers are in the order of `batch`;
+    /// `None`: no live token with that pair's hash. The same caveat: the caller checks the organisation.
     pub fn authenticate_and_find_users(
         &mut self,
-        token_hash: &[u8; 32],
         now: DateTime<Utc>,
-        queries: &[Query],
-    ) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
-        authenticate_and_find_users(&mut self.conn, &self.pages, token_hash, now, queries)
+        batch: &[([u8; 32], Query)],
+    ) -> Result<Vec<Authenticated<Page<User>>>, StoreError> {
+        authenticate_and_find_users(&mut self.conn, &self.pages, now, batch)
     }
 }
 
@@ -375,31 +375,12 @@ macro_rules! token_and_user {
     };
 }
 
-diesel::define_sql_function! {
-    /// PostgreSQL's `ANY(array)`, for `column = ANY($1)` with the array as ONE bind: unlike `eq_any`'s values,
-    /// a statement with it has a static query id, so diesel finds it in its cache by type instead of writing its
-    /// SQL again at every call (a measurable share of scim-api's CPU under batched look-ups: docs/benchmarks.md).
-    #[sql_name = "ANY"]
-    fn any_of(values: diesel::sql_types::Array<diesel::sql_types::Text>) -> diesel::sql_types::Text;
-}
-
 /// The unique key `q` looks up on its first page (see [`crate::Query::is_user_key_lookup`]).
 fn key_lookup(q: &Query) -> Option<UniqueKey> {
     q.filter
         .as_ref()
         .and_then(unique_key)
         .filter(|_| q.offset == 0 && q.limit > 0 && q.cursor.is_none())
-}
-
-impl UniqueKey {
-    /// Whether `u` has this key: the same answer as the key's statement gives.
-    fn matches(&self, u: &Stored<User>) -> bool {
-        match self {
-            UniqueKey::UserName(n) => norm(&u.resource.user_name) == *n,
-            UniqueKey::ExternalId(v) => u.resource.external_id.as_deref() == Some(v.as_str()),
-            UniqueKey::Id(v) => u.id == *v,
-        }
-    }
 }
 
 /// Folds the rows of [`token_and_user!`] into `token` (set from the first row: every row carries the same
@@ -469,75 +450,218 @@ pub fn authenticate_and_list_users(
 pub fn authenticate_and_find_users(
     conn: &mut DbConn,
     cache: &PageCache,
-    token_hash: &[u8; 32],
     now: DateTime<Utc>,
-    queries: &[Query],
-) -> Result<Authenticated<Vec<Page<User>>>, StoreError> {
+    batch: &[([u8; 32], Query)],
+) -> Result<Vec<Authenticated<Page<User>>>, StoreError> {
     let pg = match conn {
         DbConn::Postgres(pg) => pg,
-        // A local read costs microseconds: batching pays only for round trips. The token check, then each
-        // query on its own, in one snapshot.
+        // A local read costs microseconds: batching pays only for round trips. Each token checked once, then
+        // each query on its own, in one snapshot.
         DbConn::Sqlite(_) => {
             return read_txn(conn, |conn| {
-                let Some(auth) = crate::tokens::authenticate(conn, token_hash, now)? else {
-                    return Ok(None);
-                };
-                let pages = queries
-                    .iter()
-                    .map(|q| list_users(conn, cache, &auth.org.slug, q))
-                    .collect::<Result<_, _>>()?;
-                Ok(Some((auth, pages)))
+                let mut auths: HashMap<[u8; 32], Option<TokenAuth>> = HashMap::new();
+                let mut out = Vec::with_capacity(batch.len());
+                for (hash, q) in batch {
+                    let auth = match auths.get(hash) {
+                        Some(auth) => auth.clone(),
+                        None => {
+                            let auth = crate::tokens::authenticate(conn, hash, now)?;
+                            auths.insert(*hash, auth.clone());
+                            auth
+                        }
+                    };
+                    out.push(match auth {
+                        Some(auth) => {
+                            Some((auth.clone(), list_users(conn, cache, &auth.org.slug, q)?))
+                        }
+                        None => None,
+                    });
+                }
+                Ok(out)
             });
         }
     };
-    let keys: Vec<Option<UniqueKey>> = queries.iter().map(key_lookup).collect();
-    let (mut names, mut external_ids, mut ids) = (Vec::new(), Vec::new(), Vec::new());
-    for key in keys.iter().flatten() {
-        match key {
-            UniqueKey::UserName(v) => names.push(v.clone()),
-            UniqueKey::ExternalId(v) => external_ids.push(v.clone()),
-            UniqueKey::Id(v) => ids.push(v.clone()),
-        }
-    }
-    let hash = &token_hash[..];
-    let at = micros(now);
-    // One statement per kind of key in the batch, each with the token check.
-    let (mut token, mut joined) = (None, Vec::new());
-    let any_key = !(names.is_empty() && external_ids.is_empty() && ids.is_empty());
-    macro_rules! fold {
-        ($cond:expr) => {
-            fold_token_rows(token_and_user!(on pg, hash, at, $cond)?, &mut token, &mut joined)
+    // The pairs of each kind of key, as indexes into `batch`.
+    let mut pairs: [KeyPairs; 3] = Default::default();
+    let mut others = Vec::new();
+    for (i, (hash, q)) in batch.iter().enumerate() {
+        let (kind, key) = match key_lookup(q) {
+            Some(UniqueKey::UserName(v)) => (0, v),
+            Some(UniqueKey::ExternalId(v)) => (1, v),
+            Some(UniqueKey::Id(v)) => (2, v),
+            None => {
+                others.push(i);
+                continue;
+            }
         };
+        pairs[kind].push(i, hash, key);
     }
-    if !names.is_empty() {
-        fold!(users::user_name_norm.eq(any_of(names)));
+    let at = micros(now);
+    let mut tokens: Vec<Option<(String, OrgRow)>> = vec![None; batch.len()];
+    let mut joined: Vec<Vec<Joined>> = std::iter::repeat_with(Vec::new).take(batch.len()).collect();
+    let [names, external_ids, ids] = pairs;
+    // One statement per kind of key in the batch, each with the token check of every pair in it.
+    let rows = [
+        names.load::<{ KEY_USER_NAME }>(pg, at)?,
+        external_ids.load::<{ KEY_EXTERNAL_ID }>(pg, at)?,
+        ids.load::<{ KEY_ID }>(pg, at)?,
+    ];
+    for (i, (token_id, org, user, groups, email, address)) in rows.into_iter().flatten() {
+        tokens[i].get_or_insert((token_id, org));
+        joined[i].extend(user.map(|u| (u, groups, email, address)));
     }
-    if !external_ids.is_empty() {
-        fold!(users::external_id.eq(any_of(external_ids).nullable()));
+    let mut out = Vec::with_capacity(batch.len());
+    for (((_, q), token), joined) in batch.iter().zip(tokens).zip(joined) {
+        out.push(
+            token
+                .map(|token| Ok::<_, StoreError>((token_auth(token)?, page(assemble(joined)?, q))))
+                .transpose()?,
+        );
     }
-    if !ids.is_empty() {
-        fold!(users::id.eq(any_of(ids)));
+    // Not look-ups by key: the two steps each.
+    for i in others {
+        let (hash, q) = &batch[i];
+        out[i] = authenticate_and_list_users(conn, cache, hash, now, q)?;
     }
-    let auth = if any_key {
-        token.map(token_auth).transpose()?
-    } else {
-        crate::tokens::authenticate(conn, token_hash, now)?
-    };
-    let Some(auth) = auth else {
-        return Ok(None);
-    };
-    let found = assemble(joined)?;
-    let mut pages = Vec::with_capacity(queries.len());
-    for (q, key) in queries.iter().zip(keys) {
-        pages.push(match key {
-            Some(key) => page(
-                found.iter().filter(|u| key.matches(u)).cloned().collect(),
-                q,
+    Ok(out)
+}
+
+/// The `(token hash, key)` pairs of a batch's look-ups by one kind of key, and the index in the batch of each.
+#[derive(Default)]
+struct KeyPairs {
+    at: Vec<usize>,
+    hashes: Vec<Vec<u8>>,
+    keys: Vec<String>,
+}
+
+impl KeyPairs {
+    fn push(&mut self, at: usize, hash: &[u8; 32], key: String) {
+        self.at.push(at);
+        self.hashes.push(hash.to_vec());
+        self.keys.push(key);
+    }
+
+    /// The rows of [`PairsQuery`] (none without pairs), each with the index in the batch of its pair.
+    fn load<const KEY: u8>(
+        self,
+        pg: &mut diesel::PgConnection,
+        now: i64,
+    ) -> Result<Vec<(usize, TokenJoined)>, StoreError> {
+        if self.at.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, TokenJoined)> = PairsQuery::<KEY> {
+            select: (
+                scim_tokens::id,
+                OrgRow::as_select(),
+                Option::<UserRow>::as_select(),
+                UserGroupsJson,
+                Option::<EmailRow>::as_select(),
+                Option::<AddressRow>::as_select(),
             ),
-            None => list_users(conn, cache, &auth.org.slug, q)?,
-        });
+            hashes: self.hashes,
+            keys: self.keys,
+            now,
+        }
+        .load(pg)?;
+        rows.into_iter()
+            .map(|(ord, row)| {
+                // `WITH ORDINALITY` counts the pairs from 1.
+                usize::try_from(ord - 1)
+                    .ok()
+                    .and_then(|n| self.at.get(n))
+                    .map(|&i| (i, row))
+                    .ok_or_else(|| {
+                        StoreError::Database(crate::Cause::from(format!(
+                            "a look-up's row names pair {ord} of {}",
+                            self.at.len()
+                        )))
+                    })
+            })
+            .collect()
     }
-    Ok(Some((auth, pages)))
+}
+
+/// The kinds of key of [`PairsQuery`].
+const KEY_USER_NAME: u8 = 0;
+const KEY_EXTERNAL_ID: u8 = 1;
+const KEY_ID: u8 = 2;
+
+/// What [`PairsQuery`] selects after the pair's ordinal: [`TokenJoined`], as [`token_and_user!`] selects it.
+type PairsSelect = (
+    scim_tokens::id,
+    diesel::dsl::AsSelect<OrgRow, diesel::pg::Pg>,
+    diesel::dsl::AsSelect<Option<UserRow>, diesel::pg::Pg>,
+    UserGroupsJson,
+    diesel::dsl::AsSelect<Option<EmailRow>, diesel::pg::Pg>,
+    diesel::dsl::AsSelect<Option<AddressRow>, diesel::pg::Pg>,
+);
+
+/// [`token_and_user!`] for many `(token hash, key)` pairs at once, on PostgreSQL: the pairs are
+/// `unnest($1::bytea[], $2::text[]) WITH ORDINALITY`, each joined to ITS live token (not revoked, not expired at
+/// `$3`), the token's organisation, and the user of THAT organisation with THAT key (kind `KEY`), LEFT JOINed
+/// with the user's groups, emails and addresses. A pair with no live token has no row; a live token and a miss,
+/// one row without a user. The SQL of each kind is fixed and the arrays are single binds, so the statement has
+/// a static query id: diesel prepares it once per connection and finds it in its cache by type (writing its SQL
+/// again at every call, as for an `IN (..)` list, cost a measurable share of scim-api's CPU under batched
+/// look-ups: docs/benchmarks.md).
+struct PairsQuery<const KEY: u8> {
+    select: PairsSelect,
+    hashes: Vec<Vec<u8>>,
+    keys: Vec<String>,
+    now: i64,
+}
+
+impl<const KEY: u8> diesel::query_builder::QueryId for PairsQuery<KEY> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const KEY: u8> diesel::query_builder::Query for PairsQuery<KEY> {
+    type SqlType = (
+        diesel::sql_types::BigInt,
+        <PairsSelect as diesel::Expression>::SqlType,
+    );
+}
+
+impl<const KEY: u8, C> RunQueryDsl<C> for PairsQuery<KEY> {}
+
+impl<const KEY: u8> diesel::query_builder::QueryFragment<diesel::pg::Pg> for PairsQuery<KEY> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Binary, Text};
+        let column = match KEY {
+            KEY_USER_NAME => "user_name_norm",
+            KEY_EXTERNAL_ID => "external_id",
+            _ => "id",
+        };
+        out.push_sql("SELECT k.k_ord, ");
+        self.select.walk_ast(out.reborrow())?;
+        out.push_sql(" FROM unnest(");
+        out.push_bind_param::<Array<Binary>, _>(&self.hashes)?;
+        out.push_sql("::bytea[], ");
+        out.push_bind_param::<Array<Text>, _>(&self.keys)?;
+        out.push_sql(
+            "::text[]) WITH ORDINALITY AS k(k_hash, k_key, k_ord) \
+             INNER JOIN \"scim_tokens\" ON \"scim_tokens\".\"hash\" = k.k_hash \
+             AND \"scim_tokens\".\"revoked_at\" IS NULL \
+             AND (\"scim_tokens\".\"expires_at\" IS NULL OR \"scim_tokens\".\"expires_at\" > ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.now)?;
+        out.push_sql(
+            ") INNER JOIN \"orgs\" ON \"orgs\".\"slug\" = \"scim_tokens\".\"org\" \
+             LEFT OUTER JOIN \"users\" ON \"users\".\"org\" = \"orgs\".\"slug\" AND \"users\".\"",
+        );
+        out.push_sql(column);
+        out.push_sql(
+            "\" = k.k_key \
+             LEFT OUTER JOIN \"user_emails\" ON \"user_emails\".\"user_id\" = \"users\".\"id\" \
+             LEFT OUTER JOIN \"user_addresses\" ON \"user_addresses\".\"user_id\" = \"users\".\"id\"",
+        );
+        Ok(())
+    }
 }
 
 /// See [`crate::Query::is_user_key_lookup`].

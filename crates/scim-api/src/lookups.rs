@@ -4,12 +4,14 @@
 //! blocking thread (diesel is synchronous) and a round trip to the database, and those cost more than the
 //! look-up itself. So look-ups queue here: a look-up that finds fewer batches running than there are look-up connections
 //! starts one at once (a lone request waits for nothing); the others wait for the next batch, which answers
-//! every look-up then queued with ONE statement per token ([`Reader::authenticate_and_find_users`]). Under load
-//! a batch answers many requests for one hop and one round trip. Batches run on the store's look-up
+//! every look-up then queued with ONE statement per kind of key, whatever the number of tokens in it
+//! ([`Reader::authenticate_and_find_users`]). Under load a batch answers many requests, of one organisation or of
+//! many, for one hop and one round trip. Batches run on the store's look-up
 //! connections ([`Store::lookup_reader`]), one batch per connection.
 //!
-//! Nothing is cached: a batch starts after each of its requests arrived and checks each token in its own
-//! statement, so a revocation committed before a request arrives refuses it, as it would without batching.
+//! Nothing is cached: a batch starts after each of its requests arrived and checks each request's token in the
+//! statement that answers it (each key is looked up in its own token's organisation only), so a revocation
+//! committed before a request arrives refuses it, as it would without batching.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -22,7 +24,7 @@ use tokio::sync::oneshot;
 /// What a look-up finds (as [`humbol_store::Reader::authenticate_and_list_users`]).
 pub type Found = Result<Authenticated<Page<User>>, StoreError>;
 
-/// The most look-ups one batch answers: bounds a statement's `= ANY($1)` list and a batch's latency.
+/// The most look-ups one batch answers: bounds a statement's arrays of (token, key) pairs and a batch's latency.
 const MAX_BATCH: usize = 64;
 
 /// The queue of look-ups waiting for a batch (one per process, in [`crate::state::AppState`]).
@@ -118,42 +120,29 @@ impl Lookups {
         }
     }
 
-    /// Answers one batch on one read connection: one [`Reader::authenticate_and_find_users`] per token in it.
+    /// Answers one batch on one read connection: ONE [`Reader::authenticate_and_find_users`], whatever the
+    /// number of tokens in it.
     ///
     /// [`Reader::authenticate_and_find_users`]: humbol_store::Reader::authenticate_and_find_users
-    fn answer(&self, mut batch: Vec<Waiting>) {
-        let mut reader = match self.store.lookup_reader() {
-            Ok(reader) => reader,
-            Err(e) => {
-                for w in batch {
-                    let _ = w.reply.send(Err(e.clone()));
+    fn answer(&self, batch: Vec<Waiting>) {
+        let (lookups, replies): (Vec<([u8; 32], Query)>, Vec<_>) = batch
+            .into_iter()
+            .map(|w| ((w.token_hash, w.query), w.reply))
+            .unzip();
+        let found = self
+            .store
+            .lookup_reader()
+            .and_then(|mut reader| reader.authenticate_and_find_users(Utc::now(), &lookups));
+        // A reply whose requester has gone (client disconnected) is dropped.
+        match found {
+            Ok(found) => {
+                for (reply, found) in replies.into_iter().zip(found) {
+                    let _ = reply.send(Ok(found));
                 }
-                return;
             }
-        };
-        while let Some(first) = batch.first() {
-            let hash = first.token_hash;
-            let (same, rest): (Vec<Waiting>, Vec<Waiting>) =
-                batch.into_iter().partition(|w| w.token_hash == hash);
-            batch = rest;
-            let (queries, replies): (Vec<Query>, Vec<_>) =
-                same.into_iter().map(|w| (w.query, w.reply)).unzip();
-            // A reply whose requester has gone (client disconnected) is dropped.
-            match reader.authenticate_and_find_users(&hash, Utc::now(), &queries) {
-                Ok(Some((auth, pages))) => {
-                    for (reply, page) in replies.into_iter().zip(pages) {
-                        let _ = reply.send(Ok(Some((auth.clone(), page))));
-                    }
-                }
-                Ok(None) => {
-                    for reply in replies {
-                        let _ = reply.send(Ok(None));
-                    }
-                }
-                Err(e) => {
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
+            Err(e) => {
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
                 }
             }
         }

@@ -1,5 +1,7 @@
 //! Opening, organisations, tokens, events.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, Utc};
 use humbol_store::testing::TestDb;
 use humbol_store::{
@@ -365,7 +367,7 @@ fn token_check_and_key_lookup_in_one_statement(
 fn a_batch_of_lookups_answers_each_as_alone(
     #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
 ) {
-    use scim_core::resource::Email;
+    use scim_core::resource::{Email, User};
     let fx = fx(backend);
     let s = &fx.store;
     s.create_token("acme", &token("entra", 1, None), ACTOR)
@@ -402,20 +404,33 @@ fn a_batch_of_lookups_answers_each_as_alone(
     .map(|f| q(f))
     .collect();
     let now = Utc::now();
+    let batch = |hash: u8| -> Vec<([u8; 32], Query)> {
+        queries.iter().map(|q| ([hash; 32], q.clone())).collect()
+    };
+    let answers = |found: Vec<humbol_store::Authenticated<humbol_store::Page<User>>>| {
+        let auth = found[0].as_ref().unwrap().0.clone();
+        let pages: Vec<humbol_store::Page<User>> = found
+            .into_iter()
+            .map(|f| {
+                let (a, page) = f.unwrap();
+                assert_eq!(a, auth);
+                page
+            })
+            .collect();
+        (auth, pages)
+    };
     let mut reader = s.reader().unwrap();
     // Batches run on the look-up connections (PostgreSQL: generic plans); same answers on the read pool.
-    let (auth, pages) = s
+    let found = s
         .lookup_reader()
         .unwrap()
-        .authenticate_and_find_users(&[1; 32], now, &queries)
-        .unwrap()
+        .authenticate_and_find_users(now, &batch(1))
         .unwrap();
     assert_eq!(
-        reader
-            .authenticate_and_find_users(&[1; 32], now, &queries)
-            .unwrap(),
-        Some((auth.clone(), pages.clone()))
+        reader.authenticate_and_find_users(now, &batch(1)).unwrap(),
+        found
     );
+    let (auth, pages) = answers(found);
     assert_eq!(auth, s.authenticate(&[1; 32], now).unwrap().unwrap());
     assert_eq!(pages.len(), queries.len());
     for (query, page) in queries.iter().zip(&pages) {
@@ -432,30 +447,114 @@ fn a_batch_of_lookups_answers_each_as_alone(
     assert_eq!(pages[3].items[0].id, ids[1], "acme's ext-1");
     assert_eq!(pages[1].items[0].resource.emails.len(), 2);
     // globex's token over the same batch finds only globex's users.
-    let (auth, pages) = reader
-        .authenticate_and_find_users(&[2; 32], now, &queries)
-        .unwrap()
-        .unwrap();
+    let (auth, pages) = answers(reader.authenticate_and_find_users(now, &batch(2)).unwrap());
     assert_eq!(auth.org.slug, "globex");
     let found: Vec<usize> = pages.iter().map(|p| p.items.len()).collect();
     assert_eq!(found, [0, 1, 0, 1, 0, 0, 0]);
     assert_eq!(
-        reader
-            .authenticate_and_find_users(&[9; 32], now, &queries)
-            .unwrap(),
-        None,
+        reader.authenticate_and_find_users(now, &batch(9)).unwrap(),
+        vec![None; queries.len()],
         "unknown token"
+    );
+    assert_eq!(
+        reader.authenticate_and_find_users(now, &[]).unwrap(),
+        vec![]
     );
     drop(reader);
     s.revoke_token("acme", &auth_id(s), ACTOR).unwrap();
     assert_eq!(
         s.reader()
             .unwrap()
-            .authenticate_and_find_users(&[1; 32], Utc::now(), &queries[..1])
+            .authenticate_and_find_users(Utc::now(), &batch(1)[..1])
             .unwrap(),
-        None,
+        vec![None],
         "revoked"
     );
+}
+
+/// One batch holding the look-ups of several organisations, each with its own token (Entra with many tenants):
+/// each look-up finds only the users of its own token's organisation, though both organisations have the same
+/// userName, externalId and the batch names the other's ids; a revoked, expired or unknown token in the same
+/// batch finds nothing while the others succeed.
+#[rstest]
+fn a_batch_of_many_tokens_answers_each_in_its_own_organisation(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let s = &fx.store;
+    s.create_token("acme", &token("entra", 1, None), ACTOR)
+        .unwrap();
+    s.create_token("globex", &token("globex", 2, None), ACTOR)
+        .unwrap();
+    s.create_token("acme", &token("revoked", 3, None), ACTOR)
+        .unwrap();
+    s.create_token(
+        "globex",
+        &token("expiring", 4, Some(Duration::hours(1))),
+        ACTOR,
+    )
+    .unwrap();
+    let revoked = s.authenticate(&[3; 32], Utc::now()).unwrap().unwrap();
+    s.revoke_token("acme", &revoked.token_id, ACTOR).unwrap();
+    let mut ids = HashMap::new();
+    for org in ["acme", "globex"] {
+        let mut u = user("alice@x");
+        u.external_id = Some("ext-alice".into());
+        ids.insert(org, s.create_user(org, &u, ACTOR).unwrap().id);
+    }
+    // Two hours on: the expiring token has expired, the others have no expiry.
+    let later = Utc::now() + Duration::hours(2);
+    let by_id = |org: &str| format!(r#"id eq "{}""#, ids[org]);
+    let lookups: Vec<(u8, String, Option<&str>)> = vec![
+        (1, r#"userName eq "ALICE@x""#.into(), Some("acme")),
+        (2, r#"userName eq "alice@x""#.into(), Some("globex")),
+        (3, r#"userName eq "alice@x""#.into(), None),
+        (4, r#"userName eq "alice@x""#.into(), None),
+        (9, r#"userName eq "alice@x""#.into(), None),
+        (2, r#"externalId eq "ext-alice""#.into(), Some("globex")),
+        (1, r#"externalId eq "ext-alice""#.into(), Some("acme")),
+        (4, r#"externalId eq "ext-alice""#.into(), None),
+        (1, by_id("acme"), Some("acme")),
+        (1, by_id("globex"), Some("acme")),
+        (2, by_id("acme"), Some("globex")),
+        (2, by_id("globex"), Some("globex")),
+        (3, by_id("acme"), None),
+        (2, r#"userName sw "ali""#.into(), Some("globex")),
+        (3, r#"userName sw "ali""#.into(), None),
+        (1, r#"userName eq "nobody@x""#.into(), Some("acme")),
+    ];
+    let batch: Vec<([u8; 32], Query)> = lookups
+        .iter()
+        .map(|(hash, filter, _)| ([*hash; 32], q(filter)))
+        .collect();
+    for mut reader in [s.lookup_reader().unwrap(), s.reader().unwrap()] {
+        let found = reader.authenticate_and_find_users(later, &batch).unwrap();
+        assert_eq!(found.len(), batch.len());
+        for ((hash, filter, org), found) in lookups.iter().zip(found) {
+            let why = format!("token {hash}, {filter}");
+            let Some(org) = org else {
+                assert_eq!(found, None, "{why}");
+                continue;
+            };
+            let (auth, page) = found.expect(&why);
+            assert_eq!(auth.org.slug, *org, "{why}");
+            // Each answer is what the look-up alone gives, and only ever a user of its own organisation.
+            assert_eq!(
+                Some((auth.clone(), page.clone())),
+                reader
+                    .authenticate_and_list_users(&[*hash; 32], later, &q(filter))
+                    .unwrap(),
+                "{why}"
+            );
+            let other = if *org == "acme" { "globex" } else { "acme" };
+            assert!(page.items.iter().all(|u| u.id != ids[other]), "{why}");
+            let expected = usize::from(!filter.contains("nobody") && !filter.contains(&ids[other]));
+            assert_eq!(page.items.len(), expected, "{why}");
+            if expected == 1 {
+                assert_eq!(page.items[0].id, ids[*org], "{why}");
+            }
+        }
+    }
 }
 
 fn auth_id(s: &Store) -> String {

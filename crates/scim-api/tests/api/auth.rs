@@ -263,8 +263,9 @@ async fn an_expired_token_is_refused(
     assert_eq!(app.get(&lookup).await.assert_ok(200)["totalResults"], 1);
 }
 
-/// Concurrent look-ups (on PostgreSQL answered in batches, several requests to a statement): each request gets
-/// its own answer, from its own token's organisation; a token never answers for another organisation.
+/// Concurrent look-ups (on PostgreSQL answered in batches, several requests and tokens to a statement): each
+/// request gets its own answer, from its own token's organisation; a token never answers for another
+/// organisation; an expired, revoked or unknown token is refused while the others in its batch succeed.
 #[rstest]
 #[tokio::test]
 async fn concurrent_lookups_each_get_their_own_answer(
@@ -273,6 +274,30 @@ async fn concurrent_lookups_each_get_their_own_answer(
     let app = std::sync::Arc::new(spawn_app(backend).await);
     let globex = app.other_org("globex");
     let stranger = scim_core::token::from_random_bytes(&[9; scim_core::token::RANDOM_BYTES]).secret;
+    // An expired token of acme and a revoked one of globex, in the same batches as the live ones.
+    let dead = |byte: u8, org: &str, expires_at| {
+        let issued = scim_core::token::from_random_bytes(&[byte; scim_core::token::RANDOM_BYTES]);
+        let new = humbol_store::NewToken {
+            name: format!("dead-{byte}"),
+            hash: issued.hash,
+            hint: issued.hint.clone(),
+            expires_at,
+        };
+        (
+            app.store.create_token(org, &new, "test").unwrap(),
+            issued.secret,
+        )
+    };
+    let expired = dead(
+        7,
+        "acme",
+        Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+    )
+    .1;
+    let (revoked_token, revoked) = dead(8, "globex", None);
+    app.store
+        .revoke_token("globex", &revoked_token.id, "test")
+        .unwrap();
     let names: Vec<String> = (0..6).map(|i| format!("user{i}@contoso.com")).collect();
     let mut acme_ids = Vec::new();
     let mut globex_ids = Vec::new();
@@ -301,7 +326,7 @@ async fn concurrent_lookups_each_get_their_own_answer(
         for (i, name) in names.iter().enumerate() {
             let by_name = format!(r#"userName eq "{}""#, name.to_uppercase());
             let acme = Expect::User(acme_ids[i].clone());
-            cases.push(match (round + i) % 6 {
+            cases.push(match (round + i) % 8 {
                 0 => ("acme", app.token.clone(), by_name, acme),
                 1 => (
                     "globex",
@@ -322,6 +347,8 @@ async fn concurrent_lookups_each_get_their_own_answer(
                     Expect::NoMatch,
                 ),
                 4 => ("globex", app.token.clone(), by_name, Expect::Unauthorized),
+                5 => ("acme", expired.clone(), by_name, Expect::Unauthorized),
+                6 => ("globex", revoked.clone(), by_name, Expect::Unauthorized),
                 _ => ("acme", stranger.clone(), by_name, Expect::Unauthorized),
             });
         }
