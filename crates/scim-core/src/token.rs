@@ -75,12 +75,11 @@ pub fn from_random_bytes(random: &[u8; RANDOM_BYTES]) -> IssuedToken {
 /// [`from_random_bytes`] with another prefix: Humbol's other credentials of the same shape (OAuth client
 /// secrets and access tokens), recognisable by their own prefix.
 pub fn from_random_bytes_with_prefix(prefix: &str, random: &[u8; RANDOM_BYTES]) -> IssuedToken {
-    let random_part = base62_fixed(random, RANDOM_LEN);
-    let checksum = checksum_chars(random_part.as_bytes());
+    let random_part: [u8; RANDOM_LEN] = base62_fixed(*random);
+    let checksum = checksum_digits(&random_part);
     let mut secret = String::with_capacity(prefix.len() + RANDOM_LEN + CHECKSUM_LEN);
     secret.push_str(prefix);
-    secret.push_str(&random_part);
-    secret.push_str(&checksum);
+    secret.extend(random_part.iter().chain(&checksum).map(|&b| char::from(b)));
     let hash = hash(&secret);
     let hint = hint(prefix, &secret);
     IssuedToken { secret, hash, hint }
@@ -105,7 +104,7 @@ pub fn parse_with_prefix(prefix: &str, s: &str) -> Result<[u8; 32], TokenFormatE
     }
     // All ASCII from here on, so byte offsets are character offsets.
     let (random_part, checksum) = rest.split_at(RANDOM_LEN);
-    if checksum_chars(random_part.as_bytes()) != checksum {
+    if checksum.as_bytes() != checksum_digits(random_part.as_bytes()) {
         return Err(TokenFormatError::ChecksumMismatch);
     }
     Ok(hash(s))
@@ -128,17 +127,17 @@ fn hint(prefix: &str, secret: &str) -> String {
     format!("{prefix}…{tail}")
 }
 
-/// The CRC32 (IEEE) of `data` as exactly [`CHECKSUM_LEN`] base62 digits.
-fn checksum_chars(data: &[u8]) -> String {
-    let crc = crc32fast::hash(data);
-    base62_fixed(&crc.to_be_bytes(), CHECKSUM_LEN)
+/// The CRC32 (IEEE) of `data` as exactly [`CHECKSUM_LEN`] base62 digits (ASCII).
+fn checksum_digits(data: &[u8]) -> [u8; CHECKSUM_LEN] {
+    base62_fixed(crc32fast::hash(data).to_be_bytes())
 }
 
-/// Writes the big-endian unsigned integer `bytes` as exactly `digits` base62 digits, most significant first
-/// (left-padded with `0`; reduced modulo 62^digits if it does not fit).
-fn base62_fixed(bytes: &[u8], digits: usize) -> String {
-    let mut number = bytes.to_vec();
-    let mut out = vec![ALPHABET[0]; digits];
+/// The big-endian unsigned integer `bytes` as exactly `D` base62 digits (ASCII), most significant first
+/// (left-padded with `0`; reduced modulo 62^D if it does not fit). On the stack: every presented token's
+/// checksum is computed again.
+fn base62_fixed<const B: usize, const D: usize>(bytes: [u8; B]) -> [u8; D] {
+    let mut number = bytes;
+    let mut out = [ALPHABET[0]; D];
     for slot in out.iter_mut().rev() {
         // Long division of `number` by 62; the remainder is the next least significant digit.
         let mut remainder: u32 = 0;
@@ -150,7 +149,7 @@ fn base62_fixed(bytes: &[u8], digits: usize) -> String {
         }
         *slot = ALPHABET[remainder as usize];
     }
-    out.into_iter().map(char::from).collect()
+    out
 }
 
 #[cfg(test)]
@@ -251,13 +250,27 @@ mod tests {
     }
 
     #[test]
+    fn issued_tokens_keep_their_text() {
+        // Written by an independent implementation (Python: int.from_bytes, zlib.crc32): tokens already issued
+        // must keep parsing, so the encoding may not change.
+        let t = from_random_bytes(&[7; RANDOM_BYTES]);
+        assert_eq!(
+            t.secret,
+            "humbol_scim_4hRzgefUy8S7YcHUrJGoeiJTKldGueU34HE0wo"
+        );
+        assert_eq!(parse(&t.secret), Ok(t.hash));
+    }
+
+    #[test]
     fn base62_encoding_is_fixed_width_and_big_endian() {
-        assert_eq!(base62_fixed(&[0, 0, 0, 0], 6), "000000");
-        assert_eq!(base62_fixed(&[0, 0, 0, 61], 6), "00000z");
-        assert_eq!(base62_fixed(&[0, 0, 0, 62], 6), "000010");
-        assert_eq!(base62_fixed(&u32::MAX.to_be_bytes(), 6), "4gfFC3");
-        // All-ones 192 bits: reduced modulo 62^32, still 32 characters.
-        assert_eq!(base62_fixed(&[0xff; 24], 32).len(), 32);
+        assert_eq!(&base62_fixed::<4, 6>([0, 0, 0, 0]), b"000000");
+        assert_eq!(&base62_fixed::<4, 6>([0, 0, 0, 61]), b"00000z");
+        assert_eq!(&base62_fixed::<4, 6>([0, 0, 0, 62]), b"000010");
+        assert_eq!(&base62_fixed::<4, 6>(u32::MAX.to_be_bytes()), b"4gfFC3");
+        // All-ones 192 bits: reduced modulo 62^32, still 32 alphanumeric characters.
+        assert!(base62_fixed::<24, 32>([0xff; 24])
+            .iter()
+            .all(u8::is_ascii_alphanumeric));
     }
 
     #[test]
