@@ -346,6 +346,21 @@ type TokenJoined = (
     Option<AddressRow>,
 );
 
+/// What a look-up with its token check selects ([`TokenJoined`]): the token's id, its organisation, the user (if
+/// any) with its groups, one email and one address row. [`token_and_user!`] and [`PairsQuery`] both select it.
+macro_rules! token_joined_select {
+    () => {
+        (
+            scim_tokens::id,
+            OrgRow::as_select(),
+            Option::<UserRow>::as_select(),
+            UserGroupsJson,
+            Option::<EmailRow>::as_select(),
+            Option::<AddressRow>::as_select(),
+        )
+    };
+}
+
 /// [`one_user!`] with the token check in the same statement: the live token with hash `$hash` (not revoked, not
 /// expired at `$now`) joined with its organisation, LEFT JOINed with that organisation's users matching `$cond`
 /// and their children. No row: no live token; rows with no user: a token and a miss. `on $c` runs it on an inner
@@ -363,14 +378,7 @@ macro_rules! token_and_user {
             .left_join(user_emails::table.on(user_emails::user_id.eq(users::id)))
             .left_join(user_addresses::table.on(user_addresses::user_id.eq(users::id)))
             .filter(crate::tokens::live_token($hash, $now))
-            .select((
-                scim_tokens::id,
-                OrgRow::as_select(),
-                Option::<UserRow>::as_select(),
-                UserGroupsJson,
-                Option::<EmailRow>::as_select(),
-                Option::<AddressRow>::as_select(),
-            ))
+            .select(token_joined_select!())
             .load::<TokenJoined>($c)
     };
 }
@@ -551,14 +559,7 @@ impl KeyPairs {
             return Ok(Vec::new());
         }
         let rows: Vec<(i64, TokenJoined)> = PairsQuery::<KEY> {
-            select: (
-                scim_tokens::id,
-                OrgRow::as_select(),
-                Option::<UserRow>::as_select(),
-                UserGroupsJson,
-                Option::<EmailRow>::as_select(),
-                Option::<AddressRow>::as_select(),
-            ),
+            select: token_joined_select!(),
             hashes: self.hashes,
             keys: self.keys,
             now,

@@ -370,10 +370,7 @@ fn a_batch_of_lookups_answers_each_as_alone(
     use scim_core::resource::{Email, User};
     let fx = fx(backend);
     let s = &fx.store;
-    s.create_token("acme", &token("entra", 1, None), ACTOR)
-        .unwrap();
-    s.create_token("globex", &token("globex", 2, None), ACTOR)
-        .unwrap();
+    live_tokens_of_acme_and_globex(s);
     let mut ids = Vec::new();
     for (i, name) in ["alice@x", "bob@x", "carol@x"].into_iter().enumerate() {
         let mut u = user(name);
@@ -482,10 +479,7 @@ fn a_batch_of_many_tokens_answers_each_in_its_own_organisation(
 ) {
     let fx = fx(backend);
     let s = &fx.store;
-    s.create_token("acme", &token("entra", 1, None), ACTOR)
-        .unwrap();
-    s.create_token("globex", &token("globex", 2, None), ACTOR)
-        .unwrap();
+    live_tokens_of_acme_and_globex(s);
     s.create_token("acme", &token("revoked", 3, None), ACTOR)
         .unwrap();
     s.create_token(
@@ -621,4 +615,12 @@ fn corrupt_columns_are_errors_that_keep_their_cause(
         .events("globex", &EventQuery::default())
         .unwrap_err();
     assert!(e.report().contains("unknown outcome"), "{}", e.report());
+}
+
+/// A live token in acme (hash `[1; 32]`) and one in globex (`[2; 32]`).
+fn live_tokens_of_acme_and_globex(s: &humbol_store::Store) {
+    s.create_token("acme", &token("entra", 1, None), ACTOR)
+        .unwrap();
+    s.create_token("globex", &token("globex", 2, None), ACTOR)
+        .unwrap();
 }
