@@ -206,18 +206,23 @@ impl Store {
     }
 }
 
-/// A live token's condition: this SHA-256 `hash`, not revoked, not expired at `now` (µs). The token check alone
-/// ([`authenticate`]) and the one inside Entra's look-up (`users::authenticate_and_list_users`) share it.
+/// A live token's condition: this SHA-256 `hash`, and [`in_force`]. The token check alone ([`authenticate`]) and
+/// the one inside Entra's look-up (`users::authenticate_and_list_users`) share it.
 #[diesel::dsl::auto_type]
 pub(crate) fn live_token<'a>(hash: &'a [u8], now: i64) -> _ {
-    scim_tokens::hash
-        .eq(hash)
-        .and(scim_tokens::revoked_at.is_null())
-        .and(
-            scim_tokens::expires_at
-                .is_null()
-                .or(scim_tokens::expires_at.gt(now)),
-        )
+    let in_force: in_force = in_force(now);
+    scim_tokens::hash.eq(hash).and(in_force)
+}
+
+/// A token in force: not revoked, not expired at `now` (µs). Also the condition of each token of a batch of
+/// look-ups (`users::PairsQuery`, whose hashes are an array's elements).
+#[diesel::dsl::auto_type]
+pub(crate) fn in_force(now: i64) -> _ {
+    scim_tokens::revoked_at.is_null().and(
+        scim_tokens::expires_at
+            .is_null()
+            .or(scim_tokens::expires_at.gt(now)),
+    )
 }
 
 /// See [`crate::Store::authenticate`]: one statement, so no transaction (one statement reads one snapshot),

@@ -562,7 +562,7 @@ impl KeyPairs {
             select: token_joined_select!(),
             hashes: self.hashes,
             keys: self.keys,
-            now,
+            in_force: crate::tokens::in_force(now),
         }
         .load(pg)?;
         rows.into_iter()
@@ -610,7 +610,7 @@ struct PairsQuery<const KEY: u8> {
     select: PairsSelect,
     hashes: Vec<Vec<u8>>,
     keys: Vec<String>,
-    now: i64,
+    in_force: crate::tokens::in_force,
 }
 
 impl<const KEY: u8> diesel::query_builder::QueryId for PairsQuery<KEY> {
@@ -632,7 +632,7 @@ impl<const KEY: u8> diesel::query_builder::QueryFragment<diesel::pg::Pg> for Pai
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
     ) -> QueryResult<()> {
-        use diesel::sql_types::{Array, BigInt, Binary, Text};
+        use diesel::sql_types::{Array, Binary, Text};
         let column = match KEY {
             KEY_USER_NAME => "user_name_norm",
             KEY_EXTERNAL_ID => "external_id",
@@ -646,13 +646,11 @@ impl<const KEY: u8> diesel::query_builder::QueryFragment<diesel::pg::Pg> for Pai
         out.push_bind_param::<Array<Text>, _>(&self.keys)?;
         out.push_sql(
             "::text[]) WITH ORDINALITY AS k(k_hash, k_key, k_ord) \
-             INNER JOIN \"scim_tokens\" ON \"scim_tokens\".\"hash\" = k.k_hash \
-             AND \"scim_tokens\".\"revoked_at\" IS NULL \
-             AND (\"scim_tokens\".\"expires_at\" IS NULL OR \"scim_tokens\".\"expires_at\" > ",
+             INNER JOIN \"scim_tokens\" ON \"scim_tokens\".\"hash\" = k.k_hash AND ",
         );
-        out.push_bind_param::<BigInt, _>(&self.now)?;
+        self.in_force.walk_ast(out.reborrow())?;
         out.push_sql(
-            ") INNER JOIN \"orgs\" ON \"orgs\".\"slug\" = \"scim_tokens\".\"org\" \
+            " INNER JOIN \"orgs\" ON \"orgs\".\"slug\" = \"scim_tokens\".\"org\" \
              LEFT OUTER JOIN \"users\" ON \"users\".\"org\" = \"orgs\".\"slug\" AND \"users\".\"",
         );
         out.push_sql(column);
