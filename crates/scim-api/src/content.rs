@@ -48,7 +48,7 @@ pub fn scim_body(status: StatusCode, body: &impl Serialize) -> (StatusCode, Vec<
 #[derive(Debug)]
 pub struct Reply {
     status: StatusCode,
-    body: Option<Vec<u8>>,
+    body: Body,
     etag: Option<String>,
     location: Option<String>,
     /// The body did not serialise: the reply is a 500 whatever the handler sets afterwards.
@@ -67,10 +67,26 @@ impl Reply {
         let (written, bytes) = scim_body(status, body);
         Reply {
             status: written,
-            body: Some(bytes),
+            body: Body::Whole(bytes),
             etag: None,
             location: None,
             failed: written != status,
+        }
+    }
+
+    /// `200` with a body sent in pieces as they are written (a group's members), so that a large body is never
+    /// held whole. A first piece that does not serialise is a 500, as with [`Reply::json`]; a later one ends the
+    /// response early (its status has been sent).
+    pub fn pieces(pieces: Result<Pieces, serde_json::Error>) -> Reply {
+        match pieces {
+            Ok(pieces) => Reply {
+                status: StatusCode::OK,
+                body: Body::Pieces(pieces),
+                etag: None,
+                location: None,
+                failed: false,
+            },
+            Err(e) => Reply::json(StatusCode::OK, &Unserialisable(e)),
         }
     }
 
@@ -78,7 +94,7 @@ impl Reply {
     pub fn no_content() -> Reply {
         Reply {
             status: StatusCode::NO_CONTENT,
-            body: None,
+            body: Body::Empty,
             etag: None,
             location: None,
             failed: false,
@@ -110,6 +126,26 @@ impl Reply {
     }
 }
 
+/// A body written piece by piece ([`Reply::pieces`]).
+pub type Pieces = scim_core::resource::GroupPieces;
+
+#[derive(Debug)]
+enum Body {
+    Whole(Vec<u8>),
+    Pieces(Pieces),
+    Empty,
+}
+
+/// A value whose serialisation fails with a given error: how [`Reply::pieces`] answers a first piece that did
+/// not serialise through [`scim_body`]'s one answer to that.
+struct Unserialisable(serde_json::Error);
+
+impl Serialize for Unserialisable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(&self.0))
+    }
+}
+
 impl Reply {
     /// The HTTP response.
     pub fn into_response(self) -> HttpResponse {
@@ -120,11 +156,13 @@ impl Reply {
         if let Some(location) = self.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
             builder.insert_header((header::LOCATION, location));
         }
+        let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
         match self.body {
-            Some(body) => builder
-                .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON)))
-                .body(body),
-            None => builder.finish(),
+            Body::Whole(body) => builder.insert_header(content_type).body(body),
+            Body::Pieces(pieces) => builder
+                .insert_header(content_type)
+                .streaming(futures_util::stream::iter(pieces.map(|p| p.map(Bytes::from)))),
+            Body::Empty => builder.finish(),
         }
     }
 }

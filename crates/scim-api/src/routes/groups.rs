@@ -113,7 +113,7 @@ pub async fn create(
             let (group, projection) = (group?, projection?);
             let stored = t.store.create_group(&t.org.slug, &group, t.actor)?;
             let location = t.location(ENDPOINT, &stored.id);
-            Ok(resource_reply(t, &stored, &projection)
+            Ok(resource_reply(t, stored, &projection)
                 .status(StatusCode::CREATED)
                 .location(location))
         })
@@ -154,7 +154,7 @@ pub async fn get(
                 .store
                 .group(&t.org.slug, &id, with_members(&projection))?
                 .ok_or(StoreError::NotFound)?;
-            Ok(resource_reply(t, &stored, &projection))
+            Ok(resource_reply(t, stored, &projection))
         })
         .await
 }
@@ -347,15 +347,15 @@ fn reread(t: &Tenant<'_>, id: &str, projection: &Projection) -> Result<Reply, Ap
         .store
         .group(&t.org.slug, id, with_members(projection))?
         .ok_or(StoreError::NotFound)?;
-    Ok(resource_reply(t, &stored, projection))
+    Ok(resource_reply(t, stored, projection))
 }
 
-/// The group as returned (projected), with its `ETag`.
-fn resource_reply(t: &Tenant<'_>, stored: &Stored<Group>, projection: &Projection) -> Reply {
+/// The group as returned (projected), with its `ETag`; its members are written as the body is sent.
+fn resource_reply(t: &Tenant<'_>, stored: Stored<Group>, projection: &Projection) -> Reply {
     let base = t.base_url();
-    let mut json = stored.to_json(&format!("{base}/{ENDPOINT}/{}", stored.id), Some(&base));
-    project(projection, &mut json);
-    Reply::ok(&json).etag(stored.meta.etag())
+    let location = format!("{base}/{ENDPOINT}/{}", stored.id);
+    let etag = stored.meta.etag();
+    Reply::pieces(stored.into_json_pieces(&location, Some(&base), projection.clone())).etag(etag)
 }
 
 fn project(projection: &Projection, json: &mut Value) {

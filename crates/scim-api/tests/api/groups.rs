@@ -232,3 +232,67 @@ async fn put_replaces_group_members(
     assert_eq!(member_ids(replaced), sorted(ids.clone()));
     assert_eq!(&app.get(&format!("/Groups/{gid}")).await.body, replaced);
 }
+
+/// A group of more members than one piece of the written body holds is sent in pieces (no `Content-Length`:
+/// chunked) and reads the same as the group in a list (written whole), with every member once; projections of
+/// the members hold on every piece.
+#[rstest]
+#[tokio::test]
+async fn a_large_group_is_sent_in_pieces(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    const MEMBERS: usize = 2 * scim_core::resource::MEMBERS_PER_PIECE + 77;
+    let app = spawn_app(backend).await;
+    humbol_store::testing::seed_users(&app.store, &app.org, MEMBERS, |i| {
+        scim_core::resource::User {
+            user_name: format!("m{i:05}@x.com"),
+            display_name: Some(format!("Member {i}")),
+            active: true,
+            ..Default::default()
+        }
+    })
+    .unwrap();
+    let mut ids = Vec::new();
+    while ids.len() < MEMBERS {
+        let page = app
+            .get(&format!("/Users?attributes=id&count=100&startIndex={}", ids.len() + 1))
+            .await;
+        let page = page.assert_ok(200);
+        ids.extend(page["Resources"].as_array().unwrap().iter().map(id_of));
+    }
+    let members: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+    let group = scim_core::resource::Group::from_json(&json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Everyone", "members": members}))
+    .unwrap();
+    let gid = app.store.create_group(&app.org, &group, "test").unwrap().id;
+
+    let r = app.get(&format!("/Groups/{gid}")).await;
+    let whole = r.assert_ok(200);
+    assert!(r.header("content-length").is_none(), "{:?}", r.headers);
+    assert_eq!(r.header("etag"), Some("W/\"1\""));
+    assert_eq!(member_ids(whole), sorted(ids.clone()));
+    assert_eq!(whole["members"][0]["type"], "User");
+    assert!(whole["members"][0]["display"]
+        .as_str()
+        .unwrap()
+        .starts_with("Member "));
+    let listed = app
+        .get(&format!("/Groups?{}", filter_query(&format!("id eq \"{gid}\""))))
+        .await;
+    assert_eq!(&listed.assert_ok(200)["Resources"][0], whole);
+
+    let r = app.get(&format!("/Groups/{gid}?attributes=members.value")).await;
+    let values = r.assert_ok(200);
+    assert_eq!(member_ids(values), sorted(ids.clone()));
+    assert!(values["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m.as_object().unwrap().len() == 1));
+    assert!(values.get("displayName").is_none());
+    let r = app.get(&format!("/Groups/{gid}?excludedAttributes=members")).await;
+    let without = r.assert_ok(200);
+    assert!(without.get("members").is_none());
+    assert_eq!(without["displayName"], "Everyone");
+}

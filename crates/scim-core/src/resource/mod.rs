@@ -47,7 +47,7 @@ pub(crate) fn first_of_each<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T
         .filter_map(|(item, keep)| keep.then_some(item))
         .collect()
 }
-pub use write::UserJson;
+pub use write::{GroupPieces, UserJson, MEMBERS_PER_PIECE};
 
 /// A User: exactly the attributes Humbol stores (DESIGN.md, "Humbol's user attributes").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

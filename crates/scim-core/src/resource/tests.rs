@@ -793,3 +793,56 @@ proptest! {
         prop_assert_eq!(Group::from_json(&stored.to_json("l", Some("https://h"))), Ok(g));
     }
 }
+
+/// A group written in pieces is the group written whole, projected the same way, whatever the number of members
+/// (none, fewer than a piece, exactly a piece, more) and the projection; each piece but the last two holds
+/// [`MEMBERS_PER_PIECE`] members.
+#[test]
+fn a_group_in_pieces_is_the_group_written_whole() {
+    use crate::projection::Projection;
+    use crate::schema::GROUP_RESOURCE;
+    let projections = [
+        (None, None),
+        (Some("members"), None),
+        (Some("members.value"), None),
+        (Some("displayName"), None),
+        (None, Some("members")),
+        (None, Some("members.display,externalId")),
+    ];
+    for n in [0, 1, MEMBERS_PER_PIECE, MEMBERS_PER_PIECE + 1, 3 * MEMBERS_PER_PIECE + 7] {
+        let stored = Stored {
+            id: "g-1".into(),
+            meta: meta(),
+            resource: Group {
+                display_name: "Sales".into(),
+                external_id: Some("x-1".into()),
+                members: (0..n)
+                    .map(|i| Member {
+                        value: format!("u-{i}"),
+                        display: (i % 2 == 0).then(|| format!("User {i}")),
+                    })
+                    .collect(),
+            },
+        };
+        for (attributes, excluded) in projections {
+            let projection = Projection::parse(attributes, excluded).unwrap();
+            let mut whole = stored.to_json("https://h/o/Groups/g-1", Some("https://h/o"));
+            projection.apply(&GROUP_RESOURCE, &mut whole);
+            let pieces: Vec<Vec<u8>> = stored
+                .clone()
+                .into_json_pieces("https://h/o/Groups/g-1", Some("https://h/o"), projection)
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let joined: Vec<u8> = pieces.concat();
+            let parsed: Value = serde_json::from_slice(&joined)
+                .unwrap_or_else(|e| panic!("{n} members, {attributes:?}/{excluded:?}: {e}"));
+            assert_eq!(parsed, whole, "{n} members, {attributes:?}/{excluded:?}");
+            if whole.get("members").is_some() {
+                assert_eq!(pieces.len(), 2 + n / MEMBERS_PER_PIECE, "{n} members");
+            } else {
+                assert_eq!(pieces.len(), 1);
+            }
+        }
+    }
+}

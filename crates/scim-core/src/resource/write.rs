@@ -5,7 +5,8 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::schema::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA};
+use crate::projection::Projection;
+use crate::schema::{ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE, GROUP_SCHEMA, USER_SCHEMA};
 
 use super::*;
 
@@ -331,23 +332,28 @@ impl Group {
         );
         put(&mut o, "externalId", &self.external_id);
         if !self.members.is_empty() {
-            let members = self.members.iter().map(|m| {
-                let mut e = Map::new();
-                e.insert("value".into(), Value::from(m.value.as_str()));
-                put(&mut e, "display", &m.display);
-                if let Some(base) = base_url {
-                    let base = base.trim_end_matches('/');
-                    e.insert(
-                        "$ref".into(),
-                        Value::from(format!("{base}/Users/{}", m.value)),
-                    );
-                }
-                e.insert("type".into(), Value::from("User"));
-                Value::Object(e)
-            });
+            let members = self.members.iter().map(|m| m.to_json(base_url));
             o.insert("members".into(), members.collect());
         }
         Value::Object(o)
+    }
+}
+
+impl Member {
+    /// `{"value": id, "display"?: .., "$ref"?: "{base_url}/Users/{id}", "type": "User"}`.
+    fn to_json(&self, base_url: Option<&str>) -> Value {
+        let mut e = Map::new();
+        e.insert("value".into(), Value::from(self.value.as_str()));
+        put(&mut e, "display", &self.display);
+        if let Some(base) = base_url {
+            let base = base.trim_end_matches('/');
+            e.insert(
+                "$ref".into(),
+                Value::from(format!("{base}/Users/{}", self.value)),
+            );
+        }
+        e.insert("type".into(), Value::from("User"));
+        Value::Object(e)
     }
 }
 
@@ -357,5 +363,101 @@ impl Stored<Group> {
     /// e.g. `https://humbol.example/scim/v2/orgs/acme`), each member also gets `"$ref": "{base_url}/Users/{id}"`.
     pub fn to_json(&self, location: &str, base_url: Option<&str>) -> Value {
         self.with_id_and_meta(self.resource.to_json_with_refs(base_url), "Group", location)
+    }
+
+    /// The same JSON, projected, as pieces of bytes to be sent one after another: the group without its members
+    /// first, then its members [`MEMBERS_PER_PIECE`] at a time, so that a group of 50,000 members is written
+    /// without its JSON built whole (`members` is the object's last key here). Each member is projected as it
+    /// would be inside the whole group.
+    pub fn into_json_pieces(
+        mut self,
+        location: &str,
+        base_url: Option<&str>,
+        projection: Projection,
+    ) -> Result<GroupPieces, serde_json::Error> {
+        let members = std::mem::take(&mut self.resource.members);
+        let mut head = self.to_json(location, base_url);
+        projection.apply(&GROUP_RESOURCE, &mut head);
+        let mut head = serde_json::to_vec(&head)?;
+        let members = if members.is_empty() || !projection.includes(&GROUP_RESOURCE, "members") {
+            Vec::new()
+        } else {
+            // `{..., "members":[` + the members + `]}`.
+            if head.pop() != Some(b'}') {
+                return Err(serde::ser::Error::custom("a group is written as an object"));
+            }
+            head.extend_from_slice(br#","members":["#);
+            members
+        };
+        Ok(GroupPieces {
+            done: members.is_empty(),
+            head: Some(head),
+            members: members.into_iter(),
+            first: true,
+            base_url: base_url.map(str::to_string),
+            projection,
+        })
+    }
+}
+
+/// How many members one piece of [`Stored::into_json_pieces`] holds (about 100 KiB of JSON).
+pub const MEMBERS_PER_PIECE: usize = 512;
+
+/// The pieces of a group's JSON ([`Stored::into_json_pieces`]).
+#[derive(Debug)]
+pub struct GroupPieces {
+    head: Option<Vec<u8>>,
+    members: std::vec::IntoIter<Member>,
+    first: bool,
+    done: bool,
+    base_url: Option<String>,
+    projection: Projection,
+}
+
+impl GroupPieces {
+    /// `member` as the projection returns it inside the group (`None`: nothing of it is returned).
+    fn member(&self, member: &Member) -> Option<Value> {
+        let json = member.to_json(self.base_url.as_deref());
+        if self.projection.is_default() {
+            return Some(json);
+        }
+        let mut group = json!({ "members": [json] });
+        self.projection.apply(&GROUP_RESOURCE, &mut group);
+        group.get_mut("members")?.as_array_mut()?.pop()
+    }
+}
+
+impl Iterator for GroupPieces {
+    type Item = Result<Vec<u8>, serde_json::Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(head) = self.head.take() {
+            return Some(Ok(head));
+        }
+        if self.done {
+            return None;
+        }
+        let mut piece = Vec::with_capacity(MEMBERS_PER_PIECE * 200);
+        let mut taken = 0;
+        while taken < MEMBERS_PER_PIECE {
+            let Some(member) = self.members.next() else {
+                break;
+            };
+            taken += 1;
+            let Some(json) = self.member(&member) else {
+                continue;
+            };
+            if !std::mem::take(&mut self.first) {
+                piece.push(b',');
+            }
+            if let Err(e) = serde_json::to_writer(&mut piece, &json) {
+                return Some(Err(e));
+            }
+        }
+        if taken < MEMBERS_PER_PIECE {
+            piece.extend_from_slice(b"]}");
+            self.done = true;
+        }
+        Some(Ok(piece))
     }
 }
