@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use scim_core::resource::{Group, Member, Meta, Stored};
 use scim_core::ScimError;
@@ -280,7 +281,8 @@ fn load_members(
     if ids.is_empty() {
         return Ok(out);
     }
-    let rows: Vec<(String, String, Option<String>)> = group_members::table
+    // Row by row (`load_iter`), so that a 50k-member group is held once, as its members, not also as rows.
+    let rows = group_members::table
         .inner_join(users::table)
         .filter(group_members::group_id.eq_any(ids))
         .select((
@@ -289,8 +291,9 @@ fn load_members(
             users::display_name,
         ))
         .order((group_members::group_id, group_members::user_id))
-        .load(conn)?;
-    for (group_id, value, display) in rows {
+        .load_iter::<(String, String, Option<String>), DefaultLoadingMode>(conn)?;
+    for row in rows {
+        let (group_id, value, display) = row?;
         out.entry(group_id)
             .or_default()
             .push(Member { value, display });
