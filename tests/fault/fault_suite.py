@@ -38,7 +38,7 @@ Each stage prints its figures and FAILs when a target is missed:
   holding a NUL.
 
 Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N] [--members N] [--members-cpu S] [--hostile N]
-[--hostile-seed N]. Time budget: under 6 minutes on 2 cores.
+[--hostile-seed N]. Time budget: under 5 minutes on 2 cores.
 """
 
 import argparse
