@@ -25,14 +25,28 @@ Each stage prints its figures and FAILs when a target is missed:
 - events: a refusal naming 500 unknown member ids keeps a bounded event detail;
 - members: one PATCH adding 90,000 member ids to a group (mostly unknown: refused; then all known, when the
   `loadgen` binary is in --bin to seed them): scim-api's CPU seconds for it (at most --members-cpu, 2 s by
-  default, a bound for release binaries) and the event detail it wrote (at most 4 KiB an event).
+  default, a bound for release binaries) and the event detail it wrote (at most 4 KiB an event);
+- hostile: on SQLite, then on PostgreSQL, the same generated requests (seeded, --hostile-seed; at least
+  --hostile per backend): NUL and other control characters (raw, percent-encoded, JSON- and filter-escaped),
+  lone surrogates and invalid UTF-8, values of 1,024 bytes (allowed) and 1,025 / 3,000 / 100,000 characters in
+  every string attribute of a User and a Group, in filter values (every attribute, every operator) and
+  attribute paths, PATCH paths, weird ids in GET / PUT / PATCH / DELETE of /Users and /Groups and in the admin
+  API's token and client DELETEs, flat ORs and ANDs of 66 to 150 terms (answered 200), filters nested past 32
+  levels (400), bad JSON bodies, broken HTTP framing, and NFC / NFD / case spellings of one name (the second
+  create answered 409). FAILs on any 5xx, a request left unanswered, invalid input answered 2xx, a refused
+  write that changed the resource or collection it aimed at (read back after each write), or a stored value
+  holding a NUL.
 
-Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N] [--members N] [--members-cpu S]. Time budget:
-under 5 minutes on 2 cores.
+Usage: fault_suite.py --bin DIR [--stage NAME ...] [--trials N] [--members N] [--members-cpu S] [--hostile N]
+[--hostile-seed N]. Time budget: under 5 minutes on 2 cores.
 """
 
 import argparse
+import http.client
+import json
+import math
 import os
+import random
 import resource
 import secrets
 import selectors
@@ -43,12 +57,14 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
+import urllib.parse
 import uuid
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (  # noqa: E402
-    PgCluster, Servers, call, concurrently, new_group, new_user, on_exit, patch_op, token_request, work_dir,
+    SCIM_JSON, PgCluster, Servers, call, concurrently, new_group, new_user, on_exit, patch_op, token_request, work_dir,
 )
 
 failures = []
@@ -686,6 +702,764 @@ def stage_members(args, work):
     srv.stop()
 
 
+# ---- hostile input (SQLite and PostgreSQL) ----
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+# The documented limits (scim-core): a string value's UTF-8 bytes (a reference's: 2,048), a filter's bytes and
+# nesting depth; an API token's name (admin-api): 100 characters.
+MAX_VALUE = 1024
+MAX_REFERENCE = 2048
+MAX_FILTER = 4096
+MAX_DEPTH = 32
+MAX_TOKEN_NAME = 100
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Characters whose lowercase NFC form is longer in UTF-8 than they are (composition exclusions, U+0130).
+EXPANDING = ("\u0958\u0959\u095a\u095b\u095c\u095d\u095e\u095f\u09dc\u09dd\u0a33\u0a36\u0a59\u0a5a\u0a5b"
+             "\ufb1d\ufb1f\ufb2a\ufb2b\ufb2c\ufb2d\ufb2e\ufb2f\ufb30\ufb31\ufb32\ufb33\ufb34\ufb35\u0130"
+             "\U0001d15e\U0001d15f\U0001d160\U0001d161\U0001d162\U0001d163\U0001d164\U0001d1bb\U0001d1bc")
+
+
+def utf8(s):
+    """UTF-8 bytes of `s`; a lone surrogate becomes its three-byte (invalid) encoding."""
+    return s.encode("utf-8", "surrogatepass")
+
+
+def pct(s):
+    """`s` (text or bytes) percent-encoded as one path segment or query value."""
+    return urllib.parse.quote(utf8(s) if isinstance(s, str) else s, safe="")
+
+
+def letters(rng, n):
+    return "".join(rng.choice(ALNUM) for _ in range(n))
+
+
+def hostile_atoms(rng):
+    """Text that a directory should never send, or sends only at the edge of what is allowed, as functions
+    (one call per value, so that random parts differ: unique names, incompressible long values). Returns
+    (core, more): the core atoms go into every slot, the others into random ones."""
+    def const(*texts):
+        return [lambda t=t: t for t in texts]
+
+    core = const("\0", "a\0b", "\x7f", "a\x85b", "\ud800", "a\udfffb", "", " ", "x\x01y", "x\x1fy",
+                 "x\ty", "x\ny", "\\u0000", "%00", "' OR '1'='1", "\U0001f600" * 10, "e" + "\u0301" * 500) + [
+        lambda: letters(rng, MAX_VALUE),                       # at the limit: allowed
+        lambda: letters(rng, MAX_VALUE + 1),
+        lambda: letters(rng, 3000),
+        lambda: letters(rng, 100_000),
+        lambda: "a" * 3000,
+        lambda: "\u00e9" * 100_000,
+        lambda: letters(rng, 4) + "\u20ac" * 340,              # 1,024 bytes in 344 characters: allowed
+        lambda: letters(rng, 4) + "\u20ac" * 341,              # 1,027 bytes
+        lambda: letters(rng, 8) + "".join(rng.choice(EXPANDING) for _ in range(250)),
+    ]
+    more = const("\0" * 3, "\x9b", "\udc00\ud800", "\ufffe\uffff", "\U0010ffff", "\u202eevil",
+                 "\u200b\u200d", "\ufeffbom", "\u2028\u2029", "\u3000\u00a0", "%", "_", "\\", '"', "%_\\",
+                 "${jndi:x}", "<script>", "a\r\nX-Injected: 1", "..", "/", "a/b", "*") + \
+        const(*[f"x{chr(c)}y" for c in range(2, 31) if c not in (9, 10)])
+    return core, more
+
+
+def flaws(s):
+    """What the service refuses in a JSON string value `s`, as it reads it."""
+    return {
+        "nul": "\0" in s,
+        "control": any(unicodedata.category(c) == "Cc" for c in s),
+        "c0": any(ord(c) < 0x20 for c in s),
+        "surrogate": any(0xD800 <= ord(c) <= 0xDFFF for c in s),
+        "blank": not s.strip(),
+        "bytes": len(utf8(s)),
+    }
+
+
+class Hostile:
+    """One request: `expect` is "refuse" (a 4xx), "valid" (a 2xx, or 409 for a name already taken), "accept"
+    (a 2xx), "conflict" (409) or "either" (anything but a 5xx); `watch` names what a write must leave alone
+    unless it is answered 2xx."""
+
+    def __init__(self, kind, method, target, body=None, expect="either", watch=None, server="scim",
+                 auth="scim", ctype=SCIM_JSON, headers=None):
+        self.kind, self.method, self.target, self.body, self.expect = kind, method, target, body, expect
+        self.watch, self.server, self.auth, self.ctype, self.headers = watch, server, auth, ctype, headers or {}
+
+
+def json_bytes(doc, raw):
+    """`doc` as JSON: escaped (ASCII; a lone surrogate as \\udXXX) or raw UTF-8 (a lone surrogate as invalid
+    UTF-8, a C0 character unescaped: both invalid JSON)."""
+    if not raw:
+        return json.dumps(doc).encode()
+    text = json.dumps(doc, ensure_ascii=False)
+    for c in set(ch for ch in text if ord(ch) < 0x20):
+        text = text.replace(json.dumps(c)[1:-1], c)
+    return utf8(text)
+
+
+def value_expect(values, name=(), raw=False):
+    """The expectation for a body carrying `values` ((text, limit) pairs); those in `name` are names
+    (userName, displayName): no control characters and not blank either."""
+    refuse = False
+    for s, limit in values:
+        f = flaws(s)
+        bad = f["nul"] or f["surrogate"] or f["bytes"] > limit or (raw and f["c0"])
+        if s in name:
+            bad = bad or f["control"] or f["blank"]
+        refuse = refuse or bad
+    return "refuse" if refuse else ("valid" if name else "either")
+
+
+class HostileRun:
+    """The generated requests, sent one at a time to the servers of one backend, and what they found."""
+
+    def __init__(self, srv, org, base, token, admin, support, oauth):
+        self.srv, self.org, self.base, self.token, self.admin, self.support = srv, org, base, token, admin, support
+        self.oauth_path = urllib.parse.urlsplit(oauth[0]).path
+        self.scim_path = urllib.parse.urlsplit(base).path
+        self.statuses, self.bad, self.tried, self.fingerprints = {}, {}, 0, {}
+        self.fx_user = self.fx_group = None
+
+    # -- sending --
+
+    def send(self, h):
+        host, port = ("127.0.0.1", self.srv.scim_port) if h.server == "scim" else ("127.0.0.1", self.srv.admin_port)
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            conn.putrequest(h.method, h.target, skip_host=False, skip_accept_encoding=True)
+            auth = {"scim": self.token, "admin": self.admin, "support": self.support}.get(h.auth, h.auth)
+            if auth:
+                conn.putheader("Authorization", auth if isinstance(auth, bytes) else f"Bearer {auth}")
+            for k, v in h.headers.items():
+                conn.putheader(k, v)
+            if h.body is not None:
+                conn.putheader("Content-Type", h.ctype)
+                conn.putheader("Content-Length", str(len(h.body)))
+            conn.endheaders(h.body)
+            r = conn.getresponse()
+            return r.status, r.read()
+        except (OSError, http.client.HTTPException, ValueError, UnicodeError) as e:
+            return None, type(e).__name__.encode()
+        finally:
+            conn.close()
+
+    def send_raw(self, data):
+        """Raw bytes on a socket (a request line or headers no HTTP library sends): the answer's status."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.srv.scim_port), timeout=10) as s:
+                s.sendall(data)
+                got = b""
+                while b"\r\n" not in got:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+        except OSError:
+            return None
+        try:
+            return int(got.split(b" ", 2)[1])
+        except (IndexError, ValueError):
+            return None
+
+    # -- what a refused write must leave alone --
+
+    def fingerprint(self, watch):
+        if watch in ("users", "groups"):
+            a = call("GET", f"{self.base}/{watch.capitalize()}?count=0", self.token)
+            return a.status, (a.body or {}).get("totalResults")
+        if watch == "user":
+            a = call("GET", f"{self.base}/Users/{self.fx_user}", self.token)
+            return a.status, json.dumps(a.body, sort_keys=True)
+        if watch == "group":
+            a = call("GET", f"{self.base}/Groups/{self.fx_group}", self.token)
+            return a.status, json.dumps(a.body, sort_keys=True)
+        what = "tokens" if watch == "tokens" else "clients"
+        a = call("GET", f"{self.srv.admin}/api/v1/orgs/{self.org}/scim/{what}", self.admin)
+        items = a.body.get("items", []) if isinstance(a.body, dict) else (a.body or [])
+        return a.status, sorted(json.dumps({k: v for k, v in i.items() if k != "last_used_at"}, sort_keys=True)
+                                for i in items)
+
+    def note(self, what, h, status, detail=b""):
+        self.bad.setdefault(what, [])
+        self.bad[what].append(h)
+        if len(self.bad[what]) <= 5:
+            text = detail[:160].decode(errors="replace") if isinstance(detail, bytes) else str(detail)
+            print(f"  {what}: {h.kind}: {h.method} {h.target[:100]} -> {status} {text}", flush=True)
+
+    def run(self, h):
+        self.tried += 1
+        before = None
+        if h.watch:
+            before = self.fingerprints.get(h.watch)
+            if before is None:
+                before = self.fingerprints[h.watch] = self.fingerprint(h.watch)
+        status, raw = self.send(h)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        ok = status is not None and 200 <= status < 300
+        if status is None and len(h.target) + len(h.body or b"") < 32768:
+            self.note("no answer", h, status, raw)
+        elif status is None:
+            pass  # a request larger than the server reads may be closed before its answer is read
+        elif status >= 500:
+            self.note("5xx", h, status, raw)
+        elif h.expect == "refuse" and ok:
+            self.note("invalid input accepted", h, status, raw)
+        elif h.expect == "accept" and not ok:
+            self.note("valid request refused", h, status, raw)
+        elif h.expect == "conflict" and status != 409:
+            self.note("duplicate not answered 409", h, status, raw)
+        elif h.expect == "valid" and not ok and status != 409:
+            self.note("valid value refused (figure)", h, status, raw)
+        if h.watch:
+            after = self.fingerprint(h.watch)
+            if not ok and after != before:
+                self.note("refused write changed state", h, status, raw)
+            if ok:  # a write answered 2xx may change what the other fingerprints see (a member's name)
+                self.fingerprints.clear()
+            self.fingerprints[h.watch] = after
+        return status, raw
+
+    def run_raw(self, kind, data):
+        self.tried += 1
+        status = self.send_raw(data)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        # Some are readable requests (bare LF line ends, a long header): only a 5xx is a failure here.
+        if status is not None and status >= 500:
+            self.note("5xx", Hostile(kind, "RAW", repr(data[:60])), status)
+
+
+def hostile_requests(rng, run, n):
+    """Every hostile atom in every slot once, then random combinations up to `n` requests in all."""
+    b, org = run.scim_path, run.org
+    core, more = hostile_atoms(rng)
+
+    def uniq():
+        return f"h-{letters(rng, 12)}"
+
+    def user_body(slot, s):
+        """A user whose `slot` holds `s`: (document, [(value, limit)], names)."""
+        name = uniq()
+        doc = {"schemas": [USER_SCHEMA], "userName": name}
+        if slot == "userName":
+            doc["userName"] = s
+            return doc, [(s, MAX_VALUE)], (s,)
+        if slot in ("externalId", "displayName", "nickName", "title", "userType", "preferredLanguage",
+                    "locale", "timezone"):
+            doc[slot] = s
+        elif slot == "profileUrl":
+            doc[slot] = s
+            return doc, [(s, MAX_REFERENCE)], ()
+        elif slot.startswith("name."):
+            doc["name"] = {slot[5:]: s}
+        elif slot.startswith("emails."):
+            doc["emails"] = [{"value": f"{name}@example.com", "type": "work", slot[7:]: s}]
+        elif slot.startswith("addresses."):
+            doc["addresses"] = [{slot[10:]: s}]
+        elif slot.startswith("phoneNumbers."):
+            doc["phoneNumbers"] = [{"value": "+1 555 0100", slot[13:]: s}]
+        elif slot.startswith("enterprise."):
+            doc["schemas"].append(ENTERPRISE)
+            doc[ENTERPRISE] = {slot[11:]: s}
+        if slot == "emails.display":
+            # Read and dropped: Humbol does not store an email's display (so any length is answered 2xx).
+            return doc, [(s, 1 << 30)], ()
+        return doc, [(s, MAX_VALUE)], ()
+
+    user_slots = ["userName", "externalId", "displayName", "nickName", "title", "userType", "profileUrl",
+                  "preferredLanguage", "locale", "timezone", "name.givenName", "name.familyName",
+                  "name.formatted", "name.middleName", "emails.value", "emails.type", "emails.display",
+                  "addresses.locality", "addresses.region", "addresses.country", "addresses.streetAddress",
+                  "addresses.postalCode", "addresses.type", "addresses.formatted", "phoneNumbers.value",
+                  "enterprise.department", "enterprise.employeeNumber", "enterprise.organization"]
+    filter_attrs = ["userName", "externalId", "displayName", "emails.value", "name.givenName", "title",
+                    "addresses.locality", "emails[type eq \"work\"].value", "id", "meta.created",
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "active"]
+    group_attrs = ["displayName", "externalId", "members.value", "id"]
+
+    def literal(s, raw):
+        return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"' if raw else json.dumps(s)
+
+    def query_expect(text, limit=MAX_FILTER):
+        """A look-up whose query holds `text`: refused at the edge when it holds a control character (after
+        percent-decoding), by the parser when longer than `limit` bytes; otherwise 200 or 400."""
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text) or len(utf8(text)) > limit:
+            return "refuse"
+        return "either"
+
+    def one(slot, s, raw):
+        """The request that puts `s` into `slot`."""
+        if slot.startswith("user:"):
+            field = slot[5:]
+            doc, vals, names = user_body(field, s)
+            return Hostile(f"create user {field}", "POST", f"{b}/Users", json_bytes(doc, raw),
+                           value_expect(vals, names, raw), "users")
+        if slot.startswith("put-user:"):
+            field = slot[9:]
+            doc, vals, names = user_body(field, s)
+            if field != "userName":
+                doc["userName"] = run.fx_user_name
+            return Hostile(f"replace user {field}", "PUT", f"{b}/Users/{run.fx_user}", json_bytes(doc, raw),
+                           value_expect(vals, names, raw), "user")
+        if slot.startswith("patch-user:"):
+            field = slot[11:]
+            path = {"name.givenName": "name.givenName", "emails.value": "emails[type eq \"work\"].value",
+                    "addresses.locality": "addresses.locality"}.get(field, field)
+            doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": path, "value": s}]}
+            names = (s,) if field == "userName" else ()
+            lim = MAX_REFERENCE if field == "profileUrl" else MAX_VALUE
+            e = value_expect([(s, lim)], names, raw)
+            return Hostile(f"patch user {field}", "PATCH", f"{b}/Users/{run.fx_user}", json_bytes(doc, raw),
+                           "either" if e == "valid" else e, "user")
+        if slot == "patch-path":
+            doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": rng.choice(["add", "replace", "remove"]),
+                                                              "path": s, "value": "x"}]}
+            f = flaws(s)
+            return Hostile("patch path", "PATCH", f"{b}/Users/{run.fx_user}", json_bytes(doc, raw),
+                           "refuse" if f["nul"] or f["surrogate"] or f["bytes"] > MAX_FILTER else "either", "user")
+        if slot == "group:displayName":
+            doc = {"schemas": [GROUP_SCHEMA], "displayName": s}
+            return Hostile("create group displayName", "POST", f"{b}/Groups", json_bytes(doc, raw),
+                           value_expect([(s, MAX_VALUE)], (s,), raw), "groups")
+        if slot == "group:externalId":
+            doc = {"schemas": [GROUP_SCHEMA], "displayName": uniq(), "externalId": s}
+            return Hostile("create group externalId", "POST", f"{b}/Groups", json_bytes(doc, raw),
+                           value_expect([(s, MAX_VALUE)], (), raw), "groups")
+        if slot == "group:member":
+            doc = {"schemas": [GROUP_SCHEMA], "displayName": uniq(), "members": [{"value": s}]}
+            return Hostile("create group member", "POST", f"{b}/Groups", json_bytes(doc, raw), "refuse", "groups")
+        if slot == "put-group":
+            doc = {"schemas": [GROUP_SCHEMA], "displayName": s}
+            e = value_expect([(s, MAX_VALUE)], (s,), raw)
+            return Hostile("replace group displayName", "PUT", f"{b}/Groups/{run.fx_group}", json_bytes(doc, raw),
+                           e, "group")
+        if slot == "patch-group":
+            if rng.random() < 0.5:
+                doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "displayName", "value": s}]}
+                e = value_expect([(s, MAX_VALUE)], (s,), raw)
+            else:
+                doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "add", "path": "members",
+                                                                  "value": [{"value": s}]}]}
+                e = "refuse"
+            return Hostile("patch group", "PATCH", f"{b}/Groups/{run.fx_group}", json_bytes(doc, raw),
+                           "either" if e == "valid" else e, "group")
+        if slot in ("filter-users", "filter-groups"):
+            attr = rng.choice(filter_attrs if slot == "filter-users" else group_attrs)
+            op = rng.choice(["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"])
+            text = f"{attr} {op} {literal(s, raw)}"
+            what = "Users" if slot == "filter-users" else "Groups"
+            return Hostile(f"filter {what} value", "GET", f"{b}/{what}?filter={pct(text)}", expect=query_expect(text))
+        if slot == "filter-path":
+            text = f"{s} eq \"x\""
+            return Hostile("filter attribute path", "GET", f"{b}/Users?filter={pct(text)}", expect=query_expect(text))
+        if slot == "query-param":
+            param = rng.choice(["attributes", "excludedAttributes", "sortBy", "sortOrder", "startIndex", "count"])
+            what = rng.choice(["Users", "Groups"])
+            return Hostile(f"query {param}", "GET", f"{b}/{what}?{param}={pct(s)}", expect=query_expect(s, 1 << 30))
+        if slot == "search":
+            what = rng.choice(["Users", "Groups"])
+            doc = {"schemas": [SEARCH_SCHEMA], "filter": f"displayName eq {literal(s, False)}",
+                   "attributes": [s], "count": 5}
+            f = flaws(s)
+            return Hostile(f"POST {what}/.search", "POST", f"{b}/{what}/.search", json_bytes(doc, raw),
+                           "refuse" if f["nul"] or f["surrogate"] or (raw and f["c0"]) else "either")
+        if slot.startswith("id:"):
+            method, what = slot[3:].split(" ")
+            seg = pct(s)
+            body = None
+            if method in ("PUT", "PATCH"):
+                doc = ({"schemas": [PATCH_SCHEMA],
+                        "Operations": [{"op": "replace", "path": "displayName", "value": "x"}]}
+                       if method == "PATCH" else
+                       {"schemas": [USER_SCHEMA if what == "Users" else GROUP_SCHEMA], "userName": uniq(),
+                        "displayName": uniq()})
+                body = json.dumps(doc).encode()
+            watch = (what.lower() if method != "GET" else None)
+            # An empty or dot segment may name the collection itself: anything but a 5xx (a write still must
+            # change nothing unless answered 2xx).
+            e = "either" if s in ("", ".", "..") else "refuse"
+            return Hostile(f"{method} {what}/<id>", method, f"{b}/{what}/{seg}", body, e, watch)
+        if slot == "discovery-id":
+            what = rng.choice(["Schemas", "ResourceTypes"])
+            return Hostile(f"GET {what}/<id>", "GET", f"{b}/{what}/{pct(s)}",
+                           expect="either" if s in ("", ".", "..") else "refuse")
+        if slot == "org":
+            return Hostile("SCIM org <slug>", "GET", f"/scim/v2/orgs/{pct(s)}/Users", expect="refuse")
+        if slot == "oauth":
+            form = {"grant_type": "client_credentials", "client_id": s, "client_secret": s}
+            body = urllib.parse.urlencode({k: utf8(v) for k, v in form.items()}).encode()
+            return Hostile("OAuth token request", "POST", run.oauth_path, body, "refuse", auth=None,
+                           ctype="application/x-www-form-urlencoded")
+        if slot == "bearer":
+            return Hostile("SCIM bearer token", "GET", f"{b}/Users?count=1", expect="refuse",
+                           auth=b"Bearer " + utf8(s).replace(b"\r", b"").replace(b"\n", b""))
+        if slot == "admin-token-delete":
+            return Hostile("admin DELETE token <id>", "DELETE", f"/api/v1/orgs/{org}/scim/tokens/{pct(s)}",
+                           expect="refuse", watch="tokens", server="admin", auth="admin")
+        if slot == "admin-client-delete":
+            return Hostile("admin DELETE client <id>", "DELETE", f"/api/v1/orgs/{org}/scim/clients/{pct(s)}",
+                           expect="refuse", watch="clients", server="admin", auth="admin")
+        if slot == "admin-token-name":
+            t = s.strip()
+            f = flaws(s)
+            refuse = (f["nul"] or f["control"] or f["surrogate"] or not t or len(t) > MAX_TOKEN_NAME
+                      or (raw and f["c0"]))
+            return Hostile("admin POST token name", "POST", f"/api/v1/orgs/{org}/scim/tokens",
+                           json_bytes({"name": s}, raw), "refuse" if refuse else "valid", "tokens",
+                           server="admin", auth="admin", ctype="application/json")
+        if slot == "admin-org":
+            return Hostile("admin GET org <slug>", "GET", f"/api/v1/orgs/{pct(s)}/scim/tokens", expect="refuse",
+                           server="admin", auth="support")
+        if slot == "admin-events":
+            param = rng.choice(["before", "limit", "action", "resource_type", "resource_id", "outcome"])
+            return Hostile(f"admin events {param}", "GET", f"/api/v1/orgs/{org}/scim/events?{param}={pct(s)}",
+                           expect=query_expect(s, 1 << 30), server="admin", auth="admin")
+        raise ValueError(slot)
+
+    slots = ([f"user:{s}" for s in user_slots] + [f"put-user:{s}" for s in ("userName", "externalId", "displayName",
+                                                                             "name.givenName", "emails.value",
+                                                                             "addresses.locality")]
+             + [f"patch-user:{s}" for s in ("userName", "externalId", "displayName", "name.givenName",
+                                            "emails.value", "addresses.locality", "title", "profileUrl")]
+             + ["patch-path", "group:displayName", "group:externalId", "group:member", "put-group", "patch-group",
+                "filter-users", "filter-groups", "filter-path", "query-param", "search"]
+             + [f"id:{m} {w}" for m in ("GET", "PUT", "PATCH", "DELETE") for w in ("Users", "Groups")]
+             + ["discovery-id", "org", "oauth", "bearer", "admin-token-delete", "admin-client-delete",
+                "admin-token-name", "admin-org", "admin-events"])
+
+    out = []
+    # 1. Every core atom in every slot, every other atom in three slots; escaped JSON.
+    for slot in slots:
+        for atom in core:
+            out.append(one(slot, atom(), False))
+    for atom in more:
+        for slot in rng.sample(slots, 3):
+            out.append(one(slot, atom(), False))
+    # Every attribute a filter can name, with every operator, against a NUL written as a filter escape, an
+    # over-long value, characters whose folded form is longer, and LIKE's wildcards.
+    every_user_attr = filter_attrs + ["nickName", "userType", "emails.type", "emails.primary", "phoneNumbers.value",
+                                      "addresses.region", "addresses.country", "addresses.postalCode",
+                                      "addresses.streetAddress", "addresses.formatted", "addresses.type",
+                                      "name.familyName", "name.formatted", "groups.value", "groups.display",
+                                      "meta.lastModified", "meta.resourceType", "meta.location", "meta.version",
+                                      "profileUrl", "locale", "timezone", "preferredLanguage",
+                                      f"{ENTERPRISE}:employeeNumber", f"{ENTERPRISE}:manager.value"]
+    every_group_attr = group_attrs + ["members.display", "members.type", "meta.created", "meta.lastModified",
+                                      "meta.resourceType"]
+    literals = [json.dumps("a\0b"), json.dumps(letters(rng, 3000)),
+                json.dumps("".join(rng.choice(EXPANDING) for _ in range(600))), json.dumps("%_\\")]
+    for what, attrs in (("Users", every_user_attr), ("Groups", every_group_attr)):
+        for attr in attrs:
+            for op in ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"):
+                for lit in literals:
+                    text = f"{attr} {op} {lit}"
+                    out.append(Hostile(f"filter {what} every attribute", "GET", f"{b}/{what}?filter={pct(text)}",
+                                       expect=query_expect(text)))
+    for path in ('emails[value eq "a\\u0000b"].type', 'addresses[locality eq "a\\u0000b"].region',
+                 'emails[value eq "a\\u0000b"]', 'emails[type gt "a\\u0000b"].display'):
+        for op in ("replace", "remove", "add"):
+            doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": op, "path": path, "value": "work"}]}
+            out.append(Hostile("PATCH value filter NUL escape", "PATCH", f"{b}/Users/{run.fx_user}",
+                               json.dumps(doc).encode(), "either", "user"))
+    for op in ("replace", "remove", "add"):
+        doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": op, "path": 'members[value eq "a\\u0000b"]',
+                                                           "value": [{"value": run.fx_user}]}]}
+        out.append(Hostile("PATCH value filter NUL escape", "PATCH", f"{b}/Groups/{run.fx_group}",
+                           json.dumps(doc).encode(), "either", "group"))
+    # Every string of a resource at the documented limit at once (random letters: PostgreSQL compresses a
+    # repetitive value in an index row, not these): valid, so a 2xx.
+    for _ in range(3):
+        full = lambda: letters(rng, MAX_VALUE)  # noqa: E731
+        doc = {"schemas": [USER_SCHEMA, ENTERPRISE], "userName": full(), "externalId": full(),
+               "displayName": full(), "nickName": full(), "title": full(), "userType": full(),
+               "name": {k: full() for k in ("formatted", "familyName", "givenName", "middleName",
+                                            "honorificPrefix", "honorificSuffix")},
+               "emails": [{"value": full(), "type": full(), "display": full()} for _ in range(2)],
+               "addresses": [{k: full() for k in ("type", "locality", "region", "country", "streetAddress",
+                                                  "postalCode", "formatted")} for _ in range(2)],
+               "phoneNumbers": [{"value": full(), "type": full()}],
+               ENTERPRISE: {k: full() for k in ("department", "employeeNumber", "organization", "division",
+                                                "costCenter")}}
+        out.append(Hostile("every value at the limit", "POST", f"{b}/Users", json.dumps(doc).encode(), "valid",
+                           "users"))
+        doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "add", "path": "addresses", "value": [
+            {k: full() for k in ("type", "locality", "region", "country", "streetAddress", "postalCode",
+                                 "formatted")}]}]}
+        out.append(Hostile("every value at the limit", "PATCH", f"{b}/Users/{run.fx_user}",
+                           json.dumps(doc).encode(), "valid", "user"))
+        doc = {"schemas": [GROUP_SCHEMA], "displayName": full(), "externalId": full()}
+        out.append(Hostile("every value at the limit", "POST", f"{b}/Groups", json.dumps(doc).encode(), "valid",
+                           "groups"))
+    # 2. Weird ids no encoder produces: invalid percent-encodings, dot segments, encoded slashes.
+    odd = ["%", "%zz", "%0", "%C0%80", "%ED%A0%80", "%FF", "%E2%82", "%F4%90%80%80", "..", ".", "%2e%2e", "%2F",
+           "a%2Fb", "a;b", "*", "~", str(uuid.UUID(int=rng.getrandbits(128))), "%EF%BB%BF", "%E2%80%AE",
+           "a" * 3000, "%00" * 3, "%0D%0A"]
+    for seg in odd:
+        for method in ("GET", "PUT", "PATCH", "DELETE"):
+            for what in ("Users", "Groups"):
+                h = one(f"id:{method} {what}", "x", False)
+                h.target = f"{b}/{what}/{seg}"
+                h.expect = "either" if seg in (".", "..", "%2e%2e") else "refuse"
+                out.append(h)
+        for slot, tmpl in (("admin-token-delete", "/api/v1/orgs/{org}/scim/tokens/{seg}"),
+                           ("admin-client-delete", "/api/v1/orgs/{org}/scim/clients/{seg}")):
+            h = one(slot, "x", False)
+            h.target = tmpl.format(org=org, seg=seg)
+            h.expect = "either" if seg in (".", "..", "%2e%2e") else "refuse"
+            out.append(h)
+        h = one("filter-users", "x", False)
+        h.target = f"{b}/Users?filter=userName%20eq%20%22{seg}%22"
+        h.expect = "refuse" if seg in ("%00" * 3, "%0D%0A") else "either"
+        out.append(h)
+    # 3. Filters: flat ORs and ANDs of many terms (no nesting: must be answered), nesting past the limit.
+    for k in (66, 67, 100, 128, 150):
+        for joiner in (" or ", " and "):
+            text = joiner.join(f'userName eq "x{i}"' for i in range(k))
+            out.append(Hostile(f"flat {joiner.strip()} of {k}", "GET", f"{b}/Users?filter={pct(text)}",
+                               expect="accept"))
+        text = " or ".join(f'not (userName eq "x{i}")' for i in range(k))
+        out.append(Hostile(f"flat or of {k} not()", "GET", f"{b}/Users?filter={pct(text)}", expect="accept"))
+        text = "emails[" + " or ".join(f'value eq "x{i}"' for i in range(k)) + "]"
+        out.append(Hostile(f"value filter or of {k}", "GET", f"{b}/Users?filter={pct(text)}", expect="accept"))
+        text = " or ".join(f'displayName eq "g{i}"' for i in range(k))
+        out.append(Hostile(f"group flat or of {k}", "GET", f"{b}/Groups?filter={pct(text)}", expect="accept"))
+        doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "value": "work",
+                                                           "path": "emails[" + " or ".join(
+                                                               f'value eq "x{i}"' for i in range(k)) + "].type"}]}
+        out.append(Hostile(f"PATCH path or of {k}", "PATCH", f"{b}/Users/{run.fx_user}", json.dumps(doc).encode(),
+                           "either", "user"))
+    for d in list(range(1, 41)) + [50, 64, 100, 1000, 2000, 5000]:
+        text = "(" * d + 'userName eq "x"' + ")" * d
+        e = "accept" if d < MAX_DEPTH else ("either" if d == MAX_DEPTH else "refuse")
+        out.append(Hostile(f"nested ( {d}", "GET", f"{b}/Users?filter={pct(text)}", expect=e))
+        text = "not (" * d + 'userName eq "x"' + ")" * d
+        out.append(Hostile(f"nested not( {d}", "GET", f"{b}/Users?filter={pct(text)}", expect=e))
+        doc = {"schemas": [SEARCH_SCHEMA], "filter": "(" * d + 'displayName eq "x"' + ")" * d}
+        out.append(Hostile(f"search nested ( {d}", "POST", f"{b}/Groups/.search", json.dumps(doc).encode(), e))
+    pad = 'userName eq ""'
+    for total in (MAX_FILTER, MAX_FILTER + 1):
+        text = 'userName eq "' + "a" * (total - len(pad)) + '"'
+        out.append(Hostile(f"filter of {total} bytes", "GET", f"{b}/Users?filter={pct(text)}",
+                           expect="either" if total == MAX_FILTER else "refuse"))
+    # 4. Bodies that are not a SCIM resource.
+    bad = [b"", b"{", b'{"userName": "x"', b"null", b"[]", b"123", b'"x"', b"\xff\xfe", b"}}",
+           b"[" * 100_000, b'{"a":' * 10_000, b'{"userName": NaN}', b'{"userName": 1e999}',
+           b'{"userName": "\\ud800"}', b'{"userName": "\xed\xa0\x80"}', b'{"userName": "\xff"}',
+           '{"userName": "utf16"}'.encode("utf-16"), b'{"schemas": "x"}', b'{"userName": 12}',
+           b'{"userName": ["a"]}', b'{"userName": {"a": 1}}', b'{"userName": "a", "emails": "x"}',
+           b'{"userName": "a", "emails": [1, 2]}', b'{"userName": "a", "name": []}',
+           b'{"userName": "a", "\\u0000": 1}', b'{"displayName": "a", "members": "x"}',
+           b'{"displayName": "a", "members": [{"value": null}]}', b'{"Operations": "x"}',
+           b'{"Operations": [{"op": "\\u0000"}]}', b'{"Operations": [{"op": "replace", "path": "userName"}]}',
+           b'{"Operations": [' + b'{"op": "remove", "path": "x"},' * 5000 + b'{"op": "remove", "path": "x"}]}',
+           b'{"userName": "a", "x": ' + b"[" * 200 + b"]" * 200 + b"}",
+           b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "\\u0000"}',
+           b"\xef\xbb\xbf{}", b"\x00", b"{}" + b" " * 10 + b"\x00"]
+    targets = [("POST", f"{b}/Users", "users"), ("POST", f"{b}/Groups", "groups"),
+               ("PUT", f"{b}/Users/{run.fx_user}", "user"), ("PATCH", f"{b}/Users/{run.fx_user}", "user"),
+               ("PUT", f"{b}/Groups/{run.fx_group}", "group"), ("PATCH", f"{b}/Groups/{run.fx_group}", "group"),
+               ("POST", f"{b}/Users/.search", None), ("POST", f"{b}/Groups/.search", None)]
+    for body in bad:
+        syntax = not_json(body)
+        for method, target, watch in targets:
+            # A search request is a read: a document that is JSON but no search request may be read leniently.
+            out.append(Hostile("bad JSON body", method, target, body, "refuse" if watch or syntax else "either",
+                               watch))
+        out.append(Hostile("bad JSON body", "POST", f"/api/v1/orgs/{org}/scim/tokens", body, "refuse", "tokens",
+                           server="admin", auth="admin", ctype="application/json"))
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data",
+                  "application/scim+json; charset=utf-16", "\x01", "a" * 3000):
+        doc = {"schemas": [USER_SCHEMA], "userName": uniq()}
+        h = Hostile("content type", "POST", f"{b}/Users", json.dumps(doc).encode(), "either", "users", ctype=ctype)
+        out.append(h)
+    # 5. NFC and NFD (and case) spellings of one name: one resource; the second create answers 409.
+    for i, base_name in enumerate(["Jos\u00e9", "Zo\u00eb", "\u00c5ngstr\u00f6m", "\ud55c\uad6d\uc5b4",
+                                   "\u1e69", "Fran\u00e7ois", "\u01c4", "\u0146\u0327"]):
+        name = f"{base_name}-{letters(rng, 8)}"
+        nfc, nfd = unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name)
+        first, second = (nfc, nfd) if i % 2 == 0 else (nfd, nfc)
+        third = name.upper() if i % 3 == 0 else second.replace(base_name[:1], base_name[:1].swapcase(), 1)
+        if base_name.startswith("\u00c5"):  # the Angstrom sign's NFC is U+00C5
+            third = "\u212b" + nfc[1:]
+        for what, attr in (("Users", "userName"), ("Groups", "displayName")):
+            schema = USER_SCHEMA if what == "Users" else GROUP_SCHEMA
+            watch = what.lower()
+            out.append(Hostile(f"NFC/NFD {what}: first", "POST", f"{b}/{what}",
+                               json.dumps({"schemas": [schema], attr: first}).encode(), "accept", watch))
+            for again in (second, third):
+                out.append(Hostile(f"NFC/NFD {what}: other spelling", "POST", f"{b}/{what}",
+                                   json.dumps({"schemas": [schema], attr: again}).encode(), "conflict", watch))
+            out.append(Hostile(f"NFC/NFD {what}: look-up by the other spelling", "GET",
+                               f"{b}/{what}?filter={pct(f'{attr} eq {json.dumps(second)}')}", expect="accept"))
+            out[-1].finds_one = True
+        doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": "userName", "value": second}]}
+        out.append(Hostile("NFC/NFD: rename onto the other spelling", "PATCH", f"{b}/Users/{run.fx_user}",
+                           json.dumps(doc).encode(), "conflict", "user"))
+    # 6. Random combinations: several atoms and letters, escaped or raw JSON, in a random slot.
+    while len(out) < n:
+        parts = [rng.choice(core + more)() if rng.random() < 0.6 else letters(rng, rng.randint(1, 8))
+                 for _ in range(rng.randint(1, 3))]
+        out.append(one(rng.choice(slots), "".join(parts), rng.random() < 0.3))
+    return out
+
+
+def not_json(body):
+    """Whether `body` is not JSON as the servers' parser reads it (strict UTF-8 without a byte-order mark, no
+    NaN or out-of-range number, no lone surrogate, at most 128 levels deep), or holds a U+0000."""
+    def refuse(c):
+        raise ValueError(c)
+
+    def finite(text):
+        f = float(text)
+        return f if math.isfinite(f) else refuse(text)
+
+    def depth(v):
+        if isinstance(v, list):
+            return 1 + max((depth(x) for x in v), default=0)
+        if isinstance(v, dict):
+            return 1 + max((depth(x) for x in v.values()), default=0)
+        return 0
+
+    try:
+        doc = json.loads(body.decode("utf-8"), parse_constant=refuse, parse_float=finite)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return True
+    surrogate = any(0xD800 <= ord(c) <= 0xDFFF for c in json.dumps(doc, ensure_ascii=False))
+    return surrogate or holds_nul(doc) or depth(doc) > 127
+
+
+def raw_requests(run):
+    """Request lines and headers that break HTTP itself, written straight to a socket."""
+    p = run.scim_path.encode()
+    auth = f"Authorization: Bearer {run.token}\r\n".encode()
+    host = b"Host: 127.0.0.1\r\n"
+    lines = [
+        b"GET " + p + b"/Users/\x00 HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users/\xff\xfe HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users/\xed\xa0\x80 HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users?filter=userName eq \"a\" HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users/a\tb HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users/\x7f HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users/" + b"a" * 100_000 + b" HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users HTTP/9.9\r\n" + host + auth + b"\r\n",
+        b"get " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"G\x00T " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"\r\n",
+        b"GET " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"X-A: \x00\r\n\r\n",
+        b"GET " + p + b"/Users HTTP/1.1\r\n" + host + b"Authorization: Bearer \x00\xff\r\n\r\n",
+        b"GET " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"X-Long: " + b"a" * 100_000 + b"\r\n\r\n",
+        b"POST " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"Content-Length: -1\r\n\r\n{}",
+        b"POST " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"Content-Length: abc\r\n\r\n{}",
+        b"POST " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+        b"POST " + p + b"/Users HTTP/1.1\r\n" + host + auth
+        + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"POST " + p + b"/Users HTTP/1.1\r\n" + host + auth + b"Content-Length: 99999999999999999999\r\n\r\n{}",
+        b"GET " + p + b"/Users HTTP/1.1\n" + host + auth + b"\n",
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(32) + b"\r\n\r\n",
+    ]
+    return lines
+
+
+def holds_nul(v):
+    if isinstance(v, str):
+        return "\0" in v
+    if isinstance(v, list):
+        return any(holds_nul(x) for x in v)
+    if isinstance(v, dict):
+        return any("\0" in k or holds_nul(x) for k, x in v.items())
+    return False
+
+
+def stored_values(run):
+    """Every user and group as the API returns them: (resources, resources with a NUL anywhere, names with a
+    control character or longer than the limit)."""
+    found, nul, names = 0, 0, 0
+    for what, attr in (("Users", "userName"), ("Groups", "displayName")):
+        start = 1
+        while True:
+            a = call("GET", f"{run.base}/{what}?startIndex={start}&count=200", run.token)
+            items = (a.body or {}).get("Resources", [])
+            for r in items:
+                found += 1
+                nul += holds_nul(r)
+                v = r.get(attr, "")
+                names += any(unicodedata.category(c) == "Cc" for c in v) or len(utf8(v)) > MAX_VALUE
+            if a.status != 200 or not items:
+                break
+            start += len(items)
+    return found, nul, names
+
+
+def hostile_backend(args, name, srv):
+    org = "hostile"
+    base, token, admin = srv.org_with_token(org)
+    support = srv.jwt("support")
+    oauth = srv.oauth_client(org, admin)
+    run = HostileRun(srv, org, base, token, admin, support, oauth)
+    run.fx_user_name = f"fixture-{uuid.uuid4().hex[:8]}"
+    a = call("POST", f"{base}/Users", token, {"schemas": [USER_SCHEMA], "userName": run.fx_user_name,
+                                              "emails": [{"value": "fixture@example.com", "type": "work"}]})
+    run.fx_user = a.body["id"]
+    run.fx_group = new_group(base, token, [run.fx_user]).body["id"]
+    rng = random.Random(args.hostile_seed)
+    requests = hostile_requests(rng, run, args.hostile)
+    t0 = time.monotonic()
+    finds_one_bad = 0
+    for h in requests:
+        status, raw = run.run(h)
+        if getattr(h, "finds_one", False) and status == 200:
+            if (json.loads(raw or b"{}") or {}).get("totalResults") != 1:
+                finds_one_bad += 1
+                run.note("look-up by the other spelling did not find one", h, status, raw)
+    for i, data in enumerate(raw_requests(run)):
+        run.run_raw(f"raw HTTP {i}", data)
+    seconds = time.monotonic() - t0
+    found, nul, names = stored_values(run)
+    kinds = {}
+    for h in requests:
+        k = h.kind.split(" of ")[0].split(": ")[0]
+        kinds[k] = kinds.get(k, 0) + 1
+    n5 = len(run.bad.get("5xx", []))
+    hist = {str(k): v for k, v in sorted(run.statuses.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))}
+    for what, hs in sorted(run.bad.items()):
+        per = {}
+        for h in hs:
+            per[h.kind] = per.get(h.kind, 0) + 1
+        figure(f"{name}: {what}, per kind", per)
+    figure(f"{name}: requests tried", f"{run.tried} in {seconds:.1f} s (seed {args.hostile_seed})")
+    figure(f"{name}: 5xx", n5)
+    figure(f"{name}: statuses", hist)
+    figure(f"{name}: refused writes that changed state", len(run.bad.get("refused write changed state", [])))
+    figure(f"{name}: invalid input accepted", len(run.bad.get("invalid input accepted", [])))
+    figure(f"{name}: valid values refused (not a failure)", len(run.bad.get("valid value refused (figure)", [])))
+    figure(f"{name}: users and groups stored / with a NUL / names with a control character or over "
+           f"{MAX_VALUE} bytes", f"{found} / {nul} / {names}")
+    check(n5 == 0, f"{name}: no 5xx in {run.tried} hostile requests")
+    check(not run.bad.get("no answer"), f"{name}: every request answered")
+    check(not run.bad.get("refused write changed state"), f"{name}: refused writes change nothing")
+    check(not run.bad.get("invalid input accepted"), f"{name}: invalid input never answered 2xx")
+    check(not run.bad.get("valid request refused"), f"{name}: flat ORs / ANDs of 66 to 150 terms and nesting "
+                                                     f"under {MAX_DEPTH} levels answered, NFC/NFD first creates 201")
+    check(not run.bad.get("duplicate not answered 409") and finds_one_bad == 0,
+          f"{name}: NFC, NFD and case spellings of one name are one resource (409)")
+    check(nul == 0 and names == 0, f"{name}: nothing stored holds a NUL; no stored name holds a control character")
+    return kinds
+
+
+def stage_hostile(args, work):
+    print(f"== hostile input ({args.hostile} generated requests per backend, SQLite and PostgreSQL)", flush=True)
+    srv = Servers(args.bin, f"sqlite://{os.path.join(work, 'hostile.db')}", work, "hostile-sqlite")
+    srv.start()
+    kinds = hostile_backend(args, "SQLite", srv)
+    srv.stop()
+    pg = PgCluster(work)
+    pg.start()
+    srv = Servers(args.bin, pg.createdb("hostile"), work, "hostile-pg")
+    srv.start()
+    hostile_backend(args, "PostgreSQL", srv)
+    srv.stop()
+    pg.stop()
+    figure("requests per kind (each backend)", dict(sorted(kinds.items(), key=lambda kv: -kv[1])))
+
+
 STAGES = {
     "races": stage_races,
     "pg_stop": stage_pg_stop,
@@ -696,6 +1470,7 @@ STAGES = {
     "events": stage_events,
     "stalled": stage_stalled,
     "members": stage_members,
+    "hostile": stage_hostile,
 }
 
 
@@ -710,6 +1485,9 @@ def main():
     p.add_argument("--members", type=int, default=90000, help="member ids of the members stage's PATCH (default 90000)")
     p.add_argument("--members-cpu", type=float, default=2.0,
                    help="most CPU seconds of scim-api for one PATCH of the members stage (default 2, for release binaries)")
+    p.add_argument("--hostile", type=int, default=3000,
+                   help="requests per backend of the hostile stage (default 3000; at least the systematic ones)")
+    p.add_argument("--hostile-seed", type=int, default=16, help="the hostile stage's random seed (default 16)")
     p.add_argument("--keep-going", action="store_true", help="run every stage even after a failure")
     args = p.parse_args()
     start = time.monotonic()

@@ -193,6 +193,58 @@ async fn bad_filters_are_400(#[values(Backend::Sqlite, Backend::Postgres)] backe
     assert_eq!(r.status, 400, "{:#}", r.body);
 }
 
+/// A NUL written as the escape `\u0000` inside a filter's or a PATCH path's string: 400, the same on both
+/// backends (PostgreSQL cannot bind it, and a PATCH `add` would have created an email holding it on SQLite).
+#[rstest]
+#[tokio::test]
+async fn nul_escapes_in_filters_and_paths_are_400(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let id = id_of(&app.create_user("alice@contoso.com").await);
+    let group = id_of(&app.create_group("Staff").await);
+    let before = read(&app, &id).await;
+    for (resource, filter) in [
+        ("Users", r#"userName eq "a\u0000b""#),
+        ("Users", r#"name.givenName gt "\u0000""#),
+        ("Users", r#"emails[value co "a\u0000"]"#),
+        ("Groups", r#"members.value eq "a\u0000b""#),
+        ("Groups", r#"displayName sw "\u0000""#),
+    ] {
+        let r = app
+            .get(&format!("/{resource}?{}", filter_query(filter)))
+            .await;
+        r.assert_scim_error(400, Some("invalidFilter"));
+        let search = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": filter,
+        });
+        let r = app.post(&format!("/{resource}/.search"), &search).await;
+        r.assert_scim_error(400, Some("invalidFilter"));
+    }
+    for op in ["add", "replace", "remove"] {
+        let r = app
+            .patch(
+                &format!("/Users/{id}"),
+                &patch_op(json!([{
+                    "op": op, "path": r#"emails[value eq "a\u0000b"].type"#, "value": "work"
+                }])),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{op}: {:#}", r.body);
+        let r = app
+            .patch(
+                &format!("/Groups/{group}"),
+                &patch_op(json!([{
+                    "op": op, "path": r#"members[value eq "a\u0000b"]"#, "value": [{"value": id}]
+                }])),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{op}: {:#}", r.body);
+    }
+    assert_eq!(read(&app, &id).await, before);
+}
+
 #[rstest]
 #[tokio::test]
 async fn unknown_routes_and_methods_are_scim_errors(

@@ -167,6 +167,12 @@ fn bad_strings() {
     );
     let e = parse_err(r#"x eq "\ude00""#);
     assert!(e.detail.contains("unpaired low surrogate"), "{}", e.detail);
+    let e = parse_err(r#"x eq "a\u0000b""#);
+    assert!(
+        e.detail.contains("position 7: invalid \\u escape: U+0000"),
+        "{}",
+        e.detail
+    );
     let e = parse_err(r#"x eq "\u12G4""#);
     assert!(e.detail.contains("4 hexadecimal digits"), "{}", e.detail);
     let e = parse_err("x eq \"a\nb\"");
@@ -727,7 +733,8 @@ fn arb_value() -> impl Strategy<Value = CompValue> {
         any::<f64>()
             .prop_filter_map("finite", serde_json::Number::from_f64)
             .prop_map(CompValue::Number),
-        any::<String>().prop_map(CompValue::String),
+        // U+0000 is refused in a string literal (`bad_strings`).
+        any::<String>().prop_map(|s| CompValue::String(s.replace('\0', ""))),
     ]
 }
 

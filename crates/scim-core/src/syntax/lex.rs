@@ -199,6 +199,10 @@ pub(super) fn lex_string(input: &str, start: usize) -> Result<(String, usize), S
                         0xDC00..=0xDFFF => {
                             return err(p, "invalid \\u escape: unpaired low surrogate")
                         }
+                        // No attribute value holds U+0000 (a body holding one is refused, and PostgreSQL
+                        // cannot bind it): refused here, so that no filter or PATCH path carries it to a
+                        // database or into a value it creates, the same on both backends.
+                        0 => return err(p, "invalid \\u escape: U+0000 is not allowed in a string"),
                         unit => unit,
                     };
                     match char::from_u32(code) {
