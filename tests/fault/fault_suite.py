@@ -716,6 +716,9 @@ MAX_REFERENCE = 2048
 MAX_FILTER = 4096
 MAX_DEPTH = 32
 MAX_TOKEN_NAME = 100
+# Address sub-attributes stored in the index that reads a user's addresses have lower limits (scim-core's
+# ADDRESS_KEY_BYTES and ADDRESS_PLACE_BYTES, announced in /Schemas).
+ADDRESS_LIMITS = {"type": 256, "country": 256, "locality": 512, "region": 512}
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Characters whose lowercase NFC form is longer in UTF-8 than they are (composition exclusions, U+0130).
 EXPANDING = ("\u0958\u0959\u095a\u095b\u095c\u095d\u095e\u095f\u09dc\u09dd\u0a33\u0a36\u0a59\u0a5a\u0a5b"
@@ -955,6 +958,7 @@ def hostile_requests(rng, run, n):
             doc["emails"] = [{"value": f"{name}@example.com", "type": "work", slot[7:]: s}]
         elif slot.startswith("addresses."):
             doc["addresses"] = [{slot[10:]: s}]
+            return doc, [(s, ADDRESS_LIMITS.get(slot[10:], MAX_VALUE))], ()
         elif slot.startswith("phoneNumbers."):
             doc["phoneNumbers"] = [{"value": "+1 555 0100", slot[13:]: s}]
         elif slot.startswith("enterprise."):
@@ -1006,7 +1010,8 @@ def hostile_requests(rng, run, n):
                     "addresses.locality": "addresses.locality"}.get(field, field)
             doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "path": path, "value": s}]}
             names = (s,) if field == "userName" else ()
-            lim = MAX_REFERENCE if field == "profileUrl" else MAX_VALUE
+            lim = (MAX_REFERENCE if field == "profileUrl" else
+                   ADDRESS_LIMITS["locality"] if field == "addresses.locality" else MAX_VALUE)
             e = value_expect([(s, lim)], names, raw)
             return Hostile(f"patch user {field}", "PATCH", f"{b}/Users/{run.fx_user}", json_bytes(doc, raw),
                            "either" if e == "valid" else e, "user")
@@ -1168,22 +1173,23 @@ def hostile_requests(rng, run, n):
     # Every string of a resource at the documented limit at once (random letters: PostgreSQL compresses a
     # repetitive value in an index row, not these): valid, so a 2xx.
     for _ in range(3):
-        full = lambda: letters(rng, MAX_VALUE)  # noqa: E731
+        full = lambda limit=MAX_VALUE: letters(rng, limit)  # noqa: E731
         doc = {"schemas": [USER_SCHEMA, ENTERPRISE], "userName": full(), "externalId": full(),
                "displayName": full(), "nickName": full(), "title": full(), "userType": full(),
                "name": {k: full() for k in ("formatted", "familyName", "givenName", "middleName",
                                             "honorificPrefix", "honorificSuffix")},
                "emails": [{"value": full(), "type": full(), "display": full()} for _ in range(2)],
-               "addresses": [{k: full() for k in ("type", "locality", "region", "country", "streetAddress",
-                                                  "postalCode", "formatted")} for _ in range(2)],
+               "addresses": [{k: full(ADDRESS_LIMITS.get(k, MAX_VALUE))
+                              for k in ("type", "locality", "region", "country", "streetAddress", "postalCode",
+                                        "formatted")} for _ in range(2)],
                "phoneNumbers": [{"value": full(), "type": full()}],
                ENTERPRISE: {k: full() for k in ("department", "employeeNumber", "organization", "division",
                                                 "costCenter")}}
         out.append(Hostile("every value at the limit", "POST", f"{b}/Users", json.dumps(doc).encode(), "valid",
                            "users"))
         doc = {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "add", "path": "addresses", "value": [
-            {k: full() for k in ("type", "locality", "region", "country", "streetAddress", "postalCode",
-                                 "formatted")}]}]}
+            {k: full(ADDRESS_LIMITS.get(k, MAX_VALUE))
+             for k in ("type", "locality", "region", "country", "streetAddress", "postalCode", "formatted")}]}]}
         out.append(Hostile("every value at the limit", "PATCH", f"{b}/Users/{run.fx_user}",
                            json.dumps(doc).encode(), "valid", "user"))
         doc = {"schemas": [GROUP_SCHEMA], "displayName": full(), "externalId": full()}

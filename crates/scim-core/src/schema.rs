@@ -53,6 +53,10 @@ pub enum Uniqueness {
 
 /// The longest string attribute value, in UTF-8 bytes ([`AttributeDef::max_bytes`]).
 pub const MAX_STRING_BYTES: usize = 1024;
+/// The longest address `type` and `country`, in UTF-8 bytes.
+pub const ADDRESS_KEY_BYTES: usize = 256;
+/// The longest address `locality` and `region`, in UTF-8 bytes.
+pub const ADDRESS_PLACE_BYTES: usize = 512;
 /// The longest reference (a URI: `profileUrl`, `photos.value`, `$ref`), in UTF-8 bytes.
 pub const MAX_REFERENCE_BYTES: usize = 2048;
 /// The longest binary value (base64: an X.509 certificate), in bytes.
@@ -73,6 +77,8 @@ pub struct AttributeDef {
     pub canonical_values: &'static [&'static str],
     pub reference_types: &'static [&'static str],
     pub sub_attributes: &'static [AttributeDef],
+    /// A limit below its type's ([`AttributeDef::at_most`]); `None`: the type's limit.
+    pub limit: Option<usize>,
 }
 
 impl AttributeDef {
@@ -91,6 +97,7 @@ impl AttributeDef {
             canonical_values: &[],
             reference_types: &[],
             sub_attributes: &[],
+            limit: None,
         }
     }
     pub const fn boolean(name: &'static str, description: &'static str) -> Self {
@@ -110,6 +117,13 @@ impl AttributeDef {
             ..Self::string(name, description)
         }
     }
+    /// The same attribute with values of at most `bytes` UTF-8 bytes, below its type's limit.
+    pub const fn at_most(self, bytes: usize) -> Self {
+        AttributeDef {
+            limit: Some(bytes),
+            ..self
+        }
+    }
     pub const fn multi(self) -> Self {
         AttributeDef {
             multi_valued: true,
@@ -122,6 +136,9 @@ impl AttributeDef {
     /// row limit of about 2.7 kB) and announced in the attribute's description in `/Schemas`. `None` for the
     /// other types.
     pub const fn max_bytes(&self) -> Option<usize> {
+        if let Some(limit) = self.limit {
+            return Some(limit);
+        }
         match self.ty {
             AttrType::String | AttrType::DateTime => Some(MAX_STRING_BYTES),
             AttrType::Reference => Some(MAX_REFERENCE_BYTES),
@@ -357,16 +374,18 @@ pub static USER: SchemaDef = SchemaDef {
             "addresses",
             "Physical mailing addresses of the user.",
             &[
+                // type, locality, region and country are stored in the index that reads a user's addresses
+                // (PostgreSQL's B-tree row limit is about 2.7 kB), so their limits are below a string's.
                 AttributeDef {
                     canonical_values: TYPE_CANONICAL,
-                    ..AttributeDef::string("type", "work, home, other.")
+                    ..AttributeDef::string("type", "work, home, other.").at_most(ADDRESS_KEY_BYTES)
                 },
                 AttributeDef::string("formatted", "The full mailing address, formatted for display."),
                 AttributeDef::string("streetAddress", "The street address."),
-                AttributeDef::string("locality", "City or locality."),
-                AttributeDef::string("region", "State or region."),
+                AttributeDef::string("locality", "City or locality.").at_most(ADDRESS_PLACE_BYTES),
+                AttributeDef::string("region", "State or region.").at_most(ADDRESS_PLACE_BYTES),
                 AttributeDef::string("postalCode", "The zip or postal code."),
-                AttributeDef::string("country", "Country, ISO 3166-1 alpha-2."),
+                AttributeDef::string("country", "Country, ISO 3166-1 alpha-2.").at_most(ADDRESS_KEY_BYTES),
                 AttributeDef::boolean("primary", "The primary address."),
             ],
         )
