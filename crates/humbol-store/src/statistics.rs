@@ -97,7 +97,9 @@ impl Statistics {
                     started.elapsed()
                 );
             }
-            Err(e) => log::warn!("refreshing PostgreSQL's statistics (VACUUM (ANALYZE)) failed: {e}"),
+            Err(e) => {
+                log::warn!("refreshing PostgreSQL's statistics (VACUUM (ANALYZE)) failed: {e}")
+            }
         }
         self.running.store(false, Ordering::Release);
     }

@@ -159,9 +159,13 @@ impl Reply {
         let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
         match self.body {
             Body::Whole(body) => builder.insert_header(content_type).body(body),
-            Body::Pieces(pieces) => builder
-                .insert_header(content_type)
-                .streaming(futures_util::stream::iter(pieces.map(|p| p.map(Bytes::from)))),
+            Body::Pieces(pieces) => {
+                builder
+                    .insert_header(content_type)
+                    .streaming(futures_util::stream::iter(
+                        pieces.map(|p| p.map(Bytes::from)),
+                    ))
+            }
             Body::Empty => builder.finish(),
         }
     }

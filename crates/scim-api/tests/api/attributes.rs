@@ -596,7 +596,15 @@ async fn string_limits_and_unicode_normalisation(
         .into_iter()
         .map(|k| (k, limit(k)))
         .collect();
-    assert_eq!(limits, [("type", 256), ("locality", 512), ("region", 512), ("country", 256)]);
+    assert_eq!(
+        limits,
+        [
+            ("type", 256),
+            ("locality", 512),
+            ("region", 512),
+            ("country", 256)
+        ]
+    );
     for (key, max) in &limits {
         let over = merge_into(
             entra_user("n@contoso.com"),

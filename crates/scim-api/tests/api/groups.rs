@@ -255,7 +255,10 @@ async fn a_large_group_is_sent_in_pieces(
     let mut ids = Vec::new();
     while ids.len() < MEMBERS {
         let page = app
-            .get(&format!("/Users?attributes=id&count=100&startIndex={}", ids.len() + 1))
+            .get(&format!(
+                "/Users?attributes=id&count=100&startIndex={}",
+                ids.len() + 1
+            ))
             .await;
         let page = page.assert_ok(200);
         ids.extend(page["Resources"].as_array().unwrap().iter().map(id_of));
@@ -278,11 +281,16 @@ async fn a_large_group_is_sent_in_pieces(
         .unwrap()
         .starts_with("Member "));
     let listed = app
-        .get(&format!("/Groups?{}", filter_query(&format!("id eq \"{gid}\""))))
+        .get(&format!(
+            "/Groups?{}",
+            filter_query(&format!("id eq \"{gid}\""))
+        ))
         .await;
     assert_eq!(&listed.assert_ok(200)["Resources"][0], whole);
 
-    let r = app.get(&format!("/Groups/{gid}?attributes=members.value")).await;
+    let r = app
+        .get(&format!("/Groups/{gid}?attributes=members.value"))
+        .await;
     let values = r.assert_ok(200);
     assert_eq!(member_ids(values), sorted(ids.clone()));
     assert!(values["members"]
@@ -291,7 +299,9 @@ async fn a_large_group_is_sent_in_pieces(
         .iter()
         .all(|m| m.as_object().unwrap().len() == 1));
     assert!(values.get("displayName").is_none());
-    let r = app.get(&format!("/Groups/{gid}?excludedAttributes=members")).await;
+    let r = app
+        .get(&format!("/Groups/{gid}?excludedAttributes=members"))
+        .await;
     let without = r.assert_ok(200);
     assert!(without.get("members").is_none());
     assert_eq!(without["displayName"], "Everyone");

@@ -809,7 +809,13 @@ fn a_group_in_pieces_is_the_group_written_whole() {
         (None, Some("members")),
         (None, Some("members.display,externalId")),
     ];
-    for n in [0, 1, MEMBERS_PER_PIECE, MEMBERS_PER_PIECE + 1, 3 * MEMBERS_PER_PIECE + 7] {
+    for n in [
+        0,
+        1,
+        MEMBERS_PER_PIECE,
+        MEMBERS_PER_PIECE + 1,
+        3 * MEMBERS_PER_PIECE + 7,
+    ] {
         let stored = Stored {
             id: "g-1".into(),
             meta: meta(),
