@@ -547,12 +547,16 @@ async fn string_limits_and_unicode_normalisation(
         .await
         .assert_ok(200)
         .clone();
-    let user_name = schema["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "userName")
-        .unwrap();
+    // The attribute `name` of a list of attribute definitions (`attributes`, `subAttributes`).
+    let named = |list: &Value, name: &str| -> Value {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let user_name = named(&schema["attributes"], "userName");
     assert!(user_name["description"]
         .as_str()
         .unwrap()
@@ -575,19 +579,9 @@ async fn string_limits_and_unicode_normalisation(
     }
     // An address's type, locality, region and country are stored in an index (PostgreSQL refuses an index row
     // over about 2.7 kB): lower limits, announced too; all four at their limits at once are stored.
-    let addresses = schema["attributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "addresses")
-        .unwrap();
+    let addresses = named(&schema["attributes"], "addresses");
     let limit = |name: &str| -> usize {
-        let sub = addresses["subAttributes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == name)
-            .unwrap();
+        let sub = named(&addresses["subAttributes"], name);
         let d = sub["description"].as_str().unwrap();
         let n = d.rsplit("At most ").next().unwrap();
         n.split(' ').next().unwrap().parse().unwrap()
