@@ -31,15 +31,18 @@ pub fn scim_body(status: StatusCode, body: &impl Serialize) -> (StatusCode, Vec<
     let mut bytes = Vec::with_capacity(2048);
     match serde_json::to_writer(&mut bytes, body) {
         Ok(()) => (status, bytes),
-        Err(e) => {
-            log::error!("could not serialise a response: {e}");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal error"}"#
-                    .to_vec(),
-            )
-        }
+        Err(e) => not_serialised(&e),
     }
+}
+
+/// The answer to a body that did not serialise (logged): a 500 SCIM error.
+fn not_serialised(e: &serde_json::Error) -> (StatusCode, Vec<u8>) {
+    log::error!("could not serialise a response: {e}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal error"}"#
+            .to_vec(),
+    )
 }
 
 /// The one SCIM response type, of results and errors alike: status, body serialised by [`scim_body`] (so a
@@ -65,12 +68,16 @@ impl Reply {
     /// [`scim_core::resource::UserJson`]).
     pub fn json(status: StatusCode, body: &impl Serialize) -> Reply {
         let (written, bytes) = scim_body(status, body);
+        Reply::new(written, Body::Whole(bytes), written != status)
+    }
+
+    fn new(status: StatusCode, body: Body, failed: bool) -> Reply {
         Reply {
-            status: written,
-            body: Body::Whole(bytes),
+            status,
+            body,
             etag: None,
             location: None,
-            failed: written != status,
+            failed,
         }
     }
 
@@ -79,26 +86,17 @@ impl Reply {
     /// response early (its status has been sent).
     pub fn pieces(pieces: Result<Pieces, serde_json::Error>) -> Reply {
         match pieces {
-            Ok(pieces) => Reply {
-                status: StatusCode::OK,
-                body: Body::Pieces(pieces),
-                etag: None,
-                location: None,
-                failed: false,
-            },
-            Err(e) => Reply::json(StatusCode::OK, &Unserialisable(e)),
+            Ok(pieces) => Reply::new(StatusCode::OK, Body::Pieces(pieces), false),
+            Err(e) => {
+                let (status, bytes) = not_serialised(&e);
+                Reply::new(status, Body::Whole(bytes), true)
+            }
         }
     }
 
     /// `204 No Content`.
     pub fn no_content() -> Reply {
-        Reply {
-            status: StatusCode::NO_CONTENT,
-            body: Body::Empty,
-            etag: None,
-            location: None,
-            failed: false,
-        }
+        Reply::new(StatusCode::NO_CONTENT, Body::Empty, false)
     }
 
     /// Sets the status (e.g. `201 Created`).
@@ -134,16 +132,6 @@ enum Body {
     Whole(Vec<u8>),
     Pieces(Pieces),
     Empty,
-}
-
-/// A value whose serialisation fails with a given error: how [`Reply::pieces`] answers a first piece that did
-/// not serialise through [`scim_body`]'s one answer to that.
-struct Unserialisable(serde_json::Error);
-
-impl Serialize for Unserialisable {
-    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom(&self.0))
-    }
 }
 
 impl Reply {
