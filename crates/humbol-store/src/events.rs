@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use crate::models::{micros, now, EventRow, NewEventRow};
-use crate::pool::{read_txn, write_txn, DbConn, Pools};
+use crate::pool::{on_inner, read_txn, write_txn, DbConn, Pools};
 use crate::schema::events;
 use crate::{Event, EventAction, EventQuery, EventResource, NewEvent, Outcome, Store, StoreError};
 
@@ -34,19 +34,33 @@ fn bounded(detail: &str) -> std::borrow::Cow<'_, str> {
 
 /// Appends an event (inside the caller's transaction); its detail is cut to [`MAX_DETAIL_BYTES`].
 pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError> {
-    diesel::insert_into(events::table)
-        .values(NewEventRow {
+    log_all(conn, &[(org, e.clone())])
+}
+
+/// Appends events, each of its organisation, with one statement (as [`log`]).
+pub fn log_all(conn: &mut DbConn, events: &[(&str, NewEvent)]) -> Result<(), StoreError> {
+    let at = micros(now());
+    let details: Vec<_> = events.iter().map(|(_, e)| bounded(&e.detail)).collect();
+    let rows: Vec<NewEventRow<'_>> = events
+        .iter()
+        .zip(&details)
+        .map(|((org, e), detail)| NewEventRow {
             org,
-            at: micros(now()),
+            at,
             actor: &e.actor,
             action: e.action.as_str(),
             resource_type: e.resource_type.map(EventResource::as_str),
             resource_id: e.resource_id.as_deref(),
             outcome: e.outcome.as_str(),
-            detail: &bounded(&e.detail),
+            detail,
         })
-        .execute(conn)?;
-    crate::event_counts::count(e.action.as_str(), e.outcome);
+        .collect();
+    on_inner!(conn, |c| diesel::insert_into(events::table)
+        .values(&rows)
+        .execute(c))?;
+    for (_, e) in events {
+        crate::event_counts::count(e.action.as_str(), e.outcome);
+    }
     Ok(())
 }
 

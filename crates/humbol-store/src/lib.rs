@@ -31,6 +31,7 @@ pub mod event_counts;
 mod events;
 mod filter_doc;
 mod filter_sql;
+mod group_commit;
 mod groups;
 mod listing;
 mod models;
@@ -542,6 +543,8 @@ impl Eq for Cause {}
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<pool::Pools>,
+    /// Concurrent creates of users, grouped into one transaction ([`users::create_users`]).
+    creates: Arc<group_commit::GroupCommit<users::NewUser, Stored<scim_core::resource::User>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -563,6 +566,7 @@ impl Store {
     pub fn open(database_url: &str, opts: &PoolOptions) -> Result<Store, StoreError> {
         Ok(Store {
             inner: Arc::new(pool::Pools::open(database_url, opts)?),
+            creates: Arc::new(group_commit::GroupCommit::new(users::create_users)),
         })
     }
 

@@ -258,8 +258,6 @@ pub fn seed_users(
     make: impl Fn(usize) -> scim_core::resource::User,
 ) -> Result<(), StoreError> {
     use crate::models::{new_id, now, UserRows};
-    use crate::pool::on_inner;
-    use crate::schema::{user_addresses, user_emails, users};
 
     const BATCH: usize = 500;
     let t = now();
@@ -277,22 +275,7 @@ pub fn seed_users(
             let rows: Vec<UserRows> = (start..end)
                 .map(|i| UserRows::new(&new_id(), org, &make(i), &meta))
                 .collect();
-            let user_rows: Vec<_> = rows.iter().map(|r| r.user.clone()).collect();
-            let emails: Vec<_> = rows.iter().flat_map(|r| r.emails.clone()).collect();
-            let addresses: Vec<_> = rows.iter().flat_map(|r| r.addresses.clone()).collect();
-            on_inner!(conn, |c| diesel::insert_into(users::table)
-                .values(&user_rows)
-                .execute(c))?;
-            if !emails.is_empty() {
-                on_inner!(conn, |c| diesel::insert_into(user_emails::table)
-                    .values(&emails)
-                    .execute(c))?;
-            }
-            if !addresses.is_empty() {
-                on_inner!(conn, |c| diesel::insert_into(user_addresses::table)
-                    .values(&addresses)
-                    .execute(c))?;
-            }
+            crate::users::insert_rows(conn, &rows)?;
             start = end;
         }
         Ok(())

@@ -10,8 +10,9 @@ use scim_core::resource::{Meta, Stored, User};
 use scim_core::schema::UserAttr;
 use scim_core::ScimError;
 
-use crate::events::{change, log};
+use crate::events::{change, log, log_all};
 use crate::filter_sql::{in_subquery, user_filter, user_sort};
+use crate::group_commit::in_savepoint;
 use crate::listing;
 use crate::models::{
     micros, new_id, norm, now, with_conflict_value, AddressRow, EmailRow, LoadedUser, OrgRow,
@@ -25,7 +26,7 @@ use crate::pool::{
 use crate::schema::{group_members, groups, orgs, scim_tokens, user_addresses, user_emails, users};
 use crate::user_groups::{self, UserGroupsJson};
 use crate::{Authenticated, Page, Query, Reader, Store, StoreError, TokenAuth};
-use crate::{EventAction, EventResource};
+use crate::{EventAction, EventResource, NewEvent};
 
 impl Store {
     /// The user `id` of `org`, if any.
@@ -110,57 +111,123 @@ impl Store {
     /// Creates a user in `org` (logs `created`). `userName` (case-insensitively) and `externalId` are unique
     /// per organisation: [`StoreError::Conflict`]. `user.role` is stored as given (the API applies the org's
     /// role rules first). A manager must be a user of `org`, else `Rejected(invalidValue)` (checked in the
-    /// write transaction, as by the updates).
+    /// write transaction, as by the updates). Concurrent creates share a transaction ([`create_users`]).
     pub fn create_user(
         &self,
         org: &str,
         user: &User,
         actor: &str,
     ) -> Result<Stored<User>, StoreError> {
-        let p = &*self.inner;
-        let mut conn = p.write()?;
-        write_txn(&mut conn, |conn| {
-            crate::orgs::require(conn, org)?;
-            check_manager(conn, org, user, None)?;
-            let id = new_id();
-            let t = now();
-            let meta = Meta {
-                created: t,
-                last_modified: t,
-                version: 1,
-            };
-            let rows = UserRows::new(&id, org, user, &meta);
-            diesel::insert_into(users::table)
-                .values(&rows.user)
-                .execute(conn)
-                .map_err(|e| conflict(e.into(), user))?;
-            insert_children(conn, &rows)?;
-            let detail = format!("user \"{}\" created", user.user_name);
-            log(
-                conn,
-                org,
-                &change(
-                    actor,
-                    EventAction::Created,
-                    EventResource::User,
-                    &id,
-                    detail,
-                ),
-            )?;
-            rows.into_stored()
-        })
+        let create = NewUser {
+            org: org.to_owned(),
+            user: user.clone(),
+            actor: actor.to_owned(),
+        };
+        self.creates.write(&self.inner, create)
     }
 }
 
-fn insert_children(conn: &mut DbConn, rows: &UserRows) -> Result<(), StoreError> {
-    if !rows.emails.is_empty() {
+/// A create waiting for its group ([`Store::create_user`]).
+pub struct NewUser {
+    org: String,
+    user: User,
+    actor: String,
+}
+
+/// Runs a group of creates in the transaction on `conn` ([`crate::group_commit`]): all at once (one multi-row
+/// `INSERT` per table) when none fails; else each in a savepoint of its own, so that a refused create (a taken
+/// `userName`, an unknown manager) changes nothing and the others go on. A lone create's failure is the
+/// transaction's, which is all of it.
+pub fn create_users(
+    conn: &mut DbConn,
+    group: &[NewUser],
+) -> Result<Vec<Result<Stored<User>, StoreError>>, StoreError> {
+    if group.len() > 1 {
+        if let Ok(stored) = in_savepoint(conn, |conn| insert_users(conn, group))? {
+            return Ok(stored.into_iter().map(Ok).collect());
+        }
+        // One of them failed: each on its own, to tell which.
+        return group
+            .iter()
+            .map(|one| in_savepoint(conn, |conn| insert_user(conn, one)))
+            .collect();
+    }
+    group
+        .iter()
+        .map(|one| insert_user(conn, one).map(Ok))
+        .collect()
+}
+
+fn insert_user(conn: &mut DbConn, create: &NewUser) -> Result<Stored<User>, StoreError> {
+    let mut stored =
+        insert_users(conn, std::slice::from_ref(create)).map_err(|e| conflict(e, &create.user))?;
+    stored
+        .pop()
+        .ok_or_else(|| StoreError::Database("a create wrote no user".into()))
+}
+
+/// Inserts `group` (checks first: each organisation exists, each manager is a user of it) with one statement
+/// per table, and their `created` events.
+fn insert_users(conn: &mut DbConn, group: &[NewUser]) -> Result<Vec<Stored<User>>, StoreError> {
+    let mut orgs: Vec<&str> = group.iter().map(|c| c.org.as_str()).collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    for org in orgs {
+        crate::orgs::require(conn, org)?;
+    }
+    for c in group {
+        check_manager(conn, &c.org, &c.user, None)?;
+    }
+    let t = now();
+    let meta = Meta {
+        created: t,
+        last_modified: t,
+        version: 1,
+    };
+    let rows: Vec<UserRows> = group
+        .iter()
+        .map(|c| UserRows::new(&new_id(), &c.org, &c.user, &meta))
+        .collect();
+    insert_rows(conn, &rows)?;
+    let events: Vec<(&str, NewEvent)> = group
+        .iter()
+        .zip(&rows)
+        .map(|(c, r)| {
+            let detail = format!("user \"{}\" created", c.user.user_name);
+            let e = change(
+                &c.actor,
+                EventAction::Created,
+                EventResource::User,
+                &r.user.attrs.id,
+                detail,
+            );
+            (c.org.as_str(), e)
+        })
+        .collect();
+    log_all(conn, &events)?;
+    rows.into_iter().map(UserRows::into_stored).collect()
+}
+
+/// Inserts users' rows: one statement per table, whatever their number.
+pub fn insert_rows(conn: &mut DbConn, rows: &[UserRows]) -> Result<(), StoreError> {
+    let users: Vec<_> = rows.iter().map(|r| &r.user).collect();
+    on_inner!(conn, |c| diesel::insert_into(users::table)
+        .values(users)
+        .execute(c))?;
+    insert_children(conn, rows)
+}
+
+fn insert_children(conn: &mut DbConn, rows: &[UserRows]) -> Result<(), StoreError> {
+    let emails: Vec<_> = rows.iter().flat_map(|r| &r.emails).collect();
+    if !emails.is_empty() {
         on_inner!(conn, |c| diesel::insert_into(user_emails::table)
-            .values(&rows.emails)
+            .values(emails)
             .execute(c))?;
     }
-    if !rows.addresses.is_empty() {
+    let addresses: Vec<_> = rows.iter().flat_map(|r| &r.addresses).collect();
+    if !addresses.is_empty() {
         on_inner!(conn, |c| diesel::insert_into(user_addresses::table)
-            .values(&rows.addresses)
+            .values(addresses)
             .execute(c))?;
     }
     Ok(())
@@ -822,7 +889,7 @@ impl Store {
                         .execute(conn)?;
                     diesel::delete(user_addresses::table.filter(user_addresses::user_id.eq(id)))
                         .execute(conn)?;
-                    insert_children(conn, &rows)?;
+                    insert_children(conn, std::slice::from_ref(&rows))?;
                 }
                 let action = match (current.resource.active, new.active) {
                     (true, false) => EventAction::Disabled,

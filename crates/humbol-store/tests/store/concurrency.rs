@@ -510,3 +510,154 @@ fn a_burst_of_manager_writes_does_not_exhaust_a_small_pool(
         assert_eq!(u.resource.title.as_deref(), Some("round 4"));
     }
 }
+
+/// Holds the write side of `db` (SQLite: the write lock; PostgreSQL: the organisations' table, which every
+/// create reads first) until the returned connection commits.
+fn hold_writes(db: &TestDb) -> Box<dyn FnOnce()> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    match db.backend() {
+        Backend::Sqlite => {
+            let path = db.url().strip_prefix("sqlite://").unwrap().to_string();
+            let mut c = diesel::SqliteConnection::establish(&path).unwrap();
+            c.batch_execute("BEGIN IMMEDIATE").unwrap();
+            Box::new(move || c.batch_execute("COMMIT").unwrap())
+        }
+        Backend::Postgres => {
+            let mut c = diesel::PgConnection::establish(db.url()).unwrap();
+            c.batch_execute("BEGIN; LOCK TABLE orgs IN ACCESS EXCLUSIVE MODE")
+                .unwrap();
+            Box::new(move || c.batch_execute("COMMIT").unwrap())
+        }
+    }
+}
+
+/// Creates `users` in `acme` while the writes are held: the first create leads a group of its own and waits
+/// for the database; the others queue behind it and, once it is let go, run as ONE group (they share one
+/// `meta.created`, the group's). Returns the lone create's outcome and the others', in `users`' order.
+fn create_behind_a_held_writer(
+    fx: &crate::Fx,
+    users: Vec<User>,
+) -> (
+    Result<scim_core::resource::Stored<User>, StoreError>,
+    Vec<Result<scim_core::resource::Stored<User>, StoreError>>,
+) {
+    let release = hold_writes(&fx.db);
+    let first = {
+        let store = fx.store.clone();
+        std::thread::spawn(move || store.create_user("acme", &user("first@x"), ACTOR))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let queued: Vec<_> = users
+        .into_iter()
+        .map(|u| {
+            let store = fx.store.clone();
+            let h = std::thread::spawn(move || store.create_user("acme", &u, ACTOR));
+            std::thread::sleep(Duration::from_millis(20));
+            h
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    release();
+    let first = first.join().unwrap();
+    (
+        first,
+        queued.into_iter().map(|h| h.join().unwrap()).collect(),
+    )
+}
+
+fn created_events(fx: &crate::Fx) -> usize {
+    let q = humbol_store::EventQuery {
+        action: Some("created".into()),
+        resource_type: Some("User".into()),
+        limit: 100,
+        ..Default::default()
+    };
+    fx.store.events("acme", &q).unwrap().len()
+}
+
+/// Concurrent creates share a transaction (group commit), and each is stored whole, with its emails and its
+/// event, as if it had been written alone.
+#[rstest]
+fn queued_creates_share_one_transaction(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let users: Vec<User> = (0..9)
+        .map(|i| {
+            let mut u = user(&format!("u{i}@x"));
+            u.external_id = Some(format!("ext-{i}"));
+            u.emails = vec![scim_core::resource::Email {
+                value: format!("u{i}@mail.x"),
+                ..Default::default()
+            }];
+            u
+        })
+        .collect();
+    let (first, queued) = create_behind_a_held_writer(&fx, users);
+    let first = first.unwrap();
+    let queued: Vec<_> = queued.into_iter().map(Result::unwrap).collect();
+    let created = queued[0].meta.created;
+    assert!(
+        queued.iter().all(|s| s.meta.created == created),
+        "not one group: {:?}",
+        queued.iter().map(|s| s.meta.created).collect::<Vec<_>>()
+    );
+    assert_ne!(first.meta.created, created);
+    for (i, s) in queued.iter().enumerate() {
+        let read = fx.store.user("acme", &s.id).unwrap().unwrap();
+        assert_eq!(&read, s);
+        assert_eq!(read.resource.user_name, format!("u{i}@x"));
+        assert_eq!(read.resource.emails[0].value, format!("u{i}@mail.x"));
+    }
+    assert_eq!(created_events(&fx), 10);
+}
+
+/// A create refused inside a group (a taken userName, an unknown manager) changes nothing and gets its own
+/// error; the other creates of the group are stored.
+#[rstest]
+fn a_refused_create_in_a_group_leaves_the_others(
+    #[values(Backend::Sqlite, Backend::Postgres)] backend: Backend,
+) {
+    let fx = fx(backend);
+    let mut users: Vec<User> = (0..6).map(|i| user(&format!("u{i}@x"))).collect();
+    users.insert(2, user("twin@x"));
+    users.insert(4, user("TWIN@x"));
+    let mut bad = user("managed@x");
+    bad.manager = Some("no-such-user".into());
+    users.insert(6, bad);
+    let (first, queued) = create_behind_a_held_writer(&fx, users);
+    first.unwrap();
+    let twins: Vec<_> = [&queued[2], &queued[4]]
+        .into_iter()
+        .map(|r| match r {
+            Ok(_) => "ok",
+            Err(StoreError::Conflict { attribute, .. }) if attribute == "userName" => "conflict",
+            Err(e) => panic!("twin: {e:?}"),
+        })
+        .collect();
+    assert!(
+        twins == ["ok", "conflict"] || twins == ["conflict", "ok"],
+        "{twins:?}"
+    );
+    assert!(
+        matches!(&queued[6], Err(StoreError::Rejected(e)) if e.detail.contains("no-such-user")),
+        "{:?}",
+        queued[6]
+    );
+    for i in [0, 1, 3, 5, 7, 8] {
+        let s = queued[i].as_ref().unwrap();
+        assert_eq!(fx.store.user("acme", &s.id).unwrap().as_ref(), Some(s));
+    }
+    let all = fx.store.list_users("acme", &q("userName pr")).unwrap();
+    // first@x, the six, one twin; no row of the refused ones.
+    assert_eq!(all.total, 8);
+    assert_eq!(
+        fx.store
+            .list_users("acme", &q("userName eq \"managed@x\""))
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(created_events(&fx), 8);
+}
