@@ -120,7 +120,7 @@ impl<In, Out> GroupCommit<In, Out> {
             return;
         }
         let outcomes = pools
-            .write()
+            .write_for(inputs.len() as u64)
             .and_then(|mut conn| write_txn(&mut conn, |conn| (self.run)(conn, &inputs)));
         // A waiter that has gone (it cannot: it blocks on its channel) drops its outcome.
         match outcomes {

@@ -56,10 +56,10 @@ struct Rows {
 }
 
 impl Statistics {
-    /// Counts one write; `true` when a refresh is due now and none is running (the caller then runs
+    /// Counts `writes` writes; `true` when a refresh is due now and none is running (the caller then runs
     /// [`Statistics::refresh`], or [`Statistics::skip`] if it cannot).
-    pub fn count_write(&self) -> bool {
-        let n = self.writes.fetch_add(1, Ordering::Relaxed) + 1;
+    pub fn count_writes(&self, writes: u64) -> bool {
+        let n = self.writes.fetch_add(writes, Ordering::Relaxed) + writes;
         n >= self.due.load(Ordering::Relaxed)
             && self
                 .running

@@ -532,16 +532,12 @@ fn hold_writes(db: &TestDb) -> Box<dyn FnOnce()> {
     }
 }
 
+type Created = Result<scim_core::resource::Stored<User>, StoreError>;
+
 /// Creates `users` in `acme` while the writes are held: the first create leads a group of its own and waits
 /// for the database; the others queue behind it and, once it is let go, run as ONE group (they share one
 /// `meta.created`, the group's). Returns the lone create's outcome and the others', in `users`' order.
-fn create_behind_a_held_writer(
-    fx: &crate::Fx,
-    users: Vec<User>,
-) -> (
-    Result<scim_core::resource::Stored<User>, StoreError>,
-    Vec<Result<scim_core::resource::Stored<User>, StoreError>>,
-) {
+fn create_behind_a_held_writer(fx: &crate::Fx, users: Vec<User>) -> (Created, Vec<Created>) {
     let release = hold_writes(&fx.db);
     let first = {
         let store = fx.store.clone();
