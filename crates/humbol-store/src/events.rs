@@ -34,11 +34,11 @@ fn bounded(detail: &str) -> std::borrow::Cow<'_, str> {
 
 /// Appends an event (inside the caller's transaction); its detail is cut to [`MAX_DETAIL_BYTES`].
 pub fn log(conn: &mut DbConn, org: &str, e: &NewEvent) -> Result<(), StoreError> {
-    log_all(conn, &[(org, e.clone())])
+    log_all(conn, &[(org, e)])
 }
 
 /// Appends events, each of its organisation, with one statement (as [`log`]).
-pub fn log_all(conn: &mut DbConn, events: &[(&str, NewEvent)]) -> Result<(), StoreError> {
+pub fn log_all(conn: &mut DbConn, events: &[(&str, &NewEvent)]) -> Result<(), StoreError> {
     let at = micros(now());
     let details: Vec<_> = events.iter().map(|(_, e)| bounded(&e.detail)).collect();
     let rows: Vec<NewEventRow<'_>> = events

@@ -116,7 +116,7 @@ impl<In, Out> GroupCommit<In, Out> {
             queue.waiting.drain(..n).map(|w| (w.input, w.reply)).unzip()
         };
         if inputs.is_empty() {
-            // Its write was taken by another leader's group.
+            // Cannot happen (only the leader takes writes, and its own is queued), but costs nothing to tell.
             return;
         }
         let outcomes = pools
@@ -146,7 +146,7 @@ impl<In, Out> GroupCommit<In, Out> {
 }
 
 /// Ends a lead: the first write waiting leads next, else no group runs. Under the queue's lock, so a
-/// write queued after this sees the count that includes it or leads itself.
+/// write queued after this either finds a group running (and is in it) or leads itself.
 struct Leading<'a, In, Out>(&'a GroupCommit<In, Out>);
 
 impl<In, Out> Drop for Leading<'_, In, Out> {

@@ -189,22 +189,22 @@ fn insert_users(conn: &mut DbConn, group: &[NewUser]) -> Result<Vec<Stored<User>
         .map(|c| UserRows::new(&new_id(), &c.org, &c.user, &meta))
         .collect();
     insert_rows(conn, &rows)?;
-    let events: Vec<(&str, NewEvent)> = group
+    let events: Vec<NewEvent> = group
         .iter()
         .zip(&rows)
         .map(|(c, r)| {
             let detail = format!("user \"{}\" created", c.user.user_name);
-            let e = change(
+            change(
                 &c.actor,
                 EventAction::Created,
                 EventResource::User,
                 &r.user.attrs.id,
                 detail,
-            );
-            (c.org.as_str(), e)
+            )
         })
         .collect();
-    log_all(conn, &events)?;
+    let of_orgs: Vec<_> = group.iter().map(|c| c.org.as_str()).zip(&events).collect();
+    log_all(conn, &of_orgs)?;
     rows.into_iter().map(UserRows::into_stored).collect()
 }
 
