@@ -204,6 +204,8 @@ class Servers:
         self.extra_env = extra_env or {}
         self.procs = {}
         self.starts = 0
+        # Which servers have answered once (see start).
+        self.started = {}
         on_exit(self.stop)
 
     def env(self):
@@ -230,21 +232,42 @@ class Servers:
 
     def start(self, which=("scim", "admin")):
         for w in which:
-            binary = os.path.join(self.bin_dir, "scim-api" if w == "scim" else "admin-api")
-            log = open(self.log_path(w), "a")
-            self.procs[w] = subprocess.Popen([binary], env=self.env(), stdout=log, stderr=subprocess.STDOUT)
-            self.starts += 1
+            self._spawn(w)
         for w in which:
-            url = self.scim if w == "scim" else self.admin
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 if self.procs[w].poll() is not None:
-                    raise RuntimeError(f"{w} exited at start-up; see {self.log_path(w)}")
+                    with open(self.log_path(w)) as f:
+                        tail = f.read()[-2000:]
+                    # A port that free_port() handed out may be taken by another socket before the server binds
+                    # it (the ephemeral range is shared). Nobody holds this server's URL before its first start,
+                    # so that start moves to another port; a restart keeps its port and fails.
+                    if "Address already in use" in tail and not self.started.get(w):
+                        self._move(w)
+                        self._spawn(w)
+                        continue
+                    raise RuntimeError(f"{w} exited at start-up; the end of {self.log_path(w)}:\n{tail}")
+                url = self.scim if w == "scim" else self.admin
                 if call("GET", url + "/healthz", timeout=2).status == 200:
+                    self.started[w] = True
                     break
                 time.sleep(0.1)
             else:
                 raise RuntimeError(f"{w} never answered /healthz")
+
+    def _spawn(self, w):
+        binary = os.path.join(self.bin_dir, "scim-api" if w == "scim" else "admin-api")
+        log = open(self.log_path(w), "a")
+        self.procs[w] = subprocess.Popen([binary], env=self.env(), stdout=log, stderr=subprocess.STDOUT)
+        self.starts += 1
+
+    def _move(self, w):
+        if w == "scim":
+            self.scim_port = free_port()
+            self.scim = f"http://127.0.0.1:{self.scim_port}"
+        else:
+            self.admin_port = free_port()
+            self.admin = f"http://127.0.0.1:{self.admin_port}"
 
     def kill(self, which="scim", sig=signal.SIGKILL, wait=True):
         p = self.procs.get(which)
